@@ -1,0 +1,62 @@
+"""mefeat: fast, reference-exact hand-crafted features for facial micro-expression recognition.
+
+Importing :mod:`mefeat` is cheap: it compiles no numba kernel and imports neither
+dlib nor OpenCV. Public names are resolved lazily on first access.
+
+Layers (nothing imports upward)::
+
+    extract -> transformers / evaluation -> descriptors / flow / face / temporal
+            -> _kernels -> _jit / _config / _validation
+"""
+
+import importlib
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_LAZY = {
+    "Clip": "mefeat._clip",
+    # descriptors (functions)
+    "lbp_top": "mefeat.descriptors",
+    "hog_top": "mefeat.descriptors",
+    "higo_top": "mefeat.descriptors",
+    "bi_woof": "mefeat.descriptors",
+    "mdmo": "mefeat.descriptors",
+    "fdm": "mefeat.descriptors",
+    # scikit-learn transformers
+    "LBPTOP": "mefeat.transformers",
+    "HOGTOP": "mefeat.transformers",
+    "HIGOTOP": "mefeat.transformers",
+    "BiWOOF": "mefeat.transformers",
+    "MDMO": "mefeat.transformers",
+    "FDM": "mefeat.transformers",
+    "OpticalStrain": "mefeat.transformers",
+    "FaceAligner": "mefeat.transformers",
+    "TemporalNormalizer": "mefeat.transformers",
+}
+_SUBMODULES = {
+    "descriptors",
+    "transformers",
+    "face",
+    "flow",
+    "temporal",
+    "datasets",
+    "evaluation",
+    "preprocessing",
+}
+
+__all__ = sorted(_LAZY) + sorted(_SUBMODULES) + ["__version__"]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"mefeat.{name}")
+    raise AttributeError(f"module 'mefeat' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__
