@@ -1,0 +1,79 @@
+"""The layering of STYLE.md §6, checked on the source (imports anywhere in a module, lazy ones included).
+
+extract -> transformers / evaluation -> descriptors / flow / face / temporal -> _kernels -> _jit / _config / _validation
+"""
+
+import ast
+import pathlib
+
+import pytest
+
+PKG = pathlib.Path(__file__).resolve().parents[1] / "mefeat"
+MODULES = sorted(p for p in PKG.rglob("*.py"))
+
+
+def _name(path):
+    rel = path.relative_to(PKG.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imports(path):
+    tree = ast.parse(path.read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{a.name}" for a in node.names)
+    # importlib.import_module("...") string literals used by the lazy loaders
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("mefeat."):
+            found.add(node.value)
+    return found
+
+
+def _top(mod):
+    return mod.split(".")[0]
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: _name(p))
+def test_numba_only_in_jit(path):
+    if _name(path) == "mefeat._jit":
+        return
+    assert "numba" not in {_top(m) for m in _imports(path)}, "import numba only through mefeat._jit"
+
+
+@pytest.mark.parametrize("path", [p for p in MODULES if "_kernels" in p.parts], ids=lambda p: _name(p))
+def test_kernels_import_only_numpy_jit_config(path):
+    allowed = {"numpy", "math", "mefeat._jit", "mefeat._config"}
+    bad = {m for m in _imports(path) if not any(m == a or m.startswith(a + ".") for a in allowed)}
+    assert not bad, f"kernel module imports {sorted(bad)}"
+
+
+FORBIDDEN = {
+    # module prefix -> imports it must not make
+    "mefeat.descriptors": ("sklearn", "cv2", "dlib", "mefeat.transformers", "mefeat.datasets", "mefeat.evaluation",
+                           "mefeat.extract"),
+    "mefeat._kernels": ("mefeat.descriptors", "mefeat.transformers", "mefeat._validation"),
+    "mefeat.datasets": ("mefeat.descriptors", "mefeat.transformers", "mefeat._kernels", "mefeat.evaluation",
+                        "mefeat.extract"),
+    "mefeat.evaluation": ("numba", "mefeat._kernels", "mefeat.extract"),
+    "mefeat.temporal": ("mefeat.transformers", "mefeat.datasets", "mefeat.evaluation", "mefeat.extract"),
+    "mefeat.face": ("mefeat.transformers", "mefeat.datasets", "mefeat.evaluation", "mefeat.extract"),
+    "mefeat.flow": ("mefeat.transformers", "mefeat.datasets", "mefeat.evaluation", "mefeat.extract"),
+    "mefeat.transformers": ("mefeat.extract", "mefeat.datasets", "mefeat.evaluation", "mefeat._kernels"),
+}
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: _name(p))
+def test_no_upward_imports(path):
+    name = _name(path)
+    for prefix, forbidden in FORBIDDEN.items():
+        if name == prefix or name.startswith(prefix + "."):
+            imports = _imports(path)
+            bad = sorted(m for m in imports for f in forbidden if m == f or m.startswith(f + "."))
+            assert not bad, f"{name} must not import {bad}"
