@@ -11,3 +11,82 @@ SUPPORTED_FRAME_DTYPES = ("uint8", "uint16", "int16", "int32", "int64", "float32
 
 #: Default face-crop size (pixels) used by alignment and the demo pipeline.
 DEFAULT_FACE_SIZE = 128
+
+# --- optical flow and flow descriptors (helper "flow") ---
+
+#: TV-L1 defaults of the Bi-WOOF authors' IPOL runs (tau, lambda, theta, nscales, zoom, warps, epsilon).
+TVL1_DEFAULTS = {"tau": 0.25, "lambda_": 0.15, "theta": 0.3, "nscales": 5, "scale_step": 0.5, "warps": 5,
+                 "epsilon": 0.01, "inner_iterations": 30, "outer_iterations": 10, "gamma": 0.0,
+                 "median_filtering": 5}
+
+#: Farneback parameters of meb's MDMO (pyr_scale, levels, winsize, iterations, poly_n, poly_sigma, flags).
+FARNEBACK_DEFAULTS = {"pyr_scale": 0.5, "levels": 3, "winsize": 15, "iterations": 3, "poly_n": 5,
+                      "poly_sigma": 1.2, "flags": 0}
+
+#: DIS optical flow preset (OpenCV name without the PRESET_ prefix, lower case).
+DIS_DEFAULTS = {"preset": "medium"}
+
+#: Flow vectors with magnitude <= this (pixels) count as "no motion" in MDMO and FDM.
+FLOW_MOTION_EPS = 1e-9
+
+#: Distance (pixels) of the MDMO helper points T0..T6 above the eyebrow landmarks (meb ``load_roi_36``).
+MDMO_BROW_OFFSET = 20.0
+
+#: Number of MDMO regions of interest.
+MDMO_N_ROIS = 36
+
+#: Landmarks (0-based dlib-68) used by the MDMO optical-flow-driven alignment (jaw 0-5, 11-16, nose tip 30).
+MDMO_STABLE_LANDMARKS = (0, 1, 2, 3, 4, 5, 11, 12, 13, 14, 15, 16, 30)
+
+#: FDM defaults: spatio-temporal grid (rows, cols, time blocks), iterations, inlier half-angle (radians).
+FDM_GRID = (6, 6, 2)
+FDM_N_ITER = 10
+FDM_MAX_ANGLE = 0.7853981633974483  # pi / 4
+
+# --- face alignment and temporal normalisation (helper "face") ---
+
+#: Default margin of the aligned face crop: fraction of the output size left on each side of the
+#: canonical template's landmark bounding box (0.1 -> the 68 landmarks span 80 % of the crop).
+DEFAULT_FACE_MARGIN = 0.1
+
+#: dlib HOG detector upsampling (1 finds faces down to ~40 px; 0 is ~4x faster, faces >= ~80 px).
+DEFAULT_FACE_UPSAMPLE = 1
+
+#: TIM rank test: the centred frames count as rank-deficient when the second-smallest eigenvalue of
+#: their Gram matrix is below TIM_RANK_RTOL * max(n, H*W) * the largest one.
+TIM_RANK_RTOL = 1e-13
+
+#: Apex spotting: LBP histogram grid per region, region padding (fraction of its size), and the
+#: default moving-average window as a fraction of the onset..offset duration.
+APEX_LBP_GRID = 3
+APEX_REGION_PAD = 0.15
+APEX_SMOOTH_FRACTION = 0.05
+
+# --- HOG-TOP / HIGO-TOP (helper "hog") ---
+
+#: Coefficients a2..a16 of atan(z) ~ z (1 + a2 z^2 + ... + a16 z^16) on [0, 1]
+#: (Abramowitz & Stegun 4.4.49, |error| <= 2e-8 rad), the fast first guess of an orientation.
+HOG_ATAN_COEFFS = (-0.3333314528, 0.1999355085, -0.1420889944, 0.1065626393,
+                   -0.0752896400, 0.0429096138, -0.0161657367, 0.0028662257)
+
+#: Orientations whose fast guess lies within this many radians of a bin edge are binned again
+#: with the exact ``atan2`` (50x the polynomial's error bound), so the bins equal the atan2 rule.
+HOG_EDGE_MARGIN = 1e-6
+
+# --- LBP-TOP (helper "lbp") ---
+
+#: Smallest / largest number of LBP neighbours per plane (2**16 mapping-table entries at most).
+LBP_MIN_POINTS = 4
+LBP_MAX_POINTS = 16
+
+#: skimage's local_binary_pattern rounds neighbour offsets to this many decimals ...
+LBP_SKIMAGE_DECIMALS = 5
+#: ... and sets a bit when ``neighbour - centre >= -LBP_SKIMAGE_EPS``.
+LBP_SKIMAGE_EPS = 1e-12
+#: The LBP-TOP kernel counts into this many interleaved histogram copies (summed afterwards) to break the
+#: store-to-load chain of repeated bins, when the histogram has at most LBP_SPLIT_MAX_BINS entries.
+LBP_SPLIT_HISTOGRAMS = 4
+LBP_SPLIT_MAX_BINS = 16384
+#: The LBP-TOP kernel's sampling runs are rounded up to a multiple of this many centres (16 uint8/float32
+#: lanes of AVX-512) so that no scalar remainder loop runs; the clip copy is padded accordingly.
+LBP_VECTOR_MULTIPLE = 16

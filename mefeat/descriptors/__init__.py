@@ -1,32 +1,32 @@
 """Descriptor front functions: array in, 1-D float64 feature vector out.
 
 Each function validates its input, maps string options to integer codes and calls a
-private numba kernel from :mod:`mefeat._kernels`. Imported lazily, so that
-``import mefeat.descriptors`` compiles nothing.
+private numba kernel from :mod:`mefeat._kernels`. The descriptor modules import only
+numpy at module level (kernels are imported inside the functions), so importing this
+package compiles nothing and loads no numba.
+
+The functions live in private modules (``_lbp_top.py`` ...), as skimage keeps ``hog`` in
+``_hog.py``: a public module named like its function would shadow the function
+(``import mefeat.descriptors.lbp_top`` sets the package attribute to the module).
 """
 
-import importlib
+from mefeat.descriptors._bi_woof import bi_woof, bi_woof_n_features
+from mefeat.descriptors._fdm import fdm, fdm_n_features
+from mefeat.descriptors._hog_top import higo_top, hog_top, hog_top_feature_names, hog_top_n_features
+from mefeat.descriptors._lbp_top import lbp_top, lbp_top_feature_names, lbp_top_n_features
+from mefeat.descriptors._mdmo import mdmo
 
-_LAZY = {
-    "lbp_top": "mefeat.descriptors.lbp_top",
-    "lbp_top_n_features": "mefeat.descriptors.lbp_top",
-    "hog_top": "mefeat.descriptors.hog_top",
-    "higo_top": "mefeat.descriptors.hog_top",
-    "bi_woof": "mefeat.descriptors.bi_woof",
-    "mdmo": "mefeat.descriptors.mdmo",
-    "fdm": "mefeat.descriptors.fdm",
-}
-
-__all__ = sorted(_LAZY)
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'mefeat.descriptors' has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__
+__all__ = [
+    "bi_woof",
+    "bi_woof_n_features",
+    "fdm",
+    "fdm_n_features",
+    "higo_top",
+    "hog_top",
+    "hog_top_feature_names",
+    "hog_top_n_features",
+    "lbp_top",
+    "lbp_top_feature_names",
+    "lbp_top_n_features",
+    "mdmo",
+]

@@ -1,0 +1,213 @@
+"""Face front end and TIM: per-frame costs and the peak memory of streaming alignment.
+
+Run from the repository root::
+
+    /work/venv/bin/python benchmarks/bench_face.py            # 270 frames of 768x1024 (DFME-sized)
+    /work/venv/bin/python benchmarks/bench_face.py --quick    # 40 frames, fewer repeats
+
+Prints three tables:
+
+1. per-frame cost (median ms) of frame decoding, dlib HOG detection (upsample 0 and 1), the 68
+   landmarks, and the warp + crop to 128x128, on 480x640 and 768x1024 frames;
+2. the peak RSS (VmHWM of a fresh subprocess; ``ru_maxrss`` is shown too but on Linux it survives exec()
+   and so includes the parent's memory at spawn time) of aligning
+   a synthetic 270x768x1024 clip whose frames are image files: streaming (``align_frames`` on the
+   file list) vs naive (load the whole clip into one array, then ``align_clip``), plus the baseline
+   of a process that only imports the modules and reads one frame; target < 300 MB for streaming;
+3. TIM: mefeat's closed form vs the literal SVD/eig/solve reference, and FaceAligner over several
+   clips with 1 job, 2 threads and 2 processes.
+
+Timings on a busy machine are noisy; compare ratios within one run.
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def _median_ms(fn, repeat):
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return 1e3 * statistics.median(times)
+
+
+def synthetic_frame(H, W, face_px, dx=0.0, dy=0.0):
+    """The astronaut's face scaled so it is ``face_px`` wide, on an HxW canvas, shifted by (dx, dy)."""
+    import cv2
+    from skimage import data
+
+    g = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2GRAY)
+    s = face_px / 90.0  # the astronaut's face is ~90 px wide
+    A = np.array([[s, 0.0, W / 2 - 220 * s + dx], [0.0, s, H / 2 - 125 * s + dy]])
+    return cv2.warpAffine(g, A, (W, H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+
+
+def bench_per_frame(repeat):
+    import cv2
+
+    from mefeat.face import detect_faces, find_face, fit_similarity, warp_face
+
+    rows = []
+    for H, W, face_px in [(480, 640, 150), (768, 1024, 300)]:
+        frame = synthetic_frame(H, W, face_px)
+        ok, jpg = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 95])
+        ok, png = cv2.imencode(".png", frame)
+        det = find_face(frame, upsample=0)
+        M = fit_similarity(det.landmarks)
+        steps = [
+            ("decode JPEG (q95)", lambda: cv2.imdecode(jpg, cv2.IMREAD_GRAYSCALE), repeat),
+            ("decode PNG", lambda: cv2.imdecode(png, cv2.IMREAD_GRAYSCALE), repeat),
+            ("detect, upsample 0", lambda: detect_faces(frame, upsample=0), repeat),
+            ("detect, upsample 1", lambda: detect_faces(frame, upsample=1), max(2, repeat // 3)),
+            ("68 landmarks in a rect", lambda: find_face(frame, rect=det.rect), repeat),
+            ("warp+crop 128, antialias", lambda: warp_face(frame, M, 128), repeat),
+            ("warp+crop 128, plain", lambda: warp_face(frame, M, 128, antialias=False), repeat),
+            ("cv2.warpAffine on whole frame", lambda: cv2.warpAffine(frame, M, (128, 128)), repeat),
+        ]
+        for step, fn, rep in steps:
+            rows.append((f"{H}x{W}", step, _median_ms(fn, rep)))
+    print("\n1. Per-frame cost (median ms)")
+    print(f"{'frame':>10}  {'step':<32}{'ms':>9}")
+    for size, step, ms in rows:
+        print(f"{size:>10}  {step:<32}{ms:9.2f}")
+
+
+CHILD = r"""
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+import numpy as np
+paths = {paths!r}
+mode = {mode!r}
+import cv2
+from mefeat import Clip
+from mefeat.face import align_clip, align_frames
+from mefeat.face.landmarks import _detector, _predictor, predictor_path
+t = time.perf_counter()
+_detector(), _predictor(predictor_path())  # dlib's models, loaded once per process
+load = time.perf_counter() - t
+t = time.perf_counter()
+if mode == "baseline":
+    frame = cv2.imread(paths[0], cv2.IMREAD_GRAYSCALE)
+    shape = frame.shape
+elif mode == "stream":
+    res = align_frames(paths, reference_index=0, clip_name="bench")
+    shape = res.frames.shape
+else:
+    first = cv2.imread(paths[0], cv2.IMREAD_GRAYSCALE)
+    clip = np.empty((len(paths),) + first.shape, np.uint8)
+    for i, p in enumerate(paths):
+        clip[i] = cv2.imread(p, cv2.IMREAD_GRAYSCALE)
+    out = align_clip(Clip(clip, name="bench"))
+    shape = out.frames.shape
+dt = time.perf_counter() - t
+hwm = None
+try:
+    with open("/proc/self/status") as fh:
+        hwm = [int(line.split()[1]) / 1024 for line in fh if line.startswith("VmHWM")][0]
+except OSError:
+    pass
+print(json.dumps({{"maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "hwm_mb": hwm,
+                   "seconds": dt, "load": load, "shape": list(shape)}}))
+"""
+
+
+def bench_memory(n_frames, ext):
+    import cv2
+
+    print(f"\n2. Peak RSS of aligning a synthetic {n_frames}x768x1024 clip stored as {ext.upper()} files")
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        rng = np.random.default_rng(0)
+        base = synthetic_frame(768, 1024, 300)
+        for i in range(n_frames):
+            # small sub-pixel motion + sensor noise, as in a real clip
+            shift = np.array([[1.0, 0.0, 0.3 * np.sin(i / 9)], [0.0, 1.0, 0.2 * np.cos(i / 7)]])
+            f = cv2.warpAffine(base, shift, (1024, 768), borderMode=cv2.BORDER_REFLECT)
+            f = np.clip(f + rng.normal(0, 1.5, f.shape), 0, 255).astype(np.uint8)
+            p = os.path.join(tmp, f"{i:05d}.{ext}")
+            cv2.imwrite(p, f, [cv2.IMWRITE_JPEG_QUALITY, 95] if ext == "jpg" else [])
+            paths.append(p)
+        raw_mb = n_frames * 768 * 1024 / 2**20
+        print(f"raw clip in memory: {raw_mb:.0f} MB (uint8); aligned output: {n_frames * 128 * 128 / 2**20:.1f} MB")
+        print("peak RSS = VmHWM of the child (Linux): ru_maxrss survives exec() and so also counts the parent's")
+        print("memory at spawn time, shown for reference. 'baseline' = imports + dlib's models + one decoded frame;")
+        print("seconds exclude loading the models (load s) and include the reference-frame detection (upsample 1)")
+        print(f"{'mode':<10}{'peak RSS MB':>13}{'ru_maxrss MB':>14}{'load s':>8}{'seconds':>10}{'ms/frame':>10}  output")
+        for mode in ("baseline", "stream", "naive"):
+            code = CHILD.format(root=str(ROOT), paths=paths, mode=mode)
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+            if out.returncode != 0:
+                print(f"{mode:<10} failed: {out.stderr.strip()[-500:]}")
+                continue
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            per = 1e3 * r["seconds"] / n_frames if mode != "baseline" else float("nan")
+            hwm = r["hwm_mb"] if r["hwm_mb"] is not None else r["maxrss_mb"]
+            print(f"{mode:<10}{hwm:13.0f}{r['maxrss_mb']:14.0f}{r['load']:8.2f}{r['seconds']:10.2f}{per:10.2f}"
+                  f"  {tuple(r['shape'])}")
+
+
+def bench_tim_and_parallel(quick):
+    import warnings
+
+    from mefeat import Clip, FaceAligner
+    from mefeat.temporal import tim
+    from tests.reference.tim import tim_reference
+
+    print("\n3a. TIM to 10 frames (median ms): closed form vs literal SVD/eig/solve reference")
+    print(f"{'clip':>14}{'mefeat':>10}{'literal':>10}{'ratio':>8}{'max |diff|':>12}")
+    rng = np.random.default_rng(0)
+    for n, side in [(30, 128), (120, 128)] + ([] if quick else [(270, 128)]):
+        x = rng.integers(0, 256, (n, side, side)).astype(np.uint8)
+        rep = 3 if quick else 5
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            a = _median_ms(lambda: tim(x, 10), rep)
+            b = _median_ms(lambda: tim_reference(x, 10), max(1, rep // 2))
+            diff = np.abs(tim(x, 10) - tim_reference(x, 10)).max()
+        print(f"{f'{n}x{side}x{side}':>14}{a:10.1f}{b:10.1f}{b / a:8.1f}{diff:12.2e}")
+
+    print("\n3b. FaceAligner over clips of 480x640 frames (seconds): 1 job vs 2 threads vs 2 processes")
+    n_clips, T = (4, 10) if quick else (6, 30)
+    clips = []
+    for i in range(n_clips):
+        frames = np.stack([synthetic_frame(480, 640, 150, dx=0.2 * k, dy=0.1 * i) for k in range(T)])
+        clips.append(Clip(frames, name=f"c{i}"))
+    results = {}
+    for label, est in [("1 job", FaceAligner()), ("2 threads", FaceAligner(n_jobs=2))]:
+        results[label] = _median_ms(lambda: est.transform(clips), 2) / 1e3
+    est = FaceAligner(n_jobs=2)
+    est._parallel_prefer = "processes"  # the alternative, for comparison only
+    results["2 processes"] = _median_ms(lambda: est.transform(clips), 2) / 1e3
+    print(f"{n_clips} clips x {T} frames: " + ", ".join(f"{k} {v:.2f} s" for k, v in results.items()))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="40 frames and fewer repeats")
+    parser.add_argument("--frames", type=int, default=None, help="frames of the synthetic clip (default 270)")
+    parser.add_argument("--format", choices=("jpg", "png"), default="jpg", help="frame file format")
+    args = parser.parse_args(argv)
+    n_frames = args.frames or (40 if args.quick else 270)
+    bench_per_frame(5 if args.quick else 15)
+    bench_memory(n_frames, args.format)
+    bench_tim_and_parallel(args.quick)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,216 @@
+"""Feature tables on disk: atomic writers and the two readers the evaluation code uses.
+
+Layout of an extraction output folder::
+
+    <out>/manifest.json            version, parameters, dataset, input hashes, timings, failures
+    <out>/clips.csv                the normalised annotation table (one row per clip)
+    <out>/features/<name>.csv      one table per descriptor: dataset, subject, clip, <features...>
+    (or <out>/features/<name>.npz  with --format npz: X, index, feature_names)
+
+Every file is written to a temporary file in the target folder and moved into place with
+:func:`os.replace`, so a reader never sees a half-written table.
+"""
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+
+import numpy as np
+
+__all__ = ["write_features", "read_features", "read_clips_table", "write_clips_table", "write_json",
+           "atomic_write", "sha256_file", "list_descriptors", "INDEX"]
+
+INDEX = ("dataset", "subject", "clip")
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode="w", **kwargs):
+    """Open a temporary file next to ``path``; on success move it over ``path`` (os.replace)."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, mode, **kwargs) as f:
+            yield f
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def sha256_file(path, chunk=1 << 20):
+    """sha256 hex digest of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(chunk), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_json(path, obj):
+    """Write ``obj`` as indented JSON, atomically."""
+    with atomic_write(path, "w", encoding="utf-8") as f:
+        json.dump(obj, f, indent=1, sort_keys=False, default=_json_default)
+        f.write("\n")
+
+
+def _json_default(o):
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    if isinstance(o, (set, frozenset)):
+        return sorted(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    return str(o)
+
+
+def write_features(out_dir, descriptor, X, index, feature_names=None, *, fmt="csv", overwrite=False):
+    """Write one descriptor's feature table.
+
+    Parameters
+    ----------
+    out_dir : str or path-like
+        Extraction output folder; the table goes to ``<out_dir>/features/<descriptor>.<fmt>``.
+    descriptor : str
+    X : (n_clips, n_features) array_like of float
+    index : sequence of (dataset, subject, clip) tuples, length n_clips
+    feature_names : sequence of str, length n_features, optional
+        Default ``<descriptor>_00000 ...``.
+    fmt : {"csv", "npz"}
+        ``csv`` (default) is read by ``pandas.read_csv`` directly (floats written with 17
+        significant digits, so values round-trip exactly); ``npz`` is ~3x smaller and faster.
+    overwrite : bool, default False
+
+    Returns
+    -------
+    path : str
+
+    Raises
+    ------
+    FileExistsError
+        The table exists and ``overwrite`` is False.
+    ValueError
+        Shapes of X, index and feature_names disagree.
+    """
+    import pandas as pd
+
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (n_clips, n_features), got shape {X.shape}")
+    index = [tuple(str(v) for v in k) for k in index]
+    if len(index) != X.shape[0]:
+        raise ValueError(f"index has {len(index)} entries for {X.shape[0]} rows of X")
+    if feature_names is None:
+        feature_names = [f"{descriptor}_{k:05d}" for k in range(X.shape[1])]
+    feature_names = [str(n) for n in feature_names]
+    if len(feature_names) != X.shape[1]:
+        raise ValueError(f"{len(feature_names)} feature names for {X.shape[1]} columns")
+    if fmt not in ("csv", "npz"):
+        raise ValueError(f"fmt must be 'csv' or 'npz', got {fmt!r}")
+    path = os.path.join(os.fspath(out_dir), "features", f"{descriptor}.{fmt}")
+    if os.path.exists(path) and not overwrite:
+        raise FileExistsError(f"{path} exists; pass overwrite=True (--force) to replace it")
+    if fmt == "csv":
+        df = pd.DataFrame(X, columns=feature_names)
+        df.index = pd.MultiIndex.from_tuples(index, names=list(INDEX)) if index else pd.MultiIndex.from_arrays(
+            [[], [], []], names=list(INDEX))
+        with atomic_write(path, "w", encoding="utf-8", newline="") as f:
+            df.to_csv(f, float_format="%.17g")
+    else:
+        with atomic_write(path, "wb") as f:
+            np.savez(f, X=X, index=np.array(index, dtype=str).reshape(-1, 3),
+                     feature_names=np.array(feature_names, dtype=str))
+    return path
+
+
+def list_descriptors(out_dir):
+    """Names of the descriptor tables in an output folder (sorted)."""
+    folder = os.path.join(os.fspath(out_dir), "features")
+    if not os.path.isdir(folder):
+        return []
+    return sorted({os.path.splitext(n)[0] for n in os.listdir(folder)
+                   if n.endswith((".csv", ".npz")) and not n.startswith(".")})
+
+
+def read_features(out_dir, descriptor):
+    """Read one descriptor's feature table.
+
+    Parameters
+    ----------
+    out_dir : str or path-like
+        Extraction output folder.
+    descriptor : str
+        E.g. ``"lbp_top"``.
+
+    Returns
+    -------
+    pandas.DataFrame, (n_clips, n_features)
+        Index: MultiIndex (dataset, subject, clip) of str; columns: feature names; float64.
+
+    Raises
+    ------
+    FileNotFoundError
+        No table for ``descriptor`` (the message lists the available ones).
+    """
+    import pandas as pd
+
+    base = os.path.join(os.fspath(out_dir), "features", descriptor)
+    if os.path.exists(base + ".npz"):
+        with np.load(base + ".npz", allow_pickle=False) as z:
+            idx = pd.MultiIndex.from_arrays([z["index"][:, k].astype(str) for k in range(3)], names=list(INDEX))
+            return pd.DataFrame(z["X"], index=idx, columns=[str(n) for n in z["feature_names"]])
+    if os.path.exists(base + ".csv"):
+        df = pd.read_csv(base + ".csv", dtype={k: str for k in INDEX}, keep_default_na=False,
+                         na_values=[""], index_col=list(range(3)))
+        return df.astype(np.float64)
+    raise FileNotFoundError(
+        f"no feature table {descriptor!r} in {os.fspath(out_dir)!r}; available: {list_descriptors(out_dir)}")
+
+
+def write_clips_table(out_dir, table, *, overwrite=False):
+    """Write the normalised annotation table as ``<out_dir>/clips.csv`` (aus as '+'-joined numbers)."""
+    path = os.path.join(os.fspath(out_dir), "clips.csv")
+    if os.path.exists(path) and not overwrite:
+        raise FileExistsError(f"{path} exists; pass overwrite=True (--force) to replace it")
+    df = table.copy()
+    if "aus" in df:
+        df["aus"] = ["+".join(str(a) for a in sorted(v)) if isinstance(v, (set, frozenset)) else v
+                     for v in df["aus"]]
+    with atomic_write(path, "w", encoding="utf-8", newline="") as f:
+        df.to_csv(f, index=False)
+    return path
+
+
+def read_clips_table(out_dir):
+    """Read ``clips.csv``: the labels of the extracted clips.
+
+    Returns
+    -------
+    pandas.DataFrame, (n_clips, n_columns)
+        Index: MultiIndex (dataset, subject, clip) of str (the same keys as
+        :func:`read_features`); columns include ``emotion``, ``emotion_raw``, ``aus``
+        (frozenset of int), ``onset``, ``apex``, ``offset``, ``fps``, ``status``.
+    """
+    import pandas as pd
+
+    path = os.path.join(os.fspath(out_dir), "clips.csv")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path} does not exist: run `python -m mefeat.extract --out {out_dir}` first")
+    df = pd.read_csv(path, dtype={k: str for k in INDEX} | {"aus": str, "emotion": str, "emotion_raw": str,
+                                                            "aus_raw": str}, keep_default_na=False,
+                     na_values={"onset": [""], "apex": [""], "offset": [""], "fps": [""], "n_frames": [""]})
+    if "aus" in df:
+        df["aus"] = [frozenset(int(a) for a in str(v).split("+") if a.strip()) for v in df["aus"]]
+    for c in ("onset", "apex", "offset", "n_frames"):
+        if c in df:
+            df[c] = pd.array(pd.to_numeric(df[c], errors="coerce"), dtype="Int64")
+    for c in ("emotion", "emotion_raw", "aus_raw"):
+        if c in df:
+            df[c] = df[c].replace({"": None})
+    return df.set_index(list(INDEX))

@@ -1,0 +1,310 @@
+"""LBP-TOP kernels: one fused pass (sampling, code, mapping, histogram) over the valid voxels.
+
+Private. The caller (:func:`mefeat.descriptors.lbp_top`) validates everything and precomputes the sampling
+geometry; these functions check nothing, never write to their inputs and fill a caller-allocated ``hist``.
+
+Formulation (row-vectorised): the centres are processed one (t, y) row at a time, x innermost. For every plane
+and neighbour p, the four bilinear corners of all centres of a row lie on at most four contiguous row
+segments at constant x offsets; the weights along x depend on x only, those along y and t on the row only.
+Neighbours on the pixel lattice (weights (1, 0) at every centre) are compared directly (as integers for
+uint8 clips). The codes of a row are then mapped and counted into interleaved histogram copies.
+
+Geometry arrays (q = plane 0 XY, 1 XT, 2 YT; p = neighbour; axis 0 t, 1 y, 2 x):
+
+* ``off[q, p, axis, k]`` : int64 offset of the low (k=0) / high (k=1) corner along ``axis``.
+* ``wt[q, p, k, T]``, ``wy[q, p, k, H]``, ``wx[q, p, k, W + pad]`` : float64 weights of the low/high corner
+  at each centre coordinate (exact float32 values for the reference arithmetic); ``wx32`` = ``wx`` as float32.
+* ``lattice[q, p]`` : 1 when the neighbour is a lattice pixel for every centre.
+
+Arithmetic codes: 0 = reference (float32 evaluation order of the original MATLAB release, floored,
+``>=``), 1 = skimage (float64, ``(1-dc)*tl + dc*tr`` then rows, ``value - centre >= -eps``).
+"""
+
+import numpy as np
+
+from mefeat._config import LBP_SKIMAGE_EPS
+from mefeat._jit import jit, pjit, prange
+
+__all__ = ["lbp_top_rows", "lbp_top_parallel", "mapping_table"]
+
+
+# --------------------------------------------------------------------------- mapping tables (numpy only)
+
+def _transitions(codes, P):
+    bits = (codes[:, None] >> np.arange(P)) & 1
+    return np.count_nonzero(bits != np.roll(bits, -1, axis=1), axis=1)
+
+
+def mapping_table(P, kind):
+    """Return ``(table, n_bins)``: ``table[code]`` is the bin of LBP ``code`` for ``P`` points.
+
+    ``kind``: ``"u2"`` (uniform codes ascending, non-uniform last, P(P-1)+3 bins), ``"riu2"`` (number of ones
+    if uniform, else P+1; P+2 bins), ``"ri"`` (rotation-invariant classes in ascending order of their minimal
+    code), ``"default"`` (identity, 2**P bins).
+    """
+    codes = np.arange(2**P, dtype=np.int64)
+    if kind == "default":
+        return codes.astype(np.int32), 2**P
+    trans = _transitions(codes, P)
+    if kind == "u2":
+        uniform = trans <= 2
+        table = np.full(2**P, np.count_nonzero(uniform), dtype=np.int32)
+        table[uniform] = np.arange(np.count_nonzero(uniform), dtype=np.int32)
+        return table, int(np.count_nonzero(uniform)) + 1
+    if kind == "riu2":
+        ones = np.zeros(2**P, dtype=np.int64)
+        for i in range(P):
+            ones += (codes >> i) & 1
+        return np.where(trans <= 2, ones, P + 1).astype(np.int32), P + 2
+    if kind == "ri":
+        mask = 2**P - 1
+        mins = codes.copy()
+        for k in range(1, P):
+            mins = np.minimum(mins, ((codes >> k) | (codes << (P - k))) & mask)
+        classes = np.unique(mins)
+        return np.searchsorted(classes, mins).astype(np.int32), int(classes.size)
+    raise ValueError(kind)
+
+
+# --------------------------------------------------------------------------- numba kernels
+
+# Sampling indexes flat (raveled) arrays from unsigned base offsets: no views are created, unsigned
+# indices carry no negative-index wraparound code, so LLVM vectorises the loops; all loops of a plane live
+# in one function (a call per neighbour and row costs more than a short vector loop).
+# ``f`` = the raveled clip, ``cf`` = the raveled (3, stride) code buffer, ``cb`` its base, ``cc`` the base
+# of the centre row segment in ``f``, ``n`` = run length, ``p`` = bit.
+
+
+@jit
+def _plane_codes(f, shape, t, y, q, off, wt, wy, wxf, wx32f, wstride, lattice, n_p, yt_first, arith, exact,
+                 thr, cf, cstride, x0, x1, n_run, nearest):
+    # nearest samples off the lattice (corners that depend on the position, 0/1 weights) go through the
+    # exact float64 path; its comparison is ">=" for the reference and skimage's tolerance otherwise
+    neg_eps = -LBP_SKIMAGE_EPS if arith == 1 else 0.0
+    float32_path = arith == 0 and not nearest
+    H = shape[1]
+    W = shape[2]
+    Pmax = off.shape[1]
+    n = n_run  # >= x1 - x0, a multiple of the vector width: no remainder loops (extra lanes are ignored)
+    cc = np.uint64((t * H + y) * W + x0)
+    cb = np.uint64(q * cstride + x0)
+    tb = np.uint64(x0)
+    for i in range(n):
+        cf[cb + np.uint64(i)] = 0
+    for p in range(n_p):
+        if lattice[q, p]:
+            gb = np.uint64(((t + off[q, p, 0, 0]) * H + y + off[q, p, 1, 0]) * W + x0 + off[q, p, 2, 0])
+            if exact:  # integer clips, or the reference's plain ">="
+                for i in range(n):
+                    u = np.uint64(i)
+                    cf[cb + u] |= np.int32(f[gb + u] >= f[cc + u]) << p
+            else:  # skimage's tolerance on float clips
+                for i in range(n):
+                    u = np.uint64(i)
+                    cf[cb + u] |= np.int32(np.float64(f[gb + u]) - np.float64(f[cc + u]) >= neg_eps) << p
+        elif q < 2:
+            # first axis x (per-x weights); second axis y (XY) or t (XT)
+            if q == 0:
+                ra = (t * H + y + off[q, p, 1, 0]) * W
+                rb = (t * H + y + off[q, p, 1, 1]) * W
+                w0 = wy[q, p, 0, y]
+                w1 = wy[q, p, 1, y]
+            else:
+                ra = ((t + off[q, p, 0, 0]) * H + y) * W
+                rb = ((t + off[q, p, 0, 1]) * H + y) * W
+                w0 = wt[q, p, 0, t]
+                w1 = wt[q, p, 1, t]
+            k0 = x0 + off[q, p, 2, 0]
+            k1 = x0 + off[q, p, 2, 1]
+            lo0 = np.uint64(ra + k0)  # (x corner 0, second corner 0)
+            hi0 = np.uint64(rb + k0)  # (x corner 0, second corner 1)
+            lo1 = np.uint64(ra + k1)
+            hi1 = np.uint64(rb + k1)
+            wb0 = np.uint64(((q * Pmax + p) * 2) * wstride + x0)
+            wb1 = np.uint64(((q * Pmax + p) * 2 + 1) * wstride + x0)
+            if float32_path:
+                # reference float32 order, corner (x corner i, second corner j); floor(s) >= centre <=> s >= thr
+                fb0 = np.float32(w0)
+                fb1 = np.float32(w1)
+                for i in range(n):
+                    u = np.uint64(i)
+                    a0 = wx32f[wb0 + u]
+                    a1 = wx32f[wb1 + u]
+                    sv = (np.float32(f[lo0 + u]) * a0) * fb0
+                    sv = sv + (np.float32(f[hi0 + u]) * a0) * fb1
+                    sv = sv + (np.float32(f[lo1 + u]) * a1) * fb0
+                    sv = sv + (np.float32(f[hi1 + u]) * a1) * fb1
+                    cf[cb + u] |= np.int32(sv >= thr[tb + u]) << p
+            else:
+                # skimage: rows = second axis, columns = x; corner (row i, column j)
+                for i in range(n):
+                    u = np.uint64(i)
+                    d0 = wxf[wb0 + u]
+                    d1 = wxf[wb1 + u]
+                    top = d0 * np.float64(f[lo0 + u]) + d1 * np.float64(f[lo1 + u])
+                    bottom = d0 * np.float64(f[hi0 + u]) + d1 * np.float64(f[hi1 + u])
+                    v = w0 * top + w1 * bottom
+                    cf[cb + u] |= np.int32(v - np.float64(f[cc + u]) >= neg_eps) << p
+        else:
+            # YT: axes y and t, all weights constant along the row
+            ty0 = t + off[q, p, 0, 0]
+            ty1 = t + off[q, p, 0, 1]
+            yy0 = y + off[q, p, 1, 0]
+            yy1 = y + off[q, p, 1, 1]
+            if yt_first == 1:  # y first: corner (y corner i, t corner j)
+                v00 = (ty0 * H + yy0) * W + x0
+                v01 = (ty1 * H + yy0) * W + x0
+                v10 = (ty0 * H + yy1) * W + x0
+                v11 = (ty1 * H + yy1) * W + x0
+                f0 = wy[q, p, 0, y]
+                f1 = wy[q, p, 1, y]
+                s0 = wt[q, p, 0, t]
+                s1 = wt[q, p, 1, t]
+            else:  # t first: corner (t corner i, y corner j)
+                v00 = (ty0 * H + yy0) * W + x0
+                v01 = (ty0 * H + yy1) * W + x0
+                v10 = (ty1 * H + yy0) * W + x0
+                v11 = (ty1 * H + yy1) * W + x0
+                f0 = wt[q, p, 0, t]
+                f1 = wt[q, p, 1, t]
+                s0 = wy[q, p, 0, y]
+                s1 = wy[q, p, 1, y]
+            if float32_path:
+                # reference float32 order, corner (first-axis corner i, second-axis corner j)
+                b00 = np.uint64(v00)
+                b01 = np.uint64(v01)
+                b10 = np.uint64(v10)
+                b11 = np.uint64(v11)
+                fa0 = np.float32(f0)
+                fa1 = np.float32(f1)
+                fb0 = np.float32(s0)
+                fb1 = np.float32(s1)
+                for i in range(n):
+                    u = np.uint64(i)
+                    sv = (np.float32(f[b00 + u]) * fa0) * fb0
+                    sv = sv + (np.float32(f[b01 + u]) * fa0) * fb1
+                    sv = sv + (np.float32(f[b10 + u]) * fa1) * fb0
+                    sv = sv + (np.float32(f[b11 + u]) * fa1) * fb1
+                    cf[cb + u] |= np.int32(sv >= thr[tb + u]) << p
+            else:
+                # skimage interpolates along its columns (the first axis) first: pass (row i, column j)
+                b00 = np.uint64(v00)  # (column/first corner 0, row corner 0)
+                b01 = np.uint64(v01)  # (first 0, row 1)
+                b10 = np.uint64(v10)  # (first 1, row 0)
+                b11 = np.uint64(v11)
+                for i in range(n):
+                    u = np.uint64(i)
+                    top = f0 * np.float64(f[b00 + u]) + f1 * np.float64(f[b10 + u])
+                    bottom = f0 * np.float64(f[b01 + u]) + f1 * np.float64(f[b11 + u])
+                    v = s0 * top + s1 * bottom
+                    cf[cb + u] |= np.int32(v - np.float64(f[cc + u]) >= neg_eps) << p
+
+
+@jit
+def lbp_top_rows(vol, flat, off, wt, wy, wx, wx32, lattice, n_points, tables, blk_t, blk_y, blk_x, ints, hist,
+                 row_start, row_stop):
+    """Add the codes of centre rows ``row_start .. row_stop-1`` to ``hist``.
+
+    ``hist`` : (n_split, n_blocks * n_bins_total) int64; centre x adds to copy ``x % n_split`` (split
+    histograms break the store-to-load dependency of repeated bins); the caller sums the copies.
+    Rows are numbered ``(t - t0) * (y1 - y0) + (y - y0)``. ``ints`` = (t0, t1, y0, y1, x0, x1, arithmetic,
+    n_row_blocks, n_col_blocks, exact_lattice_compare, yt_first, (unused x3), n_bins_total,
+    nearest, integer_input, vector multiple). ``vol`` (T, H, W) and ``flat`` (T*H*W + pad) hold the same
+    clip (``flat`` = ``vol`` raveled + ``pad >= vector multiple`` elements); ``wx``/``wx32`` have
+    ``W + pad`` columns. Sampling runs over ``x1 - x0`` rounded up to the vector multiple.
+    (half-open centre ranges). ``blk_*`` : (2, n) primary/secondary block index per coordinate.
+    """
+    t0 = ints[0]
+    y0 = ints[2]
+    y1 = ints[3]
+    x0 = ints[4]
+    x1 = ints[5]
+    arith = ints[6]
+    n_rb = ints[7]
+    n_cb = ints[8]
+    exact = ints[9] == 1
+    yt_first = ints[10]
+    n_total = ints[14]
+    nearest = ints[15] == 1
+    integer_input = ints[16] == 1
+    split_mask = hist.shape[0] - 1  # 1 or a power of two copies
+    n_y = y1 - y0
+    W = vol.shape[2]
+    vec = ints[17]
+    n_run = ((x1 - x0 + vec - 1) // vec) * vec
+    wstride = wx.shape[3]  # >= x0 + n_run
+    code = np.zeros((3, wstride), dtype=np.int32)
+    thr = np.zeros(wstride, dtype=np.float32)
+    # column-block part of the histogram offsets (the same for every row)
+    dpx = np.zeros(W, dtype=np.uint64)
+    dsx = np.zeros(W, dtype=np.uint64)
+    any_second_x = False
+    for x in range(x0, x1):
+        dpx[x] = np.uint64(blk_x[0, x] * n_total)
+        dsx[x] = np.uint64(blk_x[1, x] * n_total)
+        if blk_x[0, x] != blk_x[1, x]:
+            any_second_x = True
+    inf32 = np.float32(np.inf)
+    f = flat  # the clip raveled, followed by at least ``vec`` padding elements (the runs overshoot)
+    cf = code.ravel()
+    wxf = wx.ravel()
+    wx32f = wx32.ravel()
+    shape = vol.shape
+    for r in range(row_start, row_stop):
+        t = t0 + r // n_y
+        y = y0 + r % n_y
+        c = vol[t, y]
+        if arith == 0 and integer_input:
+            for x in range(x0, x1):
+                thr[x] = np.float32(c[x])  # exact for uint8 and the integer-valued clips accepted here
+        elif arith == 0:
+            # floor(s) >= c  <=>  s >= ceil(c)  <=>  s >= smallest float32 >= ceil(c)   (s float32)
+            for x in range(x0, x1):
+                v = np.ceil(np.float64(c[x]))
+                fv = np.float32(v)
+                if np.float64(fv) < v:
+                    fv = np.nextafter(fv, inf32)
+                thr[x] = fv
+        for q in range(3):
+            _plane_codes(f, shape, t, y, q, off, wt, wy, wxf, wx32f, wstride, lattice, n_points[q], yt_first,
+                         arith, exact, thr, cf, wstride, x0, x1, n_run, nearest)
+        # primary block, plus the secondary block once when it differs in any dimension
+        pt = blk_t[0, t]
+        st = blk_t[1, t]
+        py = blk_y[0, y]
+        sy = blk_y[1, y]
+        bp = np.uint64((pt * n_rb + py) * n_cb * n_total)
+        bs = np.uint64((st * n_rb + sy) * n_cb * n_total)
+        same_ty = pt == st and py == sy
+        t_xy = tables[0]
+        t_xt = tables[1]
+        t_yt = tables[2]
+        c0 = code[0]
+        c1 = code[1]
+        c2 = code[2]
+        # unsigned indices: no negative-index wraparound code in this gather/scatter loop
+        for x in range(x0, x1):
+            k = np.uint64(x & split_mask)
+            d = bp + dpx[x]
+            hist[k, d + np.uint64(t_xy[np.uint64(c0[x])])] += 1
+            hist[k, d + np.uint64(t_xt[np.uint64(c1[x])])] += 1
+            hist[k, d + np.uint64(t_yt[np.uint64(c2[x])])] += 1
+        if not same_ty or any_second_x:
+            for x in range(x0, x1):
+                if not same_ty or dsx[x] != dpx[x]:
+                    k = np.uint64(x & split_mask)
+                    d = bs + dsx[x]
+                    hist[k, d + np.uint64(t_xy[np.uint64(c0[x])])] += 1
+                    hist[k, d + np.uint64(t_xt[np.uint64(c1[x])])] += 1
+                    hist[k, d + np.uint64(t_yt[np.uint64(c2[x])])] += 1
+
+
+@pjit
+def lbp_top_parallel(vol, flat, off, wt, wy, wx, wx32, lattice, n_points, tables, blk_t, blk_y, blk_x, ints,
+                     hist_chunks, n_rows):
+    """Split the ``n_rows`` centre rows into ``hist_chunks.shape[0]`` contiguous chunks, one per prange
+    iteration; chunk ``k`` owns ``hist_chunks[k]`` (no races). The caller sums over chunks."""
+    n_chunks = hist_chunks.shape[0]
+    for k in prange(n_chunks):
+        lbp_top_rows(vol, flat, off, wt, wy, wx, wx32, lattice, n_points, tables, blk_t, blk_y, blk_x, ints,
+                     hist_chunks[k], (k * n_rows) // n_chunks, ((k + 1) * n_rows) // n_chunks)

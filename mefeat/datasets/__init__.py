@@ -1,0 +1,38 @@
+"""Micro-expression databases: loaders that return one normalised :class:`MEDataset`.
+
+Every loader takes the database root and the annotation file the database ships, parses the
+sheet leniently and lists every fixed or dropped row in ``validation_report``. Frames are read
+lazily on ``ds[i]``. Pandas/openpyxl/OpenCV are imported inside the functions.
+"""
+
+import importlib
+
+_LAZY = {
+    "MEDataset": "mefeat.datasets._base",
+    "load_dfme": "mefeat.datasets.dfme",
+    "load_casme2": "mefeat.datasets.casme2",
+    "load_samm": "mefeat.datasets.samm",
+    "load_smic": "mefeat.datasets.smic",
+    "load_casme3": "mefeat.datasets.casme3",
+    "load_mmew": "mefeat.datasets.mmew",
+    "load_megc2019": "mefeat.datasets.megc2019",
+    "load_manifest": "mefeat.datasets.manifest",
+    "load_demo": "mefeat.datasets.demo",
+    "make_demo": "mefeat.datasets.demo",
+    "parse_aus": "mefeat.datasets._aus",
+    "normalize_emotion": "mefeat.datasets._vocab",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'mefeat.datasets' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

@@ -1,0 +1,53 @@
+"""CASME II loader (METHODS §10): ``<root>/sub01/EP02_01f/img46.jpg`` + CASME2-coding-*.xlsx."""
+
+import os
+
+from mefeat.datasets._base import RowBuilder, col, read_sheet, subject_code
+
+__all__ = ["load_casme2"]
+
+
+def load_casme2(root, annotations, *, errata=None, check_frames=True):
+    """Load CASME II.
+
+    Parameters
+    ----------
+    root : str or path-like
+        Folder with ``sub01/EP02_01f/img46.jpg ...`` (raw release) or the cropped release
+        (``reg_img46.jpg``): the frame number is the last number in the file name.
+    annotations : str or path-like
+        ``CASME2-coding-20140508.xlsx`` (Sheet1: ``Subject | Filename | OnsetFrame | ApexFrame |
+        OffsetFrame | Action Units | Estimated Emotion``; blank "Unnamed" columns are ignored).
+    errata : dict, optional
+        Extra fixes keyed by ``("casme2", subject, clip)``.
+    check_frames : bool, default True
+        Drop (and report) rows whose frame folder is missing.
+
+    Returns
+    -------
+    MEDataset
+        fps = 200; subjects as zero-padded strings ``"01"``; emotions in the canonical
+        vocabulary (``others``, ``disgust``, ``happiness``, ``repression``, ``surprise``,
+        ``sadness``, ``fear``).
+
+    Notes
+    -----
+    Frame numbers are the original video's indices (``OnsetFrame = 46`` <-> ``img46.jpg``).
+    A missing apex (``/`` in some sheet versions, 21 rows) becomes None and is reported; meb's
+    estimated apexes are keyed by row position and are not applied (see :mod:`._errata`).
+    The AU cell may hold ``?`` (reported, parsed as no AU).
+    """
+    df = read_sheet(annotations, ("Subject", "Filename", "OnsetFrame"))
+    c = {k: col(df, k) for k in ("Subject", "Filename", "OnsetFrame", "ApexFrame", "OffsetFrame",
+                                 "Action Units", "Estimated Emotion")}
+    rb = RowBuilder("casme2", errata=errata, check_frames=check_frames)
+    root = os.fspath(root)
+    for _, r in df.iterrows():
+        subject = subject_code(r[c["Subject"]], 2)
+        clip = str(r[c["Filename"]]).strip()
+        rb.add({"subject": subject, "clip": clip, "onset": r[c["OnsetFrame"]],
+                "apex": r[c["ApexFrame"]] if c["ApexFrame"] else None, "offset": r[c["OffsetFrame"]],
+                "emotion_raw": r[c["Estimated Emotion"]] if c["Estimated Emotion"] else None,
+                "aus_raw": r[c["Action Units"]] if c["Action Units"] else None, "fps": 200.0,
+                "frame_dir": os.path.join(root, f"sub{subject}", clip), "sheet_row": int(r["_sheet_row"])})
+    return rb.build("casme2")

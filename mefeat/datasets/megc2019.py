@@ -1,0 +1,128 @@
+"""MEGC 2019 composite (METHODS §9): SMIC-HS + CASME II + SAMM merged into 3 classes."""
+
+import os
+import re
+
+from mefeat.datasets._base import MEDataset, REPORT_COLUMNS, norm_key
+from mefeat.datasets._vocab import MEGC2019_CLASSES, megc2019_label
+
+__all__ = ["load_megc2019"]
+
+
+def load_megc2019(*, casme2_root=None, casme2_annotations=None, samm_root=None, samm_annotations=None,
+                  smic_root=None, smic_annotations=None, gt=None, check_frames=True):
+    """Load the MEGC 2019 Composite Database Evaluation set (3 classes, 442 clips, 68 subjects).
+
+    Parameters
+    ----------
+    casme2_root, casme2_annotations : path-like, optional
+        See :func:`load_casme2`.
+    samm_root, samm_annotations : path-like, optional
+        See :func:`load_samm`.
+    smic_root : path-like, optional
+    smic_annotations : path-like, optional
+        See :func:`load_smic` (HS is used).
+    gt : path-like, optional
+        The official ground truth csv (``combined_3class_gt.csv``: rows ``db,subject,filename,label``,
+        label 0 negative / 1 positive / 2 surprise, header optional). Given: exactly its clips
+        are kept, with its labels (disagreements with the merge rule are reported). None: the
+        merge rule below is applied to every clip of the given databases.
+    check_frames : bool, default True
+
+    Returns
+    -------
+    MEDataset
+        ``dataset`` is ``casme2``/``samm``/``smic`` per row, ``emotion`` the 3-class label,
+        ``emotion_raw`` the database's label, ``group`` = ``"<dataset>/<subject>"`` (used by
+        ``.groups``: LOSO over the composite has 68 folds).
+
+    Raises
+    ------
+    ValueError
+        No database given.
+
+    Notes
+    -----
+    Merge: negative = repression, anger, contempt, disgust, fear, sadness; positive =
+    happiness; surprise = surprise; others are dropped (reported). The repo copy of the GT
+    (``combined_3class_gt-2.csv``) has 441 rows, one fewer than the guideline's 442
+    (METHODS §9). GT rows are matched to clips by (db, filename) with numbers compared
+    without leading zeros; unmatched GT rows are reported.
+    """
+    import pandas as pd
+
+    from mefeat.datasets.casme2 import load_casme2
+    from mefeat.datasets.samm import load_samm
+    from mefeat.datasets.smic import load_smic
+
+    parts = []
+    if casme2_root is not None:
+        parts.append(load_casme2(casme2_root, casme2_annotations, check_frames=check_frames))
+    if samm_root is not None:
+        parts.append(load_samm(samm_root, samm_annotations, check_frames=check_frames))
+    if smic_root is not None:
+        parts.append(load_smic(smic_root, smic_annotations, modality="HS", check_frames=check_frames))
+    if not parts:
+        raise ValueError("load_megc2019: give at least one of casme2_root, samm_root, smic_root")
+    table = pd.concat([p.table for p in parts], ignore_index=True)
+    reports = [p.validation_report for p in parts]
+    extra = []
+
+    def note(r, field, action, raw, value, reason):
+        extra.append({"dataset": r["dataset"], "subject": r["subject"], "clip": r["clip"],
+                      "sheet_row": r.get("sheet_row"), "field": field, "action": action,
+                      "raw": None if raw is None else str(raw), "value": None if value is None else str(value),
+                      "reason": reason})
+
+    table["emotion_dataset"] = table["emotion"]
+    table["emotion"] = [megc2019_label(e) for e in table["emotion"]]
+    keep = []
+    if gt is None:
+        for i, r in table.iterrows():
+            if r["emotion"] is None:
+                note(r, "emotion", "dropped", r["emotion_dataset"], None, "class not in the MEGC 2019 merge")
+            else:
+                keep.append(i)
+    else:
+        gt_rows = _read_gt(gt)
+        index = {(r["dataset"], norm_key(r["clip"])): i for i, r in table.iterrows()}
+        matched = {}
+        for db, subject, filename, label in gt_rows:
+            i = index.get((db, norm_key(filename)))
+            if i is None:
+                extra.append({"dataset": db, "subject": subject, "clip": filename, "sheet_row": None,
+                              "field": "gt", "action": "dropped", "raw": f"{db},{subject},{filename},{label}",
+                              "value": None, "reason": "GT clip not found in the loaded databases"})
+                continue
+            matched[i] = MEGC2019_CLASSES[label]
+        for i, r in table.iterrows():
+            if i not in matched:
+                note(r, "gt", "dropped", r["emotion_dataset"], None, "clip not in the MEGC 2019 ground truth")
+                continue
+            if r["emotion"] != matched[i]:
+                note(r, "emotion", "fixed", r["emotion"], matched[i], "GT label differs from the merge rule; GT used")
+            table.at[i, "emotion"] = matched[i]
+            keep.append(i)
+    table = table.loc[keep].reset_index(drop=True)
+    table["group"] = table["dataset"] + "/" + table["subject"].astype(str)
+    report = pd.concat([r for r in reports + [pd.DataFrame(extra, columns=list(REPORT_COLUMNS))] if len(r)],
+                       ignore_index=True) if any(len(r) for r in reports) or extra else None
+    return MEDataset(table, name="megc2019", validation_report=report)
+
+
+def _read_gt(path):
+    rows = []
+    with open(os.fspath(path), encoding="utf-8-sig") as f:
+        for line in f:
+            parts = [p.strip() for p in line.strip().split(",")]
+            if len(parts) < 4 or not re.fullmatch(r"\d+", parts[3]):
+                continue  # header or blank line
+            db = parts[0].lower().replace("-", "").replace("_", "")
+            db = {"casmeii": "casme2", "smichs": "smic"}.get(db, db)
+            label = int(parts[3])
+            if label not in (0, 1, 2):
+                raise ValueError(f"{path}: label {label} in row {line.strip()!r} is not 0, 1 or 2")
+            rows.append((db, parts[1], parts[2], label))
+    if not rows:
+        raise ValueError(f"{path}: no 'db,subject,filename,label' rows found")
+    return rows

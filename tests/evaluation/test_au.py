@@ -1,0 +1,80 @@
+"""AU detection and the emotion–AU association table on hand-made tables."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from mefeat.evaluation import au_matrix, emotion_au_table, evaluate_aus, top_aus_table
+
+
+def _table():
+    return pd.DataFrame({
+        "emotion": ["happiness", "happiness", "happiness", "happiness", "surprise", "surprise", None],
+        "aus": [frozenset({6, 12}), frozenset({12}), frozenset({12, 24}), frozenset(),
+                frozenset({1, 2, 5}), frozenset({1, 2}), frozenset({4})],
+    })
+
+
+def test_emotion_au_table_hand_computed():
+    share = emotion_au_table(_table())
+    assert share.index.tolist() == ["happiness", "surprise"]  # None emotion dropped
+    assert share.columns.tolist() == [1, 2, 5, 6, 12, 24]  # AU4 only on the dropped row
+    np.testing.assert_allclose(share.loc["happiness"].to_numpy(), [0, 0, 0, .25, .75, .25])
+    np.testing.assert_allclose(share.loc["surprise"].to_numpy(), [1, 1, .5, 0, 0, 0])
+    assert share.attrs["n"] == {"happiness": 4, "surprise": 2}
+    top = top_aus_table(share, k=2)
+    assert top.iloc[0].tolist() == ["happiness (4)", "AU12 .75, AU6 .25"]
+    assert top.iloc[1].tolist() == ["surprise (2)", "AU1 1.00, AU2 1.00"]
+
+
+def test_emotion_au_table_errors_and_heatmap(tmp_path):
+    with pytest.raises(KeyError, match="no column 'aus'"):
+        emotion_au_table(pd.DataFrame({"emotion": ["a"]}))
+    from mefeat.evaluation import plot_emotion_au_heatmap
+
+    path = plot_emotion_au_heatmap(emotion_au_table(_table()), tmp_path / "h.png")
+    assert open(path, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_au_matrix():
+    Y, cols = au_matrix([frozenset({4}), {1, 4}, []], au_list=[4, 1, 9])
+    assert cols == [4, 1, 9]
+    assert Y.astype(int).tolist() == [[1, 0, 0], [1, 1, 0], [0, 0, 0]]
+
+
+def test_evaluate_aus_detects_signal_and_skips_rare():
+    rng = np.random.default_rng(0)
+    n_sub, per = 20, 6
+    groups = np.repeat(np.arange(n_sub), per)
+    n = len(groups)
+    has4 = rng.random(n) < 0.4
+    has12 = rng.random(n) < 0.3
+    has9 = np.zeros(n, bool)
+    has9[:3] = True  # 3 positives: below threshold
+    aus = [frozenset(a for a, h in ((4, h4), (12, h12), (9, h9)) if h) for h4, h12, h9 in zip(has4, has12, has9)]
+    X = np.column_stack([has4 * 3.0, has12 * 3.0, rng.normal(size=(n, 3))]) + rng.normal(size=(n, 5)) * 0.5
+    res = evaluate_aus(LogisticRegression(), X, aus, groups, min_positives=5, verbose=False)
+    assert set(res.table.index) == {4, 12}
+    assert 9 in res.skipped and "3 positives < min_positives=5" in res.skipped[9]
+    assert (res.table["f1"] > 0.8).all()
+    assert res.mean_f1 == pytest.approx(res.table["f1"].mean())
+    # counts consistent with the pooled predictions
+    for a in (4, 12):
+        t = np.array([a in s for s in aus])
+        p = res.predictions[a].to_numpy()
+        assert res.table.loc[a, "tp"] == int((t & p).sum())
+        assert res.table.loc[a, "n_pos"] == int(t.sum())
+    # a pure-noise AU gives low F1
+    noise = [s | {17} if r else s for s, r in zip(aus, rng.random(n) < 0.3)]
+    res2 = evaluate_aus(LogisticRegression(class_weight="balanced"), X[:, 2:], noise, groups, au_list=[17],
+                        verbose=False)
+    assert res2.table.loc[17, "uar"] < 0.65
+
+
+def test_evaluate_aus_errors():
+    with pytest.raises(ValueError, match="aus has 2 entries but X has 3"):
+        evaluate_aus(LogisticRegression(), np.zeros((3, 1)), [{1}, {2}], [0, 1, 2], verbose=False)
+    with pytest.raises(ValueError, match="min_positives must be >= 1"):
+        evaluate_aus(LogisticRegression(), np.zeros((3, 1)), [{1}, {2}, {1}], [0, 1, 2], min_positives=0,
+                     verbose=False)

@@ -1,0 +1,155 @@
+"""evaluate(): end-to-end on synthetic features with known class structure."""
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.metrics import balanced_accuracy_score, f1_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from mefeat.evaluation import evaluate
+
+
+def _synthetic(seed=0, n_subjects=30, n_classes=4, sep=2.5, n_features=6):
+    rng = np.random.default_rng(seed)
+    groups = np.repeat([f"sub{i:02d}" for i in range(n_subjects)], n_classes)
+    y = np.tile([f"c{k}" for k in range(n_classes)], n_subjects)
+    codes = np.tile(np.arange(n_classes), n_subjects)
+    centers = rng.normal(size=(n_classes, n_features)) * sep
+    subject_shift = np.repeat(rng.normal(size=(n_subjects, n_features)), n_classes, axis=0)
+    X = centers[codes] + subject_shift + rng.normal(size=(len(y), n_features))
+    return X, y, groups
+
+
+class _FoldSpy(ClassifierMixin, BaseEstimator):
+    """Records the training subjects it sees (groups smuggled in as the last column)."""
+
+    log = []
+
+    def fit(self, X, y):
+        _FoldSpy.log.append(set(X[:, -1].tolist()))
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.classes_[0])
+
+
+def test_evaluate_separable_and_consistent():
+    X, y, g = _synthetic()
+    res = evaluate(make_pipeline(StandardScaler(), SVC()), X, y, g, cv="dfme-10fold", verbose=False)
+    assert res.scores["uf1"] > 0.8
+    p = res.predictions
+    assert len(p) == len(y) and (p["fold"] >= 0).all()
+    # pooled scores equal sklearn on the pooled out-of-fold predictions
+    assert res.scores["uf1"] == pytest.approx(f1_score(p["y_true"].astype(str), p["y_pred"].astype(str),
+                                                       average="macro"))
+    assert res.scores["uar"] == pytest.approx(balanced_accuracy_score(p["y_true"].astype(str),
+                                                                      p["y_pred"].astype(str)))
+    assert res.confusion.to_numpy().sum() == len(y)
+    assert len(res.fold_scores) == 10
+    assert res.per_class["support"].tolist() == [30] * 4
+    # no subject tested in two folds
+    assert p.groupby("group")["fold"].nunique().max() == 1
+    json.dumps(res.to_dict())
+    assert "UF1" in res.summary()
+
+
+def test_evaluate_chance_on_random_labels():
+    X, y, g = _synthetic(seed=1)
+    y = np.random.default_rng(5).permutation(y)
+    res = evaluate(make_pipeline(StandardScaler(), SVC()), X, y, g, verbose=False)
+    assert res.scores["uf1"] < 0.45  # 4 classes: chance 0.25
+
+
+def test_train_never_contains_test_subjects():
+    X, y, g = _synthetic(n_subjects=12)
+    Xg = np.column_stack([X, np.arange(len(y))]).astype(object)
+    Xg[:, -1] = g
+    _FoldSpy.log = []
+    res = evaluate(_FoldSpy(), Xg, y, g, cv="loso", verbose=False)
+    assert len(_FoldSpy.log) == 12
+    for seen, (fold, test_groups) in zip(_FoldSpy.log, sorted(res.folds["folds"].items(), key=lambda t: int(t[0]))):
+        assert seen.isdisjoint(test_groups)
+        assert len(seen) == 11
+
+
+def test_deterministic_per_seed_and_parallel_equal():
+    from sklearn.ensemble import RandomForestClassifier
+
+    X, y, g = _synthetic(seed=2, sep=1.0)
+    est = make_pipeline(StandardScaler(), RandomForestClassifier(n_estimators=20))  # random_state=None -> seeded
+    a = evaluate(est, X, y, g, random_state=3, verbose=False)
+    b = evaluate(est, X, y, g, random_state=3, n_jobs=2, verbose=False)
+    np.testing.assert_array_equal(a.predictions["y_pred"].to_numpy(), b.predictions["y_pred"].to_numpy())
+    assert a.folds == b.folds
+    c = evaluate(est, X, y, g, random_state=4, verbose=False)
+    assert a.folds != c.folds
+
+
+def test_nested_search_groups_passed():
+    X, y, g = _synthetic(n_subjects=15, n_classes=3)
+    res = evaluate(make_pipeline(StandardScaler(), SVC()), X, y, g, cv=SubjectKFoldFactory(3),
+                   param_grid={"svc__C": [0.01, 10.0]}, n_inner_splits=3, verbose=False)
+    assert len(res.best_params) == 3
+    assert all(set(p) == {"svc__C"} for p in res.best_params)
+    assert res.scores["uf1"] > 0.6
+
+
+def SubjectKFoldFactory(k):
+    from mefeat.evaluation import SubjectKFold
+
+    return SubjectKFold(k, random_state=0)
+
+
+def test_megc_and_lodo_with_datasets():
+    X, y, g = _synthetic(n_subjects=12, n_classes=3)
+    # same subject ids in three databases
+    subjects = np.array([f"s{int(s[3:]) % 4}" for s in g], dtype=object)
+    dbs = np.array(["smic", "casme2", "samm"])[np.array([int(s[3:]) // 4 for s in g])]
+    res = evaluate(make_pipeline(StandardScaler(), SVC()), X, y, subjects, cv="megc2019", datasets=dbs,
+                   verbose=False)
+    assert len(res.fold_scores) == 12  # 4 subjects x 3 databases, not 4
+    by_db = res.scores_by("dataset")
+    assert sorted(by_db.index) == ["casme2", "samm", "smic"]
+    assert by_db["n"].sum() == len(y)
+    res2 = evaluate(make_pipeline(StandardScaler(), SVC()), X, y, subjects, cv="lodo", datasets=dbs, verbose=False)
+    assert len(res2.fold_scores) == 3
+    assert res2.predictions.groupby("dataset")["fold"].nunique().max() == 1
+    with pytest.raises(ValueError, match="needs datasets"):
+        evaluate(SVC(), X, y, subjects, cv="lodo", verbose=False)
+
+
+def test_leaky_splitter_rejected():
+    X, y, g = _synthetic(n_subjects=6, n_classes=2)
+
+    class Leaky:
+        def split(self, X, y, groups):
+            idx = np.arange(len(y))
+            yield idx[::2], idx[1::2]
+
+        def get_n_splits(self, *a, **k):
+            return 1
+
+    with pytest.raises(ValueError, match="subjects in both train and test"):
+        evaluate(SVC(), X, y, g, cv=Leaky(), verbose=False)
+
+
+def test_bad_lengths():
+    X, y, g = _synthetic(n_subjects=6, n_classes=2)
+    with pytest.raises(ValueError, match="X has 11 samples but y has 12"):
+        evaluate(SVC(), X[:-1], y, g, verbose=False)
+    with pytest.raises(ValueError, match="groups has 11 entries"):
+        evaluate(SVC(), X, y, g[:-1], verbose=False)
+
+
+def test_list_inputs_and_dataframe():
+    import pandas as pd
+
+    X, y, g = _synthetic(n_subjects=10, n_classes=2)
+    res_a = evaluate(make_pipeline(StandardScaler(), SVC()), pd.DataFrame(X), list(y), list(g), verbose=False)
+    res_b = evaluate(make_pipeline(StandardScaler(), SVC()), X, y, g, verbose=False)
+    assert res_a.scores == res_b.scores
