@@ -9,7 +9,7 @@ Layers (nothing imports upward)::
             -> _kernels -> _jit / _config / _validation
 """
 
-import importlib
+from mefeat._lazy import attach
 
 __version__ = "0.1.0"
 
@@ -45,18 +45,4 @@ _SUBMODULES = {
     "preprocessing",
 }
 
-__all__ = sorted(_LAZY) + sorted(_SUBMODULES) + ["__version__"]
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    if name in _SUBMODULES:
-        return importlib.import_module(f"mefeat.{name}")
-    raise AttributeError(f"module 'mefeat' has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__, __all__ = attach(__name__, _LAZY, _SUBMODULES)

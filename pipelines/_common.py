@@ -94,3 +94,72 @@ def clip_front(*, face_size=128, n_frames=10, align=True):
     if n_frames:
         steps.append(("tim", mefeat.TemporalNormalizer(n_frames=n_frames, dtype=np.uint8)))
     return steps
+
+
+def make_pipelines(transformer, default_params, features="table", *, classifiers=CLASSIFIERS, random_state=0, memory=None,
+                   face_size=128, n_frames=10, align=True, classifier_params=None, **params):
+    """Build one baseline's pipelines, one per classifier (each baseline module wraps this).
+
+    Parameters
+    ----------
+    transformer : str
+        Name of the mefeat clip transformer computing the descriptor (``"LBPTOP"``, ``"BiWOOF"`` ...);
+        its step is named ``transformer.lower()``.
+    default_params : dict
+        The baseline's descriptor parameters (the module's ``PARAMS``).
+    features : {"table", "clips"}, default="table"
+        ``"table"``: the pipelines take the rows of the baseline's feature table
+        (:func:`mefeat._io.read_features`), (n_clips, n_features) floats. ``"clips"``: they take a
+        list of :class:`mefeat.Clip` and compute the features themselves (``FaceAligner`` ->
+        ``TemporalNormalizer`` -> the transformer).
+    classifiers : sequence of {"svm-linear", "svm-rbf", "rf"}
+    random_state : int, default=0
+        Seed of the SVMs' and the forest's randomness.
+    memory : str, joblib.Memory or None
+        Cache of the fitted transformer steps (``Pipeline(memory=...)``); with ``"clips"`` this
+        avoids recomputing the descriptor on the training clips of a repeated run.
+    face_size : int, default=128
+        Aligned face side (``"clips"`` only).
+    n_frames : int, default=10
+        TIM length, 0 = none (``"clips"`` only).
+    align : bool, default=True
+        Face alignment (``FaceAligner``) before TIM (``"clips"`` only; False for clips that are
+        already aligned face crops).
+    classifier_params : dict or None
+        ``{classifier name: {param: value}}`` overriding ``pipelines.CLASSIFIER_DEFAULTS``.
+    **params
+        Descriptor parameters overriding ``default_params`` (``"clips"`` only).
+
+    Returns
+    -------
+    dict of str -> sklearn.pipeline.Pipeline
+        Keys are the classifier names. Every pipeline ends with ``drop_constant``
+        (VarianceThreshold), ``scale`` (StandardScaler) and ``clf``; all steps are refitted in
+        every CV fold.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``features`` or classifier.
+    TypeError
+        Descriptor parameters given with ``features="table"``.
+
+    Notes
+    -----
+    Class weights are balanced in all three classifiers (DFME and the MEGC sets are imbalanced and
+    UF1 is the ranking metric); the papers' classifier settings on DFME are not published
+    (METHODS §1.8 [X]).
+    """
+    check_features(features)
+    if features == "table":
+        if params:
+            raise TypeError(f"descriptor parameters {sorted(params)} only apply with features='clips'; "
+                            "a feature table already fixes them")
+        steps = []
+    else:
+        import mefeat
+
+        steps = clip_front(face_size=face_size, n_frames=n_frames, align=align) + [
+            (transformer.lower(), getattr(mefeat, transformer)(**{**default_params, **params}))]
+    return build(steps, classifiers=classifiers, random_state=random_state, memory=memory,
+                         classifier_params=classifier_params)

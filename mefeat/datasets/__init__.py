@@ -5,7 +5,7 @@ sheet leniently and lists every fixed or dropped row in ``validation_report``. F
 lazily on ``ds[i]``. Pandas/openpyxl/OpenCV are imported inside the functions.
 """
 
-import importlib
+from mefeat._lazy import attach
 
 _LAZY = {
     "MEDataset": "mefeat.datasets._base",
@@ -23,16 +23,4 @@ _LAZY = {
     "normalize_emotion": "mefeat.datasets._vocab",
 }
 
-__all__ = sorted(_LAZY)
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'mefeat.datasets' has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__, __all__ = attach(__name__, _LAZY, ())

@@ -11,7 +11,7 @@ that ``import mefeat.evaluation`` stays cheap.
 - :mod:`~mefeat.evaluation.plots`: confusion-matrix and emotion–AU heatmaps (PNG).
 """
 
-import importlib
+from mefeat._lazy import attach
 
 _LAZY = {
     "SubjectKFold": "mefeat.evaluation.splits",
@@ -41,18 +41,4 @@ _LAZY = {
 }
 _SUBMODULES = {"splits", "metrics", "protocol", "au", "plots"}
 
-__all__ = sorted(_LAZY)
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    if name in _SUBMODULES:
-        return importlib.import_module(f"mefeat.evaluation.{name}")
-    raise AttributeError(f"module 'mefeat.evaluation' has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__, __all__ = attach(__name__, _LAZY, _SUBMODULES)

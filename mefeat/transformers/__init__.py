@@ -4,7 +4,7 @@ Each class pairs with a function (``LBPTOP`` <-> :func:`mefeat.descriptors.lbp_t
 and only validates parameters and maps that function over the samples.
 """
 
-import importlib
+from mefeat._lazy import attach
 
 _LAZY = {
     "LBPTOP": "mefeat.transformers._texture",
@@ -18,16 +18,4 @@ _LAZY = {
     "TemporalNormalizer": "mefeat.transformers._face",
 }
 
-__all__ = sorted(_LAZY)
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'mefeat.transformers' has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__, __all__ = attach(__name__, _LAZY, ())
