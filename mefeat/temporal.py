@@ -309,9 +309,12 @@ def normalize_clip(clip, n_frames, method="tim", *, dtype=None):
         Output length K >= 2.
     method : {"tim", "linear"}
         :func:`tim` (default, the MER convention) or :func:`linear_interpolate`.
-    dtype : numpy dtype or None
+    dtype : numpy dtype, "same" or None
         None keeps the unrounded float64 output; an integer dtype (e.g. ``np.uint8``) rounds
-        half to even and saturates to the dtype's range (meb rounds TIM output).
+        half to even and saturates to the dtype's range (meb rounds TIM output); ``"same"`` uses
+        the input clip's dtype when it is an integer dtype and keeps float64 otherwise. Round
+        before LBP-TOP: interpolated frames that should be equal differ by ~1e-12, which flips
+        its comparison bits.
 
     Returns
     -------
@@ -338,6 +341,8 @@ def normalize_clip(clip, n_frames, method="tim", *, dtype=None):
         raise TypeError(f"clip must be a mefeat.Clip, got {type(clip).__name__}")
     check_option(method, name="method", options=("tim", "linear"))
     n_frames = _check_n_frames(n_frames)
+    if isinstance(dtype, str) and dtype == "same":
+        dtype = clip.frames.dtype if np.issubdtype(clip.frames.dtype, np.integer) else None
     fn = tim if method == "tim" else linear_interpolate
     with warnings.catch_warnings():
         if method == "tim":

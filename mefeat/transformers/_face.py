@@ -117,9 +117,10 @@ class TemporalNormalizer(ClipToClipTransformer):
         Output length (10 is the MEGC 2019 LBP-TOP baseline's and meb's default).
     method : {"tim", "linear"}, default "tim"
         :func:`mefeat.temporal.tim` or :func:`mefeat.temporal.linear_interpolate`.
-    dtype : numpy dtype or None, default None
-        None keeps unrounded float64 frames; an integer dtype rounds and saturates (e.g.
-        ``np.uint8`` to reproduce meb's rounded TIM).
+    dtype : numpy dtype, "same" or None, default "same"
+        ``"same"``: integer clips (uint8 video) come back rounded and saturated to their own dtype,
+        float clips as unrounded float64. None keeps unrounded float64 frames; an integer dtype
+        rounds and saturates (e.g. ``np.uint8`` to reproduce meb's rounded TIM).
     n_jobs : int or None
         Clips processed in parallel with joblib threads (numpy's matmul releases the GIL).
 
@@ -129,13 +130,17 @@ class TemporalNormalizer(ClipToClipTransformer):
 
     Notes
     -----
-    Stateless: ``fit`` only validates. onset/apex/offset are mapped to the nearest output frame
+    Stateless: ``fit`` only validates. The default ``dtype="same"`` differs from
+    :func:`mefeat.temporal.normalize_clip`'s (None, the unrounded reference output) on purpose:
+    in a pipeline the next step is usually LBP-TOP, whose sign tests flip on the ~1e-12
+    differences between interpolated frames that should be equal, so uint8 video should stay
+    uint8. onset/apex/offset are mapped to the nearest output frame
     (:func:`mefeat.temporal.map_index`).
     """
 
     _parallel_prefer = "threads"
 
-    def __init__(self, *, n_frames=10, method="tim", dtype=None, n_jobs=None):
+    def __init__(self, *, n_frames=10, method="tim", dtype="same", n_jobs=None):
         self.n_frames = n_frames
         self.method = method
         self.dtype = dtype
@@ -146,7 +151,7 @@ class TemporalNormalizer(ClipToClipTransformer):
 
         n_frames = _check_n_frames(self.n_frames)
         check_option(self.method, name="method", options=("tim", "linear"))
-        if self.dtype is not None:
+        if self.dtype is not None and not (isinstance(self.dtype, str) and self.dtype == "same"):
             try:
                 dt = np.dtype(self.dtype)
             except TypeError:

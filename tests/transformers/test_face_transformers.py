@@ -79,7 +79,7 @@ def test_temporal_normalizer_matches_function(face_clips):
     ref = normalize_clip(face_clips[0], 8, "linear", dtype=np.uint8)
     np.testing.assert_array_equal(out[0].frames, ref.frames)
     assert (out[0].onset, out[0].apex, out[0].offset) == (2, 5, 7)  # round(i * 7 / 4)
-    out = TemporalNormalizer(n_frames=3, n_jobs=2).transform(face_clips)
+    out = TemporalNormalizer(n_frames=3, dtype=None, n_jobs=2).transform(face_clips)
     assert out[2].frames.dtype == np.float64 and out[2].n_frames == 3
 
 
@@ -120,3 +120,15 @@ def test_clone_pickle_pipeline(face_clips):
 def test_params_validated_in_fit(est, exc, match, face_clips):
     with pytest.raises(exc, match=match):
         est.fit(face_clips)
+
+
+def test_temporal_normalizer_keeps_integer_dtype_by_default(rng):
+    frames = rng.integers(0, 256, (12, 9, 9)).astype(np.uint8)
+    clips = [Clip(frames, onset=0, apex=6, offset=11)]
+    out = TemporalNormalizer(n_frames=5).transform(clips)[0]
+    assert out.frames.dtype == np.uint8
+    np.testing.assert_array_equal(out.frames, normalize_clip(clips[0], 5, dtype=np.uint8).frames)
+    float_out = TemporalNormalizer(n_frames=5).transform([Clip(frames.astype(np.float32), onset=0)])[0]
+    assert float_out.frames.dtype == np.float64
+    np.testing.assert_array_equal(float_out.frames, normalize_clip(clips[0], 5).frames)
+    assert TemporalNormalizer(n_frames=5, dtype=None).transform(clips)[0].frames.dtype == np.float64
