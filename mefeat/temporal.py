@@ -320,8 +320,10 @@ def normalize_clip(clip, n_frames, method="tim", *, dtype=None):
     -------
     clip : mefeat.Clip
         Frames (K, H, W); onset/apex/offset mapped with :func:`map_index`
-        (``round(i * (K - 1) / (T - 1))``); ``meta["temporal"]`` records method, T, K and the
-        original indices. Landmarks are kept (TIM does not move pixels).
+        (``round(i * (K - 1) / (T - 1))``), except that an apex (offset) after the onset (apex) in
+        the input stays at least one frame after it (when K allows); ``meta["temporal"]``
+        records method, T, K and the original indices. Landmarks are kept (TIM does not move
+        pixels).
 
     Raises
     ------
@@ -365,13 +367,18 @@ def normalize_clip(clip, n_frames, method="tim", *, dtype=None):
         "apex_in": clip.apex,
         "offset_in": clip.offset,
     }
-    return clip.replace(
-        frames=out,
-        onset=map_index(clip.onset, T, n_frames),
-        apex=map_index(clip.apex, T, n_frames),
-        offset=map_index(clip.offset, T, n_frames),
-        meta=meta,
-    )
+    onset = map_index(clip.onset, T, n_frames)
+    apex = map_index(clip.apex, T, n_frames)
+    offset = map_index(clip.offset, T, n_frames)
+    # Rounding can put a distinct apex (or offset) on the onset's output frame, which would lose the
+    # annotation and leave no onset->apex motion for flow features: keep them one frame apart.
+    if apex is not None and clip.apex > clip.onset and apex <= onset:
+        apex = min(onset + 1, n_frames - 1)
+    if offset is not None:
+        low = apex if apex is not None else onset
+        if clip.offset > (clip.apex if clip.apex is not None else clip.onset) and offset <= low:
+            offset = min(low + 1, n_frames - 1)
+    return clip.replace(frames=out, onset=onset, apex=apex, offset=offset, meta=meta)
 
 
 class KeyFrames(NamedTuple):
@@ -445,7 +452,7 @@ def _lbp_hist(img, grid):
     return np.concatenate(out)
 
 
-def apex_score(frames, onset=0, offset=None, *, landmarks=None, method="diff"):
+def apex_score(frames, onset=None, offset=None, *, landmarks=None, method="diff"):
     """Per-frame change from the onset frame inside the facial regions (unsmoothed).
 
     Parameters
@@ -458,6 +465,7 @@ def apex_score(frames, onset=0, offset=None, *, landmarks=None, method="diff"):
     score : (offset - onset + 1,) ndarray of float64
         ``score[i]`` is the change of frame ``onset + i``; ``score[0] == 0``.
     """
+    onset, offset, landmarks = _clip_defaults(frames, onset, offset, landmarks)
     arr = check_clip(frames, name="frames")
     check_option(method, name="method", options=("lbp", "diff"))
     T = arr.shape[0]
@@ -483,6 +491,17 @@ def apex_score(frames, onset=0, offset=None, *, landmarks=None, method="diff"):
     return score
 
 
+def _clip_defaults(frames, onset, offset, landmarks):
+    """Fill onset (else 0), offset and landmarks from a Clip where the caller left them None."""
+    from mefeat._clip import Clip
+
+    if isinstance(frames, Clip):
+        onset = frames.onset if onset is None else onset
+        offset = frames.offset if offset is None else offset
+        landmarks = frames.landmarks if landmarks is None else landmarks
+    return (0 if onset is None else onset), offset, landmarks
+
+
 def _check_span(onset, offset, T):
     for name, v in (("onset", onset), ("offset", offset)):
         if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer))):
@@ -494,17 +513,18 @@ def _check_span(onset, offset, T):
     return onset, offset
 
 
-def spot_apex(frames, onset=0, offset=None, *, landmarks=None, method="diff", smooth=None):
+def spot_apex(frames, onset=None, offset=None, *, landmarks=None, method="diff", smooth=None):
     """Spot the apex: the frame of maximum change from onset inside the eye/brow and mouth regions.
 
     Parameters
     ----------
     frames : (T, H, W) array_like or mefeat.Clip
-        Grayscale frames.
-    onset : int, default 0
-        Index of the onset frame (the neutral reference).
+        Grayscale frames. For a Clip, ``onset``, ``offset`` and ``landmarks`` left as None are
+        taken from the clip.
+    onset : int or None
+        Index of the onset frame (the neutral reference); None = the clip's onset, else 0.
     offset : int or None
-        Index of the offset frame (inclusive); None = the last frame.
+        Index of the offset frame (inclusive); None = the clip's offset, else the last frame.
     landmarks : (68, 2) array_like or None
         dlib-68 landmarks (x, y) in these frames' coordinates. The regions are the bounding boxes
         of brows + eyes (points 17-26, 36-47) and of the mouth (48-67), padded by
@@ -547,6 +567,7 @@ def spot_apex(frames, onset=0, offset=None, *, landmarks=None, method="diff", sm
     video using apex frame", Signal Process. Image Commun. 62:82-92, 2018,
     doi:10.1016/j.image.2017.11.006.
     """
+    onset, offset, landmarks = _clip_defaults(frames, onset, offset, landmarks)
     score = apex_score(frames, onset, offset, landmarks=landmarks, method=method)
     onset = int(onset)
     n = score.size

@@ -96,6 +96,15 @@ def clip_front(*, face_size=128, n_frames=10, align=True):
     return steps
 
 
+def _descriptor_params(default_params, params):
+    """The baseline's defaults overridden by ``params``; default ``flow_params`` (backend-specific, e.g.
+    TV-L1's ``epsilon``) are dropped when the caller picks another ``flow_method`` without its own."""
+    merged = {**default_params, **params}
+    if "flow_method" in params and "flow_params" not in params:
+        merged.pop("flow_params", None)
+    return merged
+
+
 def make_pipelines(transformer, default_params, features="table", *, classifiers=CLASSIFIERS, random_state=0, memory=None,
                    face_size=128, n_frames=10, align=True, classifier_params=None, **params):
     """Build one baseline's pipelines, one per classifier (each baseline module wraps this).
@@ -160,6 +169,6 @@ def make_pipelines(transformer, default_params, features="table", *, classifiers
         import mefeat
 
         steps = clip_front(face_size=face_size, n_frames=n_frames, align=align) + [
-            (transformer.lower(), getattr(mefeat, transformer)(**{**default_params, **params}))]
+            (transformer.lower(), getattr(mefeat, transformer)(**_descriptor_params(default_params, params)))]
     return build(steps, classifiers=classifiers, random_state=random_state, memory=memory,
                          classifier_params=classifier_params)

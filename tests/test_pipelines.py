@@ -216,3 +216,14 @@ def test_clip_parameters_match_the_extraction_command():
     assert mdmo.PARAMS["flow_params"]["epsilon"] == pre["flow.epsilon"] and pre["flow.method"] == "tvl1"
     assert fdm.PARAMS["flow_params"]["epsilon"] == pre["flow.epsilon"]
     assert bi_woof.PARAMS["flow_params"]["epsilon"] == pre["apex_flow.epsilon"] and pre["apex_flow.method"] == "tvl1"
+
+
+def test_other_flow_backend_drops_tvl1_defaults():
+    from pipelines import fdm, mdmo
+
+    for mod in (fdm, mdmo):
+        step = mod.make_pipelines("clips", flow_method="dis", align=False)["svm-linear"].steps[1][1]
+        assert step.flow_method == "dis" and step.flow_params is None
+        step.fit()  # validates the parameters: TV-L1's epsilon would be refused by DIS
+        kept = mod.make_pipelines("clips", flow_method="dis", flow_params={"finest_scale": 1}, align=False)
+        assert kept["rf"].steps[1][1].flow_params == {"finest_scale": 1}

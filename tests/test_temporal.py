@@ -226,3 +226,21 @@ def test_spot_apex_bad_input(rng):
         spot_apex(x, smooth=0)
     with pytest.raises(ValueError, match="region"):
         spot_apex(x, landmarks=np.zeros((68, 2)))
+
+
+def test_normalize_clip_keeps_a_distinct_apex(rng):
+    frames = rng.integers(0, 256, (60, 10, 10)).astype(np.uint8)
+    out = normalize_clip(Clip(frames, onset=0, apex=3, offset=4), 10)
+    assert (out.onset, out.apex, out.offset) == (0, 1, 2)  # map_index alone gives 0, 0, 1
+    same = normalize_clip(Clip(frames, onset=5, apex=5, offset=59), 10)
+    assert same.apex == same.onset  # an apex annotated on the onset stays there
+
+
+def test_spot_apex_uses_the_clip_annotations(rng):
+    T, H, W = 40, 20, 20
+    frames = np.full((T, H, W), 100.0) + rng.normal(0, 0.5, (T, H, W))
+    frames[3:8] += 40  # a large change before the annotated onset
+    frames[30, :, :] += 20  # the real peak inside onset..offset
+    c = Clip(frames, onset=10, offset=35)
+    assert spot_apex(c) == 30 == spot_apex(frames, 10, 35)
+    assert spot_apex(c, onset=0, offset=9) in range(3, 8)  # explicit arguments win

@@ -223,7 +223,9 @@ def evaluate(estimator, X, y, groups, *, cv="dfme-10fold", datasets=None, random
     >>> res.scores["uf1"] > 0.9
     True
     """
-    y = np.asarray(y, dtype=object) if not isinstance(y, np.ndarray) else y
+    y = np.asarray(y)
+    if y.dtype == object:  # e.g. a list mixing int and str, or a pandas object column
+        y = np.asarray(y.tolist())
     n = len(y)
     if hasattr(X, "shape"):
         n_x = X.shape[0]

@@ -343,6 +343,11 @@ def align_frames(
                 f"frame {i} of clip {clip_name!r} is {frame.shape[0]}x{frame.shape[1]}, the reference frame "
                 f"{ref_frame.shape[0]}x{ref_frame.shape[1]}"
             )
+        if frame.dtype != ref_frame.dtype:
+            raise ValueError(
+                f"frame {i} of clip {clip_name!r} has dtype {frame.dtype}, the reference frame {ref_frame.dtype}; "
+                "pass frames of one dtype (the output dtype follows the reference frame)"
+            )
         Mi = M
         if per_frame:
             if i == ref:

@@ -153,3 +153,20 @@ def test_list_inputs_and_dataframe():
     res_a = evaluate(make_pipeline(StandardScaler(), SVC()), pd.DataFrame(X), list(y), list(g), verbose=False)
     res_b = evaluate(make_pipeline(StandardScaler(), SVC()), X, y, g, verbose=False)
     assert res_a.scores == res_b.scores
+
+
+def test_evaluate_accepts_list_and_series_labels():
+    import pandas as pd
+    from sklearn.svm import SVC
+
+    from mefeat.evaluation import evaluate
+
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2], 20)
+    groups = np.tile(np.arange(10), 6)
+    X = rng.normal(size=(60, 3)) + y[:, None] * 2.0
+    ref = evaluate(SVC(), X, y, groups, verbose=False).scores
+    for labels in (list(y), pd.Series(y), list(y.astype(bool).astype(int))):
+        res = evaluate(SVC(), X, labels, groups, verbose=False)
+        assert set(res.scores) == set(ref)
+    assert evaluate(SVC(), X, pd.Series(y), groups, verbose=False).scores == ref

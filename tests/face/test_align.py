@@ -219,3 +219,9 @@ def test_warp_face_antialias_and_dtypes(rng):
     # identity transform on a crop inside the frame reproduces the pixels
     img = rng.integers(0, 255, (60, 60)).astype(np.uint8)
     np.testing.assert_array_equal(warp_face(img, np.array([[1.0, 0, -10], [0, 1.0, -20]]), 32), img[20:52, 10:42])
+
+
+def test_mixed_frame_dtypes_are_refused(astronaut_gray):
+    frames = [astronaut_gray, astronaut_gray.astype(np.uint16) * 4]  # a later frame above 255 would wrap in uint8
+    with pytest.raises(ValueError, match="frame 1 of clip 'mixed' has dtype uint16, the reference frame uint8"):
+        align_frames(frames, reference_index=0, clip_name="mixed")
