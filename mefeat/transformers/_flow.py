@@ -3,7 +3,7 @@
 Every transformer computes the flows of each clip with :func:`mefeat.flow.clip_flows` and maps one
 descriptor over them. With ``memory`` set (a :class:`joblib.Memory` or a directory), the flows are
 cached under a key made of the frames' hash, the flow mode, the onset/apex indices, the backend and its
-parameters, so several flow features extracted from the same clips (e.g. ``BiWOOF`` and
+parameters (and the mefeat and OpenCV versions), so several flow features extracted from the same clips (e.g. ``BiWOOF`` and
 ``OpticalStrain``, both onset->apex; ``MDMO`` and ``FDM``, both onset->each frame) compute the flow once.
 """
 
@@ -18,10 +18,19 @@ from mefeat.transformers._base import ClipFeatureTransformer, as_clip_list
 __all__ = ["BiWOOF", "MDMO", "FDM", "OpticalStrain"]
 
 
-def _clip_flows_uncached(frames, mode, onset, apex, method, params, n_jobs):
+def _clip_flows_uncached(frames, mode, onset, apex, method, params, versions, n_jobs):
+    # ``versions`` (mefeat's and OpenCV's) only enters the cache key: an upgrade recomputes the flows.
     from mefeat import flow
 
     return flow.clip_flows(frames, mode=mode, onset=onset, apex=apex, method=method, n_jobs=n_jobs, **params)
+
+
+def _versions():
+    import cv2
+
+    import mefeat
+
+    return (mefeat.__version__, cv2.__version__)
 
 
 def _resolve_memory(memory):
@@ -63,7 +72,7 @@ class _FlowTransformer(ClipFeatureTransformer):
             apex = clip_apex_index(clip)
         else:
             apex = None
-        args = (np.asarray(clip.frames), mode, clip.onset, apex, self.flow_method, params["flow"])
+        args = (np.asarray(clip.frames), mode, clip.onset, apex, self.flow_method, params["flow"], _versions())
         memory = _resolve_memory(self.memory)
         if memory is None:
             return _clip_flows_uncached(*args, n_jobs)

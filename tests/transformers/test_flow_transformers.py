@@ -176,3 +176,26 @@ def test_grouped_cross_validation(clips):
     pipe = make_pipeline(BiWOOF(flow_method="dis", grid=(3, 3)), LinearSVC())
     res = cross_validate(pipe, X, y, groups=groups, cv=GroupKFold(n_splits=2))
     assert len(res["test_score"]) == 2 and np.all(np.isfinite(res["test_score"]))
+
+
+def test_flow_cache_key_includes_versions(tmp_path, monkeypatch):
+    import mefeat.flow as flow_mod
+
+    rng = np.random.default_rng(1)
+    clip = Clip(rng.integers(0, 255, (3, 24, 24), dtype=np.uint8), onset=0, apex=2)
+    calls = []
+
+    orig = flow_mod.clip_flows
+
+    def counting(*a, **k):
+        calls.append(1)
+        return orig(*a, **k)
+
+    monkeypatch.setattr(flow_mod, "clip_flows", counting)
+    t = mefeat.OpticalStrain(memory=str(tmp_path), flow_method="dis")
+    t.transform([clip])
+    t.transform([clip])
+    assert len(calls) == 1  # cached
+    monkeypatch.setattr(mefeat, "__version__", mefeat.__version__ + ".post1")
+    t.transform([clip])
+    assert len(calls) == 2  # another mefeat version: recomputed
