@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 
 import numpy as np
 
@@ -25,9 +26,31 @@ __all__ = ["write_features", "read_features", "read_clips_table", "write_clips_t
 INDEX = ("dataset", "subject", "clip")
 
 
+_UMASK_LOCK = threading.Lock()
+
+
+def _current_umask():
+    """The process umask, read without changing it where possible (Linux /proc)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:  # the only portable way: set and restore
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_write(path, mode="w", **kwargs):
-    """Open a temporary file next to ``path``; on success move it over ``path`` (os.replace)."""
+    """Open a temporary file next to ``path``; on success move it over ``path`` (os.replace).
+
+    The file gets the permissions a plain ``open(path, "w")`` would give (``0o666 & ~umask``),
+    not the private ``0o600`` of :func:`tempfile.mkstemp`.
+    """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
@@ -35,6 +58,7 @@ def atomic_write(path, mode="w", **kwargs):
     try:
         with os.fdopen(fd, mode, **kwargs) as f:
             yield f
+        os.chmod(tmp, 0o666 & ~_current_umask())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -157,10 +181,16 @@ def read_features(out_dir, descriptor):
     ------
     FileNotFoundError
         No table for ``descriptor`` (the message lists the available ones).
+    ValueError
+        Both ``<descriptor>.csv`` and ``<descriptor>.npz`` exist (one is stale: which one is
+        meant cannot be told).
     """
     import pandas as pd
 
     base = os.path.join(os.fspath(out_dir), "features", descriptor)
+    if os.path.exists(base + ".npz") and os.path.exists(base + ".csv"):
+        raise ValueError(f"both {base}.csv and {base}.npz exist; one is left over from another run: "
+                         "remove it (or re-run the extraction with --force)")
     if os.path.exists(base + ".npz"):
         with np.load(base + ".npz", allow_pickle=False) as z:
             idx = pd.MultiIndex.from_arrays([z["index"][:, k].astype(str) for k in range(3)], names=list(INDEX))

@@ -3,8 +3,11 @@
 With no arguments, generates (once) the built-in demo data set and runs the whole pipeline on
 it -- face alignment, temporal normalisation (TIM), then every descriptor -- writing one feature
 table per descriptor, ``clips.csv`` and ``manifest.json`` to ``./mefeat_output``. Per-clip
-results are cached (content-addressed), so an interrupted run restarted with the same command
-computes only what is missing, and a finished run re-run says it is up to date.
+results are cached (content-addressed: frame bytes, annotations, parameters, mefeat version and a
+hash of mefeat's source), so an interrupted run restarted with the same command computes only
+what is missing, and a finished run re-run says it is up to date (exit 1 under --strict when
+clips failed). Existing outputs are never overwritten without --force; --force recomputes every
+clip and replaces all tables and reports of the earlier run.
 
 Examples::
 
@@ -29,7 +32,7 @@ import traceback
 import numpy as np
 
 __all__ = ["build_parser", "main", "entrypoint", "REGISTRY", "DescriptorSpec", "PREPROCESS_DEFAULTS",
-           "register", "run_extraction"]
+           "register", "run_extraction", "package_source_hash"]
 
 log = logging.getLogger("mefeat.extract")
 
@@ -283,7 +286,7 @@ def _save_npy(path, vec):
         np.save(f, vec, allow_pickle=False)
 
 
-def process_clip(row, specs, pre, cache_dir, version):
+def process_clip(row, specs, pre, cache_dir, version, *, read_cache=True):
     """Compute (or fetch from the cache) every requested descriptor of one clip.
 
     Parameters
@@ -296,6 +299,9 @@ def process_clip(row, specs, pre, cache_dir, version):
         Preprocessing parameters (:data:`PREPROCESS_DEFAULTS` merged with --param).
     cache_dir : str or None
     version : str
+        Part of every cache key (mefeat version + source hash, see :func:`package_source_hash`).
+    read_cache : bool, default True
+        False (``--force``): recompute everything; results are still written to the cache.
 
     Returns
     -------
@@ -326,7 +332,7 @@ def process_clip(row, specs, pre, cache_dir, version):
         key = _key(version, digest, annot, spec.name, _fingerprint(spec.compute), params,
                    {k: pre[k] for k in spec.stages})
         path = _cache_path(cache_dir, spec.name, key) if cache_dir else None
-        if path and os.path.exists(path):
+        if path and read_cache and os.path.exists(path):
             try:
                 feats[spec.name] = np.load(path, allow_pickle=False)
                 cached.append(spec.name)
@@ -425,6 +431,14 @@ def load_dataset_from_args(args):
         if args.demo_size:
             kw = _demo_sizes()[args.demo_size]
         return datasets.load_demo(args.seed, data_dir=args.root, n_jobs=args.n_jobs, **kw), None
+    if name == "smic":
+        if not args.root:
+            raise ValueError("--dataset smic needs --root (the database folder)")
+        if args.annotations and len(args.annotations) > 1:
+            raise ValueError("--dataset smic takes at most one --annotations sheet")
+        ann = args.annotations[0] if args.annotations else None
+        return (datasets.load_smic(args.root, ann, modality=args.modality or "HS"),
+                args.annotations or [])
     if not args.annotations:
         raise ValueError(f"--dataset {name} needs --annotations (the database's annotation sheet)")
     if name == "manifest":
@@ -439,7 +453,7 @@ def load_dataset_from_args(args):
             samm_root=roots.get("samm"), samm_annotations=ann.get("samm"),
             smic_root=roots.get("smic"), smic_annotations=ann.get("smic"), gt=ann.get("gt")), list(ann.values())
     loader = {"dfme": datasets.load_dfme, "casme2": datasets.load_casme2, "samm": datasets.load_samm,
-              "smic": datasets.load_smic, "casme3": datasets.load_casme3, "mmew": datasets.load_mmew}[name]
+              "casme3": datasets.load_casme3, "mmew": datasets.load_mmew}[name]
     ann = args.annotations if name == "dfme" else args.annotations[0]
     return loader(args.root, ann), args.annotations
 
@@ -478,7 +492,10 @@ def build_parser():
                    help="database folder (demo: base cache folder, default $MEFEAT_DATA_DIR or "
                         "~/.cache/mefeat); megc2019: repeat as NAME=PATH (casme2=, samm=, smic=)")
     g.add_argument("--annotations", action="append", metavar="FILE",
-                   help="annotation sheet the database ships (repeatable: DFME splits; megc2019 NAME=PATH)")
+                   help="annotation sheet the database ships (repeatable: DFME splits; megc2019 NAME=PATH; "
+                        "optional for smic: without it every clip folder is one clip)")
+    g.add_argument("--modality", choices=["HS", "VIS", "NIR"], type=str.upper,
+                   help="SMIC modality (--dataset smic only; default HS)")
     g.add_argument("--seed", type=int, default=0, help="demo set seed (default 0)")
     g.add_argument("--demo-size", choices=sorted(_demo_sizes()), help="smaller demo set (tests, quick looks)")
     g.add_argument("--limit", type=int, help="only the first N clips (debugging)")
@@ -492,7 +509,9 @@ def build_parser():
     g.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default ./{DEFAULT_OUT})")
     g.add_argument("--format", default="csv", choices=["csv", "npz"], help="feature table format (default csv)")
     g.add_argument("--cache-dir", help="per-clip cache (default <out>/cache); 'none' disables caching")
-    g.add_argument("--force", action="store_true", help="overwrite existing outputs")
+    g.add_argument("--force", action="store_true",
+                   help="recompute every clip (the cache is written, not read) and replace the outputs in "
+                        "--out (its old feature tables, clips.csv and validation_report.csv are removed)")
     g.add_argument("--strict", action="store_true", help="exit with status 1 if any clip failed")
     g = p.add_argument_group("execution")
     g.add_argument("--n-jobs", type=int, default=None, help="parallel workers (default: all cores)")
@@ -514,7 +533,12 @@ def _expected_config(args, ds_info, pre, per, descriptors):
 
 
 def main(argv=None):
-    """Run the command; returns the exit status (0 ok, 1 failures with --strict or interrupted, 2 usage)."""
+    """Run the command; returns the exit status.
+
+    0 ok (also: already up to date), 1 some clips failed and ``--strict`` was given (also when a
+    re-run finds the earlier run up to date but with failures), 2 usage or input error, 130
+    interrupted (Ctrl-C; finished clips are cached).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     args._argv = list(sys.argv[1:] if argv is None else argv)
@@ -539,6 +563,8 @@ def main(argv=None):
         unknown = [d for d in descriptors if d not in REGISTRY]
         if unknown:
             parser.error(f"--descriptors: unknown {unknown}; known: {sorted(REGISTRY)}")
+    if args.modality and args.dataset != "smic":
+        parser.error(f"--modality: only allowed with --dataset smic (got --dataset {args.dataset})")
     if args.dataset != "megc2019" and args.roots and len(args.roots) > 1:
         parser.error("--root: given several times; only --dataset megc2019 takes several (NAME=PATH)")
     args.root = args.roots[-1] if args.roots else None
@@ -571,14 +597,18 @@ def run_extraction(args, descriptors, pre, per):
     ds, ann_files = load_dataset_from_args(args)
     stage_t["load_dataset"] = time.perf_counter() - t0
     table = ds.table if args.limit is None else ds.table.iloc[:args.limit]
-    ann_hashes = {os.path.basename(str(a).split("=", 1)[-1]): sha256_file(str(a).split("=", 1)[-1])
-                  for a in (ann_files or [])}
+    # plain paths (megc2019's NAME=PATH items are split by load_dataset_from_args; other paths may hold '=')
+    ann_hashes = {os.path.basename(str(a)): sha256_file(str(a)) for a in (ann_files or [])}
     if args.dataset == "demo":
         demo_root = os.path.dirname(ds.table["frame_dir"].iloc[0]) if len(ds) else None
         ann_hashes = {"demo_full_with_AU.xlsx": _sheet_content_hash(ds.table)}
         ds_info = {"name": "demo", "seed": args.seed, "demo_size": args.demo_size, "root": demo_root}
     else:
-        ds_info = {"name": ds.name, "root": args.root, "annotations": args.annotations}
+        root = _named(args.roots, "--root") if args.dataset == "megc2019" else args.root
+        ann_cfg = _named(args.annotations or [], "--annotations") if args.dataset == "megc2019" else args.annotations
+        ds_info = {"name": ds.name, "root": root, "annotations": ann_cfg}
+        if args.dataset == "smic":
+            ds_info["modality"] = args.modality or "HS"
     ds_info["annotation_sha256"] = ann_hashes
     config = _expected_config(args, ds_info, pre, per, descriptors)
     config = json.loads(json.dumps(config, default=str))
@@ -591,11 +621,20 @@ def run_extraction(args, descriptors, pre, per):
         if old.get("config") == config and old.get("mefeat_version") == __version__:
             outs = [os.path.join(out, o["file"]) for o in old.get("outputs", {}).values()]
             if all(os.path.exists(p) for p in outs):
+                n_failed = int(old.get("n_failed") or 0)
+                failed = f", {n_failed} failed (see manifest.json 'failures')" if n_failed else ""
                 print(f"mefeat.extract: {out} is up to date ({len(old.get('outputs', {}))} tables, "
-                      f"{old.get('n_clips')} clips); use --force to recompute and overwrite", file=sys.stderr)
-                return 0
+                      f"{old.get('n_clips')} clips{failed}); use --force to recompute and overwrite",
+                      file=sys.stderr)
+                return 1 if (args.strict and n_failed) else 0
         raise FileExistsError(f"{out} holds the output of a different run (other dataset, parameters or "
                               "mefeat version); use --force to overwrite it or choose another --out")
+    if not args.force:
+        existing = _output_files(out)
+        if existing:
+            raise FileExistsError(f"{out} already holds {', '.join(existing[:5])}"
+                                  f"{' ...' if len(existing) > 5 else ''} but no manifest.json of an earlier "
+                                  "run; use --force to overwrite them or choose another --out")
     cache_dir = None if (args.cache_dir or "").lower() == "none" else os.path.abspath(
         args.cache_dir or os.path.join(out, "cache"))
     if cache_dir:
@@ -603,7 +642,11 @@ def run_extraction(args, descriptors, pre, per):
     specs = [(REGISTRY[d], per[d]) for d in descriptors]
     rows = [_row_dict(r) for r in table.to_dict("records")]
     t0 = time.perf_counter()
-    results = _run_parallel(rows, specs, pre, cache_dir, __version__, args)
+    # the cache key holds the version AND a hash of mefeat's source, so editing any descriptor,
+    # kernel or preprocessing module invalidates old entries; --force recomputes (no cache reads)
+    _SOURCE_HASH.clear()  # once per run: edits made in a long-lived session (notebook) count too
+    version = f"{__version__}+src.{package_source_hash()[:16]}"
+    results = _run_parallel(rows, specs, pre, cache_dir, version, args)
     stage_t["compute_wall"] = time.perf_counter() - t0
     # collect
     t0 = time.perf_counter()
@@ -626,6 +669,8 @@ def run_extraction(args, descriptors, pre, per):
         status.append("ok" if not res["failures"] else "failed: " + "; ".join(
             f"{s}: {m}" for s, m in res["failures"])[:500])
     os.makedirs(out, exist_ok=True)
+    if args.force:  # no table, report or clips list of the earlier run may survive next to the new ones
+        _remove_outputs(out)
     outputs = {}
     for d in descriptors:
         keep = [(i, r) for i, r in enumerate(results) if d in r["features"]]
@@ -647,7 +692,7 @@ def run_extraction(args, descriptors, pre, per):
         r = f"{f['stage']}: {f['reason'].split(':')[0]}"
         reasons[r] = reasons.get(r, 0) + 1
     manifest = {
-        "format_version": 1, "mefeat_version": __version__,
+        "format_version": 1, "mefeat_version": __version__, "mefeat_source_sha256": package_source_hash(),
         "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "argv": list(getattr(args, "_argv", []) or []),
         "config": config,
@@ -662,13 +707,66 @@ def run_extraction(args, descriptors, pre, per):
                       "cache_dir": cache_dir},
         "outputs": outputs, "failures": failures, "failure_summary": reasons,
     }
+    from mefeat._io import atomic_write
+    with atomic_write(os.path.join(out, "validation_report.csv"), "w", newline="") as f:
+        ds.validation_report.to_csv(f, index=False)  # always written (header only when nothing was fixed)
     write_json(manifest_path, manifest)
-    if not ds.validation_report.empty:
-        from mefeat._io import atomic_write
-        with atomic_write(os.path.join(out, "validation_report.csv"), "w", newline="") as f:
-            ds.validation_report.to_csv(f, index=False)
     _summary(out, rows, outputs, n_failed, reasons, manifest["timings_s"], args, failures)
     return 1 if (args.strict and n_failed) else 0
+
+
+def _output_files(out):
+    """Outputs of a run in ``out`` that exist: clips.csv, validation_report.csv, features/*.csv|npz."""
+    found = [n for n in ("clips.csv", "validation_report.csv") if os.path.isfile(os.path.join(out, n))]
+    feat = os.path.join(out, "features")
+    if os.path.isdir(feat):
+        found += [os.path.join("features", n) for n in sorted(os.listdir(feat))
+                  if n.endswith((".csv", ".npz")) and not n.startswith(".")]
+    return found
+
+
+def _remove_outputs(out):
+    """Delete the tables and reports of an earlier run (--force); the cache is kept."""
+    for rel in _output_files(out):
+        os.remove(os.path.join(out, rel))
+
+
+_SOURCE_HASH = {}
+
+
+def package_source_hash(package_dir=None):
+    """sha256 over the relative paths and bytes of every ``*.py`` file of the mefeat package.
+
+    Memoised per folder (about 50 files, ~2 ms); :func:`run_extraction` recomputes it once per
+    run. Part of every cache key, so editing any descriptor, kernel, flow or temporal module
+    invalidates the cached per-clip results.
+
+    Parameters
+    ----------
+    package_dir : str, optional
+        Default: the folder of the imported ``mefeat`` package.
+
+    Returns
+    -------
+    str
+        64 hex digits.
+    """
+    if package_dir is None:
+        import mefeat
+        package_dir = os.path.dirname(os.path.abspath(mefeat.__file__))
+    package_dir = os.fspath(package_dir)
+    if package_dir not in _SOURCE_HASH:
+        files = []
+        for folder, dirs, names in os.walk(package_dir):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not d.startswith("."))
+            files += [os.path.join(folder, n) for n in names if n.endswith(".py")]
+        h = hashlib.sha256()
+        for path in sorted(files, key=lambda p: os.path.relpath(p, package_dir).replace(os.sep, "/")):
+            h.update(os.path.relpath(path, package_dir).replace(os.sep, "/").encode() + b"\0")
+            with open(path, "rb") as f:
+                h.update(hashlib.sha256(f.read()).digest())
+        _SOURCE_HASH[package_dir] = h.hexdigest()
+    return _SOURCE_HASH[package_dir]
 
 
 def _sheet_content_hash(table):
@@ -709,15 +807,17 @@ def _run_parallel(rows, specs, pre, cache_dir, version, args):
         from tqdm.auto import tqdm
     except ImportError:  # pragma: no cover
         tqdm = None
-    bar = tqdm(total=len(rows), desc="extract", unit="clip", disable=disable, file=sys.stderr) if tqdm else None
-    tasks = (delayed(_worker)(i, row, specs, pre, cache_dir, version) for i, row in enumerate(rows))
+    read_cache = not getattr(args, "force", False)
+    tasks = (delayed(_worker)(i, row, specs, pre, cache_dir, version, read_cache) for i, row in enumerate(rows))
     results = [None] * len(rows)
-    if args.backend == "dask":
-        ctx, client = _dask_context(args)
-    else:
-        import contextlib
-        ctx, client = contextlib.nullcontext(), None
+    bar = client = None
     try:
+        bar = tqdm(total=len(rows), desc="extract", unit="clip", disable=disable, file=sys.stderr) if tqdm else None
+        if args.backend == "dask":
+            ctx, client = _dask_context(args)
+        else:
+            import contextlib
+            ctx = contextlib.nullcontext()
         with ctx:
             n_jobs = args.n_jobs if args.backend == "loky" else -1
             par = Parallel(n_jobs=n_jobs, return_as="generator_unordered",
@@ -734,13 +834,13 @@ def _run_parallel(rows, specs, pre, cache_dir, version, args):
     return results
 
 
-def _worker(i, row, specs, pre, cache_dir, version):
+def _worker(i, row, specs, pre, cache_dir, version, read_cache=True):
     try:
         import cv2
         cv2.setNumThreads(1)
     except ImportError:  # pragma: no cover
         pass
-    return i, process_clip(row, specs, pre, cache_dir, version)
+    return i, process_clip(row, specs, pre, cache_dir, version, read_cache=read_cache)
 
 
 def _dask_context(args):
@@ -754,7 +854,11 @@ def _dask_context(args):
     else:
         n = args.n_jobs if args.n_jobs > 0 else (os.cpu_count() or 1)
         cluster = LocalCluster(n_workers=n, **LOCAL_CLUSTER_KWARGS)
-        client = Client(cluster)
+        try:
+            client = Client(cluster)
+        except BaseException:
+            cluster.close()
+            raise
         client._mefeat_cluster = cluster
     return joblib.parallel_config(backend="dask"), client
 

@@ -62,3 +62,30 @@ def test_atomic_write_leaves_nothing_on_error(tmp_path):
             f.write("new")
             raise RuntimeError("boom")
     assert p.read_text() == "old" and os.listdir(tmp_path) == ["a.txt"]
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permission bits")
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_atomic_write_gives_umask_permissions(tmp_path, umask):
+    """Written files get 0o666 & ~umask like open(), not mkstemp's private 0o600."""
+    import stat
+
+    old = os.umask(umask)
+    try:
+        write_features(tmp_path, "x", np.eye(2), [("d", "s", "a"), ("d", "s", "b")])
+        with atomic_write(tmp_path / "m.json") as f:
+            f.write("{}")
+    finally:
+        os.umask(old)
+    for p in (tmp_path / "features" / "x.csv", tmp_path / "m.json"):
+        assert stat.S_IMODE(os.stat(p).st_mode) == 0o666 & ~umask
+
+
+def test_read_features_refuses_csv_and_npz_side_by_side(tmp_path):
+    index = [("d", "s", "a"), ("d", "s", "b")]
+    write_features(tmp_path, "x", np.eye(2), index, fmt="npz")
+    write_features(tmp_path, "x", np.ones((2, 3)), index, fmt="csv")
+    with pytest.raises(ValueError, match=r"x\.csv.*x\.npz"):
+        read_features(tmp_path, "x")
+    os.remove(tmp_path / "features" / "x.npz")
+    assert read_features(tmp_path, "x").shape == (2, 3)

@@ -111,6 +111,8 @@ class MEDataset:
         ------
         FileNotFoundError
             When the folder or a frame number in onset..offset is missing.
+        ValueError
+            Two image files in the folder have the same frame number.
         """
         row = self.table.iloc[int(i)]
         return _frame_paths(row)
@@ -180,19 +182,48 @@ def _isna(v):
 
 
 def list_frames(frame_dir):
-    """Map frame number -> path for the image files in ``frame_dir`` (see MEDataset Notes)."""
+    """Map frame number -> path for the image files in ``frame_dir`` (see MEDataset Notes).
+
+    Parameters
+    ----------
+    frame_dir : str or path-like
+
+    Returns
+    -------
+    dict of int -> str
+
+    Raises
+    ------
+    FileNotFoundError
+        The folder cannot be listed.
+    ValueError
+        Two image files carry the same frame number (``img47.jpg`` and ``img047.jpg``); the
+        message names both.
+
+    Notes
+    -----
+    Hidden files (names starting with ``.``, such as macOS ``._img47.jpg`` AppleDouble
+    files) are ignored.
+    """
     out = {}
     try:
-        names = os.listdir(frame_dir)
+        names = sorted(os.listdir(frame_dir))
     except OSError as exc:
         raise FileNotFoundError(f"frame folder {frame_dir!r} cannot be listed: {exc}") from exc
     for name in names:
+        if name.startswith("."):
+            continue
         stem, ext = os.path.splitext(name)
         if ext.lower() not in IMAGE_EXTENSIONS:
             continue
         m = _LAST_NUMBER.search(stem)
         if m:
-            out[int(m.group(1))] = os.path.join(frame_dir, name)
+            n = int(m.group(1))
+            if n in out:
+                raise ValueError(
+                    f"frame folder {os.fspath(frame_dir)!r}: files {os.path.basename(out[n])!r} and {name!r} "
+                    f"both have frame number {n}; remove one of them")
+            out[n] = os.path.join(frame_dir, name)
     return out
 
 
@@ -261,7 +292,7 @@ def read_sheet(path, required, *, sheet_name=0):
     if path.lower().endswith((".xlsx", ".xlsm", ".xls")):
         raw = pd.read_excel(path, sheet_name=sheet_name, header=None, dtype=object)
     else:
-        raw = pd.read_csv(path, header=None, dtype=object, keep_default_na=True)
+        raw = _read_csv_ragged(path)
     want = {r.strip().lower() for r in required}
     for r in range(min(len(raw), 200)):
         cells = [str(c).strip() for c in raw.iloc[r].tolist()]
@@ -284,6 +315,29 @@ def read_sheet(path, required, *, sheet_name=0):
     head = raw.head(5).to_string()
     raise ValueError(f"annotation file {path!r}: no header row with the columns {sorted(required)}; "
                      f"first rows:\n{head}")
+
+
+def _read_csv_ragged(path):
+    """A CSV as an object DataFrame, one row per physical record (blank lines kept as empty rows).
+
+    Rows may have different field counts (a text preamble above the header): the frame is as
+    wide as the longest row, so row numbers stay those a spreadsheet program shows.
+    """
+    import csv
+
+    import pandas as pd
+
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:
+        width = max((len(r) for r in csv.reader(f)), default=0)
+    if width == 0:
+        return pd.DataFrame(dtype=object)
+    return pd.read_csv(path, header=None, names=range(width), dtype=object, keep_default_na=True,
+                       skip_blank_lines=False, encoding="utf-8-sig")
+
+
+def cell_text(value):
+    """A sheet cell as stripped text; empty/NaN cells give ``""`` (never ``"nan"``)."""
+    return "" if _isna(value) else str(value).strip()
 
 
 def col(df, *names):
@@ -348,16 +402,28 @@ class RowBuilder:
         """Validate one raw record and append it (or report why it was dropped).
 
         ``rec`` keys: subject, clip, onset, apex, offset, emotion_raw, aus_raw, fps,
-        frame_dir, sheet_row, and optionally any extra columns (kept as they are).
-        Returns True when the row was kept.
+        frame_dir, sheet_row, and optionally any extra columns (kept as they are). Pass the
+        raw subject/clip cells: empty or NaN ones drop the row (reported). A repeated
+        (subject, clip) gets the suffix ``_2``, ``_3`` ... first, and errata are looked up
+        with that final name. Returns True when the row was kept.
         """
         rec = dict(rec)
-        rec["subject"] = "" if _isna(rec.get("subject")) else str(rec["subject"]).strip()
-        rec["clip"] = "" if _isna(rec.get("clip")) else str(rec["clip"]).strip()
+        rec["subject"] = cell_text(rec.get("subject"))
+        rec["clip"] = cell_text(rec.get("clip"))
         if not rec["subject"] or not rec["clip"]:
             self.note(rec, "subject/clip", "dropped", f"{rec['subject']}/{rec['clip']}", None,
                       "subject or clip name is empty")
             return False
+        # the final clip name (duplicates suffixed _2, _3 ...) comes first: errata are keyed by it
+        key = (rec["subject"], rec["clip"])
+        if key in self._keys:
+            n = 2
+            while (rec["subject"], f"{rec['clip']}_{n}") in self._keys:
+                n += 1
+            new = f"{rec['clip']}_{n}"
+            self.note(rec, "clip", "fixed", rec["clip"], new, "duplicate (subject, clip): suffix added")
+            rec["clip"] = new
+            key = (rec["subject"], new)
         fix = _errata.lookup(self.dataset, rec["subject"], rec["clip"], self.errata)
         if fix:
             for k, v in fix.items():
@@ -402,15 +468,6 @@ class RowBuilder:
         rec["aus"] = aus
         rec["aus_raw"] = None if _isna(rec.get("aus_raw")) else rec.get("aus_raw")
         rec["emotion_raw"] = None if _isna(emo_raw) else emo_raw
-        key = (rec["subject"], rec["clip"])
-        if key in self._keys:
-            n = 2
-            while (rec["subject"], f"{rec['clip']}_{n}") in self._keys:
-                n += 1
-            new = f"{rec['clip']}_{n}"
-            self.note(rec, "clip", "fixed", rec["clip"], new, "duplicate (subject, clip): suffix added")
-            rec["clip"] = new
-            key = (rec["subject"], new)
         if self.check_frames and not os.path.isdir(rec["frame_dir"]):
             self.note(rec, "frame_dir", "dropped", rec["frame_dir"], None, "frame folder does not exist")
             return False

@@ -1,6 +1,7 @@
 """Known annotation errata, keyed by (dataset, subject, clip) -- never by row number.
 
-Each entry maps a key to the corrected fields and a ``source`` note. Loaders apply them
+Each entry maps a key to the corrected fields and a ``source`` note. ``clip`` is the clip's
+final name in ``MEDataset.table`` (repeated names suffixed ``_2``, ``_3`` ..., as CAS(ME)³ needs). Loaders apply them
 before validation and list every applied fix in ``MEDataset.validation_report``.
 
 Notes

@@ -2,7 +2,7 @@
 
 import os
 
-from mefeat.datasets._base import RowBuilder, col, read_sheet, subject_code
+from mefeat.datasets._base import RowBuilder, cell_text, col, read_sheet, subject_code
 
 __all__ = ["load_casme2"]
 
@@ -44,7 +44,7 @@ def load_casme2(root, annotations, *, errata=None, check_frames=True):
     root = os.fspath(root)
     for _, r in df.iterrows():
         subject = subject_code(r[c["Subject"]], 2)
-        clip = str(r[c["Filename"]]).strip()
+        clip = cell_text(r[c["Filename"]])
         rb.add({"subject": subject, "clip": clip, "onset": r[c["OnsetFrame"]],
                 "apex": r[c["ApexFrame"]] if c["ApexFrame"] else None, "offset": r[c["OffsetFrame"]],
                 "emotion_raw": r[c["Estimated Emotion"]] if c["Estimated Emotion"] else None,

@@ -2,7 +2,7 @@
 
 import os
 
-from mefeat.datasets._base import RowBuilder, col, read_sheet
+from mefeat.datasets._base import RowBuilder, cell_text, col, read_sheet
 
 __all__ = ["load_casme3"]
 
@@ -18,7 +18,8 @@ def load_casme3(root, annotations, *, errata=None, check_frames=True, sheet_name
         ``cas(me)3_part_A_ME_label_JpgIndex_v2.xlsx`` (columns ``Subject | Filename | Onset |
         Apex | Offset | AU | Objective class | emotion``); sheet "label" is used when present.
     errata : dict, optional
-        Extra fixes keyed by ``("casme3", subject, clip)`` where ``clip`` is the suffixed name.
+        Extra fixes keyed by ``("casme3", subject, clip)`` where ``clip`` is the final (suffixed)
+        name: ``"a_2"`` fixes only the second ME of video ``a``, ``"a"`` only the first.
     check_frames : bool, default True
     sheet_name : str or int, optional
         Default: ``"label"`` if the workbook has it, else the first sheet.
@@ -53,8 +54,8 @@ def load_casme3(root, annotations, *, errata=None, check_frames=True, sheet_name
     rb = RowBuilder("casme3", errata=errata, check_frames=check_frames)
     root = os.fspath(root)
     for _, r in df.iterrows():
-        subject = str(r[c["Subject"]]).strip()
-        material = str(r[c["Filename"]]).strip()
+        subject = cell_text(r[c["Subject"]])
+        material = cell_text(r[c["Filename"]])
         rb.add({"subject": subject, "clip": material, "onset": r[c["Onset"]],
                 "apex": r[c["Apex"]] if c["Apex"] else None, "offset": r[c["Offset"]],
                 "emotion_raw": r[c["emotion"]] if c["emotion"] else None,

@@ -2,7 +2,7 @@
 
 import os
 
-from mefeat.datasets._base import RowBuilder, col, read_sheet
+from mefeat.datasets._base import RowBuilder, cell_text, col, read_sheet
 from mefeat.datasets._vocab import DFME_EMOTIONS
 
 __all__ = ["load_dfme"]
@@ -67,7 +67,7 @@ def load_dfme(root, annotations, *, errata=None, check_frames=True, name="dfme")
                 "emotion_raw": r[c["Emotion"]] if c["Emotion"] else None,
                 "aus_raw": r[c["AU"]] if c["AU"] else None,
                 "fps": r[c["Fps"]] if c["Fps"] else None,
-                "frame_dir": os.path.join(root, str(r[c["Filename"]]).strip()),
+                "frame_dir": os.path.join(root, cell_text(r[c["Filename"]])),
                 "sheet_row": int(r["_sheet_row"]), "split": split,
             }
             if rb.add(rec) and c["EmotionId"] is not None:

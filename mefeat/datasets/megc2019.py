@@ -46,8 +46,12 @@ def load_megc2019(*, casme2_root=None, casme2_annotations=None, samm_root=None, 
     Merge: negative = repression, anger, contempt, disgust, fear, sadness; positive =
     happiness; surprise = surprise; others are dropped (reported). The repo copy of the GT
     (``combined_3class_gt-2.csv``) has 441 rows, one fewer than the guideline's 442
-    (METHODS §9). GT rows are matched to clips by (db, filename) with numbers compared
-    without leading zeros; unmatched GT rows are reported.
+    (METHODS §9). GT rows are matched to clips by (db, subject, filename): subjects compared
+    without a ``sub``/``s`` prefix and leading zeros (``sub01`` = ``01``, ``s01`` = ``s1``,
+    ``6`` = ``006``), filenames case-insensitively with numbers without leading zeros. CASME II
+    reuses episode names across subjects (``sub01/EP02_01f``, ``sub09/EP02_01f``), so the
+    subject is part of the key. GT rows matching no clip or several clips (ambiguous: not
+    used), and repeated GT rows for one clip, are reported.
     """
     import pandas as pd
 
@@ -85,14 +89,31 @@ def load_megc2019(*, casme2_root=None, casme2_annotations=None, samm_root=None, 
                 keep.append(i)
     else:
         gt_rows = _read_gt(gt)
-        index = {(r["dataset"], norm_key(r["clip"])): i for i, r in table.iterrows()}
+        index = {}
+        for i, r in table.iterrows():
+            index.setdefault((r["dataset"], subject_key(r["subject"]), norm_key(r["clip"])), []).append(i)
         matched = {}
+
+        def gt_note(db, subject, filename, label, action, reason):
+            extra.append({"dataset": db, "subject": subject, "clip": filename, "sheet_row": None,
+                          "field": "gt", "action": action, "raw": f"{db},{subject},{filename},{label}",
+                          "value": None, "reason": reason})
+
         for db, subject, filename, label in gt_rows:
-            i = index.get((db, norm_key(filename)))
-            if i is None:
-                extra.append({"dataset": db, "subject": subject, "clip": filename, "sheet_row": None,
-                              "field": "gt", "action": "dropped", "raw": f"{db},{subject},{filename},{label}",
-                              "value": None, "reason": "GT clip not found in the loaded databases"})
+            hits = index.get((db, subject_key(subject), norm_key(filename)), [])
+            if not hits:
+                gt_note(db, subject, filename, label, "dropped",
+                        "GT clip (db, subject, filename) not found in the loaded databases")
+                continue
+            if len(hits) > 1:
+                names = ", ".join(f"{table.at[i, 'subject']}/{table.at[i, 'clip']}" for i in hits)
+                gt_note(db, subject, filename, label, "dropped",
+                        f"GT row matches {len(hits)} clips ({names}); ambiguous, not used")
+                continue
+            i = hits[0]
+            if i in matched:
+                gt_note(db, subject, filename, label, "dropped",
+                        "a second GT row for the same clip; the first one is used")
                 continue
             matched[i] = MEGC2019_CLASSES[label]
         for i, r in table.iterrows():
@@ -108,6 +129,16 @@ def load_megc2019(*, casme2_root=None, casme2_annotations=None, samm_root=None, 
     report = pd.concat([r for r in reports + [pd.DataFrame(extra, columns=list(REPORT_COLUMNS))] if len(r)],
                        ignore_index=True) if any(len(r) for r in reports) or extra else None
     return MEDataset(table, name="megc2019", validation_report=report)
+
+
+def subject_key(text):
+    """Subject id for matching GT rows: lower case, ``sub``/``s`` prefix and leading zeros removed.
+
+    ``"sub01"``, ``"01"``, ``"1"`` -> ``"1"``; ``"s01"``, ``"s1"`` -> ``"1"``; ``"006"``, ``"6"`` -> ``"6"``.
+    """
+    text = str(text).strip().lower()
+    m = re.fullmatch(r"(?:sub|s)?0*(\d+)", text)
+    return str(int(m.group(1))) if m else norm_key(text)
 
 
 def _read_gt(path):

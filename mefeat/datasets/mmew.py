@@ -2,7 +2,7 @@
 
 import os
 
-from mefeat.datasets._base import RowBuilder, col, read_sheet
+from mefeat.datasets._base import RowBuilder, cell_text, col, read_sheet
 
 __all__ = ["load_mmew"]
 
@@ -40,10 +40,10 @@ def load_mmew(root, annotations, *, errata=None, check_frames=True):
     root = os.fspath(root)
     for _, r in df.iterrows():
         emo = r[c["Estimated Emotion"]] if c["Estimated Emotion"] else None
-        clip = str(r[c["Filename"]]).strip()
+        clip = cell_text(r[c["Filename"]])
         folder = None
         for cand in dict.fromkeys([str(emo).strip(), str(emo).strip().lower(), str(emo).strip().capitalize()]):
-            if os.path.isdir(os.path.join(root, cand, clip)):
+            if clip and os.path.isdir(os.path.join(root, cand, clip)):
                 folder = os.path.join(root, cand, clip)
                 break
         rb.add({"subject": r[c["Subject"]], "clip": clip, "onset": r[c["OnsetFrame"]],

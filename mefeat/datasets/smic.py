@@ -3,7 +3,7 @@
 import os
 import re
 
-from mefeat.datasets._base import RowBuilder, _isna, col, list_frames, read_sheet
+from mefeat.datasets._base import RowBuilder, _isna, cell_text, col, list_frames, read_sheet
 
 __all__ = ["load_smic"]
 
@@ -23,9 +23,10 @@ def load_smic(root, annotations=None, *, modality="HS", errata=None, check_frame
     annotations : str or path-like, optional
         A sheet with the columns ``data, subject, clip, label, onset_frame, apex_frame,
         offset_frame`` (``smic_apex.xlsx``; ``label`` 0/1/2 = negative/positive/surprise;
-        rows whose ``data`` is another modality are skipped). None: SMIC ships no sheet, so
-        every clip folder under ``s*/micro/<class>/`` is one clip spanning all its frames, the
-        label is the class folder, apex None.
+        ``data`` names the modality, also as ``SMIC-HS``/``smic_hs``; rows of another modality,
+        with an unrecognised ``data`` value or without a subject id are dropped and reported).
+        None: SMIC ships no sheet, so every clip folder under ``s*/micro/<class>/`` is one clip
+        spanning all its frames, the label is the class folder, apex None.
     modality : {"HS", "VIS", "NIR"}
     errata : dict, optional
         Extra fixes keyed by ``("smic", subject, clip)``.
@@ -52,7 +53,11 @@ def load_smic(root, annotations=None, *, modality="HS", errata=None, check_frame
     rb = RowBuilder("smic", errata=errata, check_frames=check_frames)
     if annotations is None:
         for (subject, clip), (emotion, folder) in sorted(folders.items()):
-            frames = list_frames(folder)
+            try:
+                frames = list_frames(folder)
+            except (OSError, ValueError) as exc:
+                rb.note({"subject": subject, "clip": clip}, "frame_dir", "dropped", folder, None, str(exc))
+                continue
             if not frames:
                 rb.note({"subject": subject, "clip": clip}, "frame_dir", "dropped", folder, None, "no image files")
                 continue
@@ -64,11 +69,26 @@ def load_smic(root, annotations=None, *, modality="HS", errata=None, check_frame
     c = {k: col(df, *k.split("|")) for k in ("data", "subject", "clip", "label", "onset_frame|onset",
                                              "apex_frame|apex", "offset_frame|offset")}
     for _, r in df.iterrows():
-        if c["data"] and not _isna(r[c["data"]]) and str(r[c["data"]]).strip().upper() != modality:
+        row_no = int(r["_sheet_row"])
+        subj = cell_text(r[c["subject"]])
+        clip = cell_text(r[c["clip"]])
+        where = {"subject": subj, "clip": clip, "sheet_row": row_no}
+        if c["data"] and not _isna(r[c["data"]]):
+            data = str(r[c["data"]]).strip()
+            found_mod = _modality_of(data)
+            if found_mod is None:
+                rb.note(where, "data", "dropped", data, None,
+                        f"data value {data!r} names none (or several) of HS, VIS, NIR")
+                continue
+            if found_mod != modality:
+                rb.note(where, "data", "dropped", data, found_mod,
+                        f"row of modality {found_mod}, not the requested {modality}")
+                continue
+        subject = _subject_name(subj)
+        if subject is None:
+            rb.note(where, "subject", "dropped", subj or None, None,
+                    "subject is empty or not a subject id (s1, s01 or 1)")
             continue
-        subj = str(r[c["subject"]]).strip()
-        subject = subj if subj.lower().startswith("s") else f"s{int(float(subj))}"
-        clip = str(r[c["clip"]]).strip()
         label = r[c["label"]] if c["label"] else None
         try:
             emotion_raw = _LABELS[int(float(label))]
@@ -79,11 +99,27 @@ def load_smic(root, annotations=None, *, modality="HS", errata=None, check_frame
         rec = {"subject": subject, "clip": clip, "onset": r[c["onset_frame|onset"]],
                "apex": r[c["apex_frame|apex"]] if c["apex_frame|apex"] else None,
                "offset": r[c["offset_frame|offset"]], "emotion_raw": emotion_raw, "aus_raw": None,
-               "fps": _FPS[modality], "frame_dir": folder, "sheet_row": int(r["_sheet_row"]), "modality": modality}
+               "fps": _FPS[modality], "frame_dir": folder, "sheet_row": row_no, "modality": modality}
         if rb.add(rec, apex_optional=True) and found and found[0] != rb.rows[-1]["emotion"]:
             rb.note(rec, "emotion", "note", found[0], rb.rows[-1]["emotion"],
                     f"class folder {found[0]!r} disagrees with the sheet label; the sheet is used")
     return rb.build("smic")
+
+
+def _modality_of(data):
+    """The modality named in a ``data`` cell (``HS``, ``SMIC-HS``, ``smic_hs`` ...), None if not exactly one."""
+    text = re.sub(r"[^A-Z]", " ", str(data).upper())
+    found = {m for m in _FPS if m in text}
+    return found.pop() if len(found) == 1 else None
+
+
+def _subject_name(text):
+    """``s01``/``S1``/``1``/``1.0`` -> the sheet's spelling or ``s<n>``; None for empty or non-ids."""
+    if re.fullmatch(r"[sS][A-Za-z]*\d+", text):  # s1, s01, S1, sub01
+        return text
+    if re.fullmatch(r"\d+(\.0*)?", text):
+        return f"s{int(float(text))}"
+    return None
 
 
 def _n(text):
