@@ -344,8 +344,9 @@ def optical_strain(flow, scheme="backward"):
     from mefeat._kernels.flow import STRAIN_BACKWARD, STRAIN_CENTRAL, strain_kernel
 
     check_option(scheme, name="scheme", options=("backward", "central"))
-    f = check_flow(flow)
+    arr = np.asarray(flow)
+    # float32 flows (OpenCV's output) go to the kernel as they are: it computes in float64 anyway
+    f = check_flow(arr, dtype=np.float32 if arr.dtype == np.float32 else np.float64)
     out = np.empty(f.shape[:2], np.float64)
-    code = STRAIN_BACKWARD if scheme == "backward" else STRAIN_CENTRAL
-    strain_kernel(np.ascontiguousarray(f[..., 0]), np.ascontiguousarray(f[..., 1]), code, out)
+    strain_kernel(f, STRAIN_BACKWARD if scheme == "backward" else STRAIN_CENTRAL, out)
     return out

@@ -3,6 +3,14 @@
 Only numpy, :mod:`mefeat._jit` and :mod:`mefeat._config` are imported. The callers in
 :mod:`mefeat.flow` and :mod:`mefeat.descriptors` validate the inputs, allocate the outputs and
 map string options to the integer codes below. Kernels never write to their inputs.
+
+Speed notes (every descriptor must cost well under 10 % of the flow it consumes, DIS included):
+flows are read in their own dtype (float32 from OpenCV; values converted exactly to float64 on
+load); hot loops run over contiguous float64 rows indexed from 0 (no wraparound checks) and
+are branch-free so that LLVM vectorises them (sqrt and divisions are the bottleneck). Two small
+FDM reductions use ``fastmath={"reassoc"}`` only: the sums may be reordered (rounding-level),
+comparisons stay exact (no contraction, no NaN/inf assumptions). MDMO's kernel uses
+``error_model="numpy"`` (no zero-division check inside the vectorised loop).
 """
 
 import math
@@ -11,7 +19,7 @@ import numpy as np
 
 from mefeat._jit import jit
 
-__all__ = ["strain_kernel", "block_orientation_kernel", "roi_main_direction_kernel", "fdm_kernel"]
+__all__ = ["strain_kernel", "bi_woof_kernel", "polygon_pixels_kernel", "roi_main_direction_kernel", "fdm_kernel"]
 
 #: ``scheme`` codes of :func:`strain_kernel`.
 STRAIN_BACKWARD = 0
@@ -19,57 +27,108 @@ STRAIN_CENTRAL = 1
 
 
 @jit
-def _diff_x(a, y, x, W, scheme):
-    # d a / d x at (y, x) for component a (2-D view); backward: a[x]-a[x-1], 0 on column 0;
+def _diff_x(f, y, x, c, W, scheme):
+    # d f[..., c] / d x at (y, x); backward: f[x]-f[x-1], 0 on column 0;
     # central: np.gradient (central inside, one-sided first order at the borders, 0 when W == 1).
     if scheme == 0:
         if x == 0:
             return 0.0
-        return a[y, x] - a[y, x - 1]
+        return np.float64(f[y, x, c]) - np.float64(f[y, x - 1, c])
     if W == 1:
         return 0.0
     if x == 0:
-        return a[y, 1] - a[y, 0]
+        return np.float64(f[y, 1, c]) - np.float64(f[y, 0, c])
     if x == W - 1:
-        return a[y, x] - a[y, x - 1]
-    return 0.5 * (a[y, x + 1] - a[y, x - 1])
+        return np.float64(f[y, x, c]) - np.float64(f[y, x - 1, c])
+    return 0.5 * (np.float64(f[y, x + 1, c]) - np.float64(f[y, x - 1, c]))
 
 
 @jit
-def _diff_y(a, y, x, H, scheme):
+def _diff_y(f, y, x, c, H, scheme):
     if scheme == 0:
         if y == 0:
             return 0.0
-        return a[y, x] - a[y - 1, x]
+        return np.float64(f[y, x, c]) - np.float64(f[y - 1, x, c])
     if H == 1:
         return 0.0
     if y == 0:
-        return a[1, x] - a[0, x]
+        return np.float64(f[1, x, c]) - np.float64(f[0, x, c])
     if y == H - 1:
-        return a[y, x] - a[y - 1, x]
-    return 0.5 * (a[y + 1, x] - a[y - 1, x])
+        return np.float64(f[y, x, c]) - np.float64(f[y - 1, x, c])
+    return 0.5 * (np.float64(f[y + 1, x, c]) - np.float64(f[y - 1, x, c]))
 
 
 @jit
-def strain_kernel(u, v, scheme, out):
+def _load_row(fl, y, u, v):
+    # Row y of a C-contiguous (H, W, 2) flow, given flat (``flow.reshape(flow.size)``), into the
+    # float64 rows u, v (contiguous rows vectorise below). A slice indexed from 0 keeps the loads
+    # free of wraparound checks.
+    W = u.shape[0]
+    seg = fl[2 * W * y:2 * W * (y + 1)]
+    for x in range(W):
+        u[x] = seg[2 * x]
+        v[x] = seg[2 * x + 1]
+
+
+@jit
+def _strain_row(cu, cv, pu, pv, has_prev, out):
+    # os.m strain of one row from its flow (cu, cv) and the previous row's (pu, pv); the
+    # differences are 0 on column 0 and, without a previous row (row 0), across rows.
+    W = cu.shape[0]
+    if has_prev:
+        uy = cu[0] - pu[0]
+        vy = cv[0] - pv[0]
+        s = uy + 0.0
+        out[0] = math.sqrt(0.0 * 0.0 + vy * vy + 0.5 * s * s)
+        for x in range(1, W):
+            ux = cu[x] - cu[x - 1]
+            vx = cv[x] - cv[x - 1]
+            uy = cu[x] - pu[x]
+            vy = cv[x] - pv[x]
+            s = uy + vx
+            out[x] = math.sqrt(ux * ux + vy * vy + 0.5 * s * s)
+    else:
+        out[0] = 0.0
+        for x in range(1, W):
+            ux = cu[x] - cu[x - 1]
+            vx = cv[x] - cv[x - 1]
+            s = 0.0 + vx
+            out[x] = math.sqrt(ux * ux + 0.0 * 0.0 + 0.5 * s * s)
+
+
+@jit
+def strain_kernel(flow, scheme, out):
     """Optical strain magnitude ``sqrt(u_x^2 + v_y^2 + 0.5 (u_y + v_x)^2)``.
 
     Parameters
     ----------
-    u, v : (H, W) float64
-        Flow components (x right, y down).
+    flow : (H, W, 2) float32 or float64, C-contiguous
+        Flow (``[..., 0] = u`` x right, ``[..., 1] = v`` y down); read as float64.
     scheme : int
         ``STRAIN_BACKWARD`` (os.m) or ``STRAIN_CENTRAL`` (np.gradient).
     out : (H, W) float64
         Filled with the strain magnitude.
     """
-    H, W = u.shape
+    H = flow.shape[0]
+    W = flow.shape[1]
+    if scheme == 0:
+        fl = flow.reshape(flow.size)
+        pu = np.empty(W)
+        pv = np.empty(W)
+        cu = np.empty(W)
+        cv = np.empty(W)
+        for y in range(H):
+            _load_row(fl, y, cu, cv)
+            _strain_row(cu, cv, pu, pv, y > 0, out[y])
+            pu, cu = cu, pu
+            pv, cv = cv, pv
+        return
     for y in range(H):
         for x in range(W):
-            ux = _diff_x(u, y, x, W, scheme)
-            vx = _diff_x(v, y, x, W, scheme)
-            uy = _diff_y(u, y, x, H, scheme)
-            vy = _diff_y(v, y, x, H, scheme)
+            ux = _diff_x(flow, y, x, 0, W, scheme)
+            vx = _diff_x(flow, y, x, 1, W, scheme)
+            uy = _diff_y(flow, y, x, 0, H, scheme)
+            vy = _diff_y(flow, y, x, 1, H, scheme)
             s = uy + vx
             out[y, x] = math.sqrt(ux * ux + vy * vy + 0.5 * s * s)
 
@@ -113,20 +172,18 @@ def _octant_bin8(u, v, compat):
     # a relative 1e-9 band of an edge (an axis or a diagonal) or is zero, where the caller uses
     # atan2. Outside the band the result equals the atan2 binning exactly (the true angle is
     # >= ~1e-9 rad from every edge, far above the ~1e-15 rounding of atan2 * 180 / pi).
+    # Branch-free (selects only) so that loops over it vectorise.
     a = abs(u)
     b = abs(v)
     tol = _EDGE_BAND * (a + b)
-    if a <= tol or b <= tol or abs(a - b) <= tol:
-        return -2
-    if v > 0:
-        if u > 0:
-            return 4 if b < a else 5
-        if b > a:
-            return 6
-        return -1 if compat else 7
-    if u > 0:
-        return 3 if b < a else 2
-    return 1 if b > a else 0
+    edge = int(a <= tol) | int(b <= tol) | int(abs(a - b) <= tol)
+    # outside the band u, v != 0 and |u| != |v|: the quadrant (v > 0, u > 0) gives the base bin
+    # (-180 -> 0, -90 -> 2, 0 -> 4, 90 -> 6) and |v| > |u| (flipped in the 2nd/4th quadrants) the half
+    pv = int(v > 0)
+    q = pv ^ int(u > 0)
+    r = 4 * pv + 2 * q + (int(b > a) ^ q)
+    r = -1 if (compat and r == 7) else r
+    return -2 if edge else r
 
 
 @jit
@@ -138,21 +195,26 @@ def _centred_bin8(u, v):
     tol = _EDGE_BAND * (a + b)
     t1 = _TAN_PI_8 * a
     t2 = _TAN_3PI_8 * a
-    if a + b == 0.0 or abs(b - t1) <= tol or abs(b - t2) <= tol:
-        return -2
-    r = 0 if b < t1 else (1 if b < t2 else 2)
-    if u > 0:
-        return r if v >= 0 else (8 - r) % 8
-    return 4 - r if v >= 0 else 4 + r
+    edge = int(a + b == 0.0) | int(abs(b - t1) <= tol) | int(abs(b - t2) <= tol)
+    # r = bins away from the horizontal axis (0, 1, 2); mirrored by the signs of u and v
+    r = int(b >= t1) + int(b >= t2)
+    pu = int(u > 0)
+    s = pu ^ int(v < 0)  # 1: u > 0, v >= 0 or u <= 0, v < 0 -> counter-clockwise from the axis
+    return -2 if edge else (4 * (1 - pu) + (2 * s - 1) * r) & 7
 
 
 @jit
-def block_orientation_kernel(u, v, strain, row_ranges, col_ranges, edges, compat, out_hist, out_strain):
-    """Magnitude-weighted orientation histogram and strain sum of every block (Bi-WOOF).
+def bi_woof_kernel(flow, strain, has_strain, row_ranges, col_ranges, edges, compat, eps, out):
+    """The whole Bi-WOOF vector of one flow field in one pass (histograms, strain, normalisation).
 
     Parameters
     ----------
-    u, v, strain : (H, W) float64
+    flow : (H, W, 2) float32 or float64, C-contiguous
+        Read as float64.
+    strain : (H, W) float64
+        Optical strain; only read when ``has_strain`` (else any array, e.g. ``(1, 1)``).
+    has_strain : int
+        0: compute the os.m backward strain of ``flow`` on the fly (exactly :func:`strain_kernel`).
     row_ranges : (n_rows, 2) int64
         Half-open row range of every block row.
     col_ranges : (n_cols, 2) int64
@@ -160,43 +222,173 @@ def block_orientation_kernel(u, v, strain, row_ranges, col_ranges, edges, compat
         Left bin edges in degrees, starting at -180, equally spaced.
     compat : int
         1 = MATLAB ``histc`` semantics (angles above ``edges[-1]`` are dropped), 0 = equal bins.
-    out_hist : (n_rows * n_cols, n_bins) float64
-        Filled with the raw (unnormalised) histograms, blocks in row-major order.
-    out_strain : (n_rows * n_cols,) float64
-        Filled with the strain sum of each block.
+    eps : float
+        The vector is set to zero when its L2 norm is <= eps.
+    out : (n_rows * n_cols * n_bins,) float64
+        Filled with the feature: per block (row-major) the magnitude-weighted orientation histogram
+        divided by its sum (zeros when the sum is 0) times the block's strain sum; then L2-normalised.
+
+    Notes
+    -----
+    One pass over the flow, row by row (rows de-interleaved to float64, branch-free loops that
+    vectorise): strain, magnitude and bin of every pixel are exactly those of :func:`strain_kernel`
+    and the atan2 binning; the block sums are accumulated per column first and then over the
+    block's columns, an order that differs from a row-major sum by rounding only (~1e-16).
     """
+    W = flow.shape[1]
+    fl = flow.reshape(flow.size)
     n_bins = edges.shape[0]
     width = 360.0 / n_bins
     n_r = row_ranges.shape[0]
     n_c = col_ranges.shape[0]
     rad2deg = 180.0 / math.pi
+    pu = np.empty(W)
+    pv = np.empty(W)
+    cu = np.empty(W)
+    cv = np.empty(W)
+    st = np.empty(W)
+    mg = np.empty(W)
+    bn = np.empty(W, np.int64)
+    # per-column sums over the rows of a block row: the strain (a vectorised row add) and the
+    # histogram (pixel x adds to its own slot, so consecutive pixels never wait on each other);
+    # the columns of a block are added up at the end of the block row
+    col_strain = np.empty(W)
+    trash = W * n_bins
+    col_hist = np.empty(W * n_bins + 1)
     for bi in range(n_r):
+        col_strain[:] = 0.0
+        col_hist[:] = 0.0
+        y0 = row_ranges[bi, 0]
+        if not has_strain and y0 > 0:
+            _load_row(fl, y0 - 1, pu, pv)
+        for y in range(y0, row_ranges[bi, 1]):
+            _load_row(fl, y, cu, cv)
+            if has_strain:
+                for x in range(W):
+                    st[x] = strain[y, x]
+            else:
+                _strain_row(cu, cv, pu, pv, y > 0, st)
+            for x in range(W):
+                col_strain[x] += st[x]
+            n_edge = 0
+            if n_bins == 8:
+                for x in range(W):
+                    mg[x] = math.sqrt(cu[x] * cu[x] + cv[x] * cv[x])
+                    b = _octant_bin8(cu[x], cv[x], compat)
+                    bn[x] = b
+                    n_edge += 1 if b == -2 else 0
+            else:
+                for x in range(W):
+                    mg[x] = math.sqrt(cu[x] * cu[x] + cv[x] * cv[x])
+                    bn[x] = -2
+                n_edge = W
+            if n_edge:  # rare with 8 bins: vectors within 1e-9 of a bin edge (or zero) use atan2
+                for x in range(W):
+                    if bn[x] == -2:
+                        bn[x] = _orientation_bin(math.atan2(cv[x], cu[x]) * rad2deg, edges, n_bins, width, compat)
+            for x in range(W):  # a dropped angle (bin -1, compat) goes to the spare last slot
+                b = bn[x]
+                col_hist[x * n_bins + b if b >= 0 else trash] += mg[x]
+            pu, cu = cu, pu
+            pv, cv = cv, pv
         for bj in range(n_c):
-            k = bi * n_c + bj
-            for b in range(n_bins):
-                out_hist[k, b] = 0.0
+            o = (bi * n_c + bj) * n_bins
             s = 0.0
-            for y in range(row_ranges[bi, 0], row_ranges[bi, 1]):
-                for x in range(col_ranges[bj, 0], col_ranges[bj, 1]):
-                    uu = u[y, x]
-                    vv = v[y, x]
-                    s += strain[y, x]
-                    mag = math.sqrt(uu * uu + vv * vv)
-                    b = _octant_bin8(uu, vv, compat) if n_bins == 8 else -2
-                    if b == -2:
-                        b = _orientation_bin(math.atan2(vv, uu) * rad2deg, edges, n_bins, width, compat)
-                    if b >= 0:
-                        out_hist[k, b] += mag
-            out_strain[k] = s
+            for b in range(n_bins):
+                out[o + b] = 0.0
+            for x in range(col_ranges[bj, 0], col_ranges[bj, 1]):
+                s += col_strain[x]
+                for b in range(n_bins):
+                    out[o + b] += col_hist[x * n_bins + b]
+            total = 0.0
+            for b in range(n_bins):
+                total += out[o + b]
+            for b in range(n_bins):
+                out[o + b] = out[o + b] / total * s if total > 0 else 0.0
+    sq = 0.0
+    for k in range(out.shape[0]):
+        sq += out[k] * out[k]
+    norm = math.sqrt(sq)
+    for k in range(out.shape[0]):
+        out[k] = out[k] / norm if norm > eps else 0.0
 
 
 @jit
+def polygon_pixels_kernel(polys, H, W, fill, out_pix, out_ptr):
+    """Pixels whose centre lies inside each polygon (even-odd rule), as CSR lists.
+
+    Exactly :func:`mefeat.descriptors._regions.rasterize_polygon` (same bounding box, same
+    half-open crossing test and intersection arithmetic), for all polygons in one call.
+
+    Parameters
+    ----------
+    polys : (R, K, 2) float64
+        (x, y) vertices of R polygons (closed implicitly).
+    H, W : int
+        Image size; pixel (row y, column x) has its centre at (x, y).
+    fill : int
+        0: only count (``out_pix`` is not touched); 1: also write the pixels.
+    out_pix : (P,) int64
+        Filled with ``y * W + x`` of the pixels, polygon after polygon, row-major within each
+        (P = ``out_ptr[-1]`` of a counting call).
+    out_ptr : (R + 1,) int64
+        Filled with the CSR offsets: polygon r owns ``out_pix[out_ptr[r]:out_ptr[r + 1]]``.
+    """
+    R = polys.shape[0]
+    K = polys.shape[1]
+    xint = np.empty(K)
+    n = 0
+    out_ptr[0] = 0
+    for r in range(R):
+        xmin = polys[r, 0, 0]
+        xmax = xmin
+        ymin = polys[r, 0, 1]
+        ymax = ymin
+        for i in range(1, K):
+            xmin = min(xmin, polys[r, i, 0])
+            xmax = max(xmax, polys[r, i, 0])
+            ymin = min(ymin, polys[r, i, 1])
+            ymax = max(ymax, polys[r, i, 1])
+        # bounding box clipped to the image (in float first: no integer overflow far outside)
+        fx0 = max(math.floor(xmin), 0.0)
+        fx1 = min(math.ceil(xmax), W - 1.0)
+        fy0 = max(math.floor(ymin), 0.0)
+        fy1 = min(math.ceil(ymax), H - 1.0)
+        if fx0 <= fx1 and fy0 <= fy1:
+            for y in range(int(fy0), int(fy1) + 1):
+                yf = float(y)
+                # the row's edge crossings (x of the intersection), computed once per row
+                m = 0
+                for i in range(K):
+                    j = i + 1 if i + 1 < K else 0
+                    xa = polys[r, i, 0]
+                    ya = polys[r, i, 1]
+                    xb = polys[r, j, 0]
+                    yb = polys[r, j, 1]
+                    if ya != yb and (ya <= yf) != (yb <= yf):
+                        xint[m] = xa + (yf - ya) * (xb - xa) / (yb - ya)
+                        m += 1
+                if m == 0:
+                    continue
+                for x in range(int(fx0), int(fx1) + 1):
+                    xf = float(x)
+                    inside = 0
+                    for i in range(m):
+                        inside ^= int(xf < xint[i])
+                    if inside:
+                        if fill:
+                            out_pix[n] = y * W + x
+                        n += 1
+        out_ptr[r + 1] = n
+
+
+@jit(error_model="numpy")
 def roi_main_direction_kernel(flows, transforms, roi_pix, roi_ptr, n_bins, eps, out):
     """MDMO atomic features: per frame and ROI, the mean flow of the main direction bin.
 
     Parameters
     ----------
-    flows : (N, H, W, 2) float64 or float32 (read as float64)
+    flows : (N, H, W, 2) float64 or float32, C-contiguous (read as float64)
     transforms : (N, 3, 2) float64
         Per-frame alignment map: the aligned flow at pixel p = (x, y) is
         ``(p + w(p)) T[:2] + T[2] - p`` (row vectors). ``T[:2] = I, T[2] = 0`` means no alignment.
@@ -212,14 +404,42 @@ def roi_main_direction_kernel(flows, transforms, roi_pix, roi_ptr, n_bins, eps, 
         Filled with ``rho (cos theta, sin theta)``: rho = mean magnitude, theta = circular mean angle of
         the vectors in the bin with the most vectors (ties: the larger summed magnitude, then the lowest
         bin); 0 when the ROI has no motion.
+
+    Notes
+    -----
+    Per frame and ROI: the ROI's flow is gathered to contiguous float64 rows, then one branch-free
+    (vectorised) pass computes the aligned flow, magnitude, unit vector and bin of every pixel,
+    and a scalar pass adds the votes in pixel order (bit-identical to summing one pixel at a time).
+    Compiled with ``error_model="numpy"`` so that the divisions carry no zero check (a still pixel's
+    quotient is never used).
     """
-    N, H, W, _ = flows.shape
+    N = flows.shape[0]
+    H = flows.shape[1]
+    W = flows.shape[2]
     R = roi_ptr.shape[0] - 1
+    P = roi_pix.shape[0]
+    fl = flows.reshape(flows.size)
     width = 2.0 * math.pi / n_bins
     count = np.zeros(n_bins, np.int64)
     smag = np.zeros(n_bins)
     scos = np.zeros(n_bins)
     ssin = np.zeros(n_bins)
+    # pixel coordinates once (not per frame); per-ROI scratch rows for the vectorised pass
+    xs = np.empty(P)
+    ys = np.empty(P)
+    n_max = 0
+    for r in range(R):
+        n_max = max(n_max, roi_ptr[r + 1] - roi_ptr[r])
+    for q in range(P):
+        y = roi_pix[q] // W
+        ys[q] = y
+        xs[q] = roi_pix[q] - y * W
+    fu = np.empty(n_max)
+    fv = np.empty(n_max)
+    mg = np.empty(n_max)
+    cs = np.empty(n_max)
+    sn = np.empty(n_max)
+    bn = np.empty(n_max, np.int64)
     for i in range(N):
         t00 = transforms[i, 0, 0]
         t01 = transforms[i, 0, 1]
@@ -227,34 +447,81 @@ def roi_main_direction_kernel(flows, transforms, roi_pix, roi_ptr, n_bins, eps, 
         t11 = transforms[i, 1, 1]
         t20 = transforms[i, 2, 0]
         t21 = transforms[i, 2, 1]
+        base = i * H * W
         for r in range(R):
+            q0 = roi_ptr[r]
+            n = roi_ptr[r + 1] - q0
+            rp = roi_pix[q0:q0 + n]
+            xr = xs[q0:q0 + n]
+            yr = ys[q0:q0 + n]
+            # pass 0: gather the ROI's flow (float64, contiguous)
+            for j in range(n):
+                k = 2 * (base + rp[j])
+                fu[j] = fl[k]
+                fv[j] = fl[k + 1]
+            # pass 1 (no branches, vectorises): aligned flow, magnitude, unit vector, 8-bin index
+            for j in range(n):
+                x = xr[j]
+                y = yr[j]
+                px = x + fu[j]
+                py = y + fv[j]
+                uu = px * t00 + py * t10 + t20 - x
+                vv = px * t01 + py * t11 + t21 - y
+                mag = math.sqrt(uu * uu + vv * vv)
+                mg[j] = mag
+                cs[j] = uu / mag if mag > eps else 0.0  # a still pixel's entries are never read
+                sn[j] = vv / mag if mag > eps else 0.0
+                bn[j] = _centred_bin8(uu, vv)
             for b in range(n_bins):
                 count[b] = 0
                 smag[b] = 0.0
                 scos[b] = 0.0
                 ssin[b] = 0.0
-            for q in range(roi_ptr[r], roi_ptr[r + 1]):
-                p = roi_pix[q]
-                y = p // W
-                x = p - y * W
-                px = x + float(flows[i, y, x, 0])
-                py = y + float(flows[i, y, x, 1])
-                uu = px * t00 + py * t10 + t20 - x
-                vv = px * t01 + py * t11 + t21 - y
-                mag = math.sqrt(uu * uu + vv * vv)
+            # pass 2: votes. The sums of the current bin live in registers while consecutive
+            # pixels share it (the same additions in the same order as into the arrays directly).
+            cb = -1
+            c_n = 0
+            c_m = 0.0
+            c_c = 0.0
+            c_s = 0.0
+            for j in range(n):
+                mag = mg[j]
                 if mag <= eps:
                     continue
-                b = _centred_bin8(uu, vv) if n_bins == 8 else -2
+                b = bn[j] if n_bins == 8 else -2
                 if b == -2:
+                    # rare (n_bins != 8, or within 1e-9 of an edge): the aligned flow again, exactly
+                    x = xr[j]
+                    y = yr[j]
+                    px = x + fu[j]
+                    py = y + fv[j]
+                    uu = px * t00 + py * t10 + t20 - x
+                    vv = px * t01 + py * t11 + t21 - y
                     b = int(math.floor((math.atan2(vv, uu) + 0.5 * width) / width))
                     if b < 0:
                         b += n_bins
                     elif b >= n_bins:
                         b -= n_bins
-                count[b] += 1
-                smag[b] += mag
-                scos[b] += uu / mag
-                ssin[b] += vv / mag
+                if b != cb:
+                    if cb >= 0:
+                        count[cb] = c_n
+                        smag[cb] = c_m
+                        scos[cb] = c_c
+                        ssin[cb] = c_s
+                    cb = b
+                    c_n = count[b]
+                    c_m = smag[b]
+                    c_c = scos[b]
+                    c_s = ssin[b]
+                c_n += 1
+                c_m += mag
+                c_c += cs[j]
+                c_s += sn[j]
+            if cb >= 0:
+                count[cb] = c_n
+                smag[cb] = c_m
+                scos[cb] = c_c
+                ssin[cb] = c_s
             best = 0
             for b in range(1, n_bins):
                 if count[b] > count[best] or (count[b] == count[best] and smag[b] > smag[best]):
@@ -269,13 +536,42 @@ def roi_main_direction_kernel(flows, transforms, roi_pix, roi_ptr, n_bins, eps, 
             out[i, r, 1] = rho * math.sin(theta)
 
 
+@jit(fastmath={"reassoc"})
+def _moving_sums(bu, bv, bc, n):
+    # Sum and count of the vectors with bc < inf (the moving ones). ``reassoc`` only lets the sums
+    # vectorise (rounding-level changes of the totals); the selections are exact comparisons.
+    sx = 0.0
+    sy = 0.0
+    m = 0
+    for j in range(n):
+        keep = bc[j] < math.inf
+        sx += bu[j] if keep else 0.0
+        sy += bv[j] if keep else 0.0
+        m += 1 if keep else 0
+    return sx, sy, m
+
+
+@jit(fastmath={"reassoc"})
+def _cone_sums(bu, bv, bc, n, xi_x, xi_y):
+    # Sum and count of the inliers ``u xi_x + v xi_y >= bc`` (bc = cos_max |f|, inf when still).
+    sx = 0.0
+    sy = 0.0
+    m = 0
+    for j in range(n):
+        keep = bu[j] * xi_x + bv[j] * xi_y >= bc[j]
+        sx += bu[j] if keep else 0.0
+        sy += bv[j] if keep else 0.0
+        m += 1 if keep else 0
+    return sx, sy, m
+
+
 @jit
 def fdm_kernel(flows, row_edges, col_edges, time_edges, n_iter, cos_max, eps, out):
     """Principal flow direction of every spatio-temporal cuboid (Facial Dynamics Map).
 
     Parameters
     ----------
-    flows : (N, H, W, 2) float64 or float32 (read as float64)
+    flows : (N, H, W, 2) float64 or float32, C-contiguous (read as float64)
     row_edges, col_edges, time_edges : (n + 1,) int64
         Cuboid boundaries (half-open) along y, x and the flow index.
     n_iter : int
@@ -287,30 +583,72 @@ def fdm_kernel(flows, row_edges, col_edges, time_edges, n_iter, cos_max, eps, ou
     out : (n_t * n_r * n_c, 3) float64
         Filled with ``(xi_x, xi_y, m)``: the unit principal direction and the mean projection m of the
         inliers on it; zeros when the cuboid has no motion or its vectors cancel.
+
+    Notes
+    -----
+    Each slab of cuboids (one time block x one row block) is first copied, cuboid by cuboid, to
+    float64 ``u, v`` and ``cos_max |f|`` (inf for a still vector; |f| in float64 for float32 flows
+    too), so that the repeated inlier passes are plain vectorised loops; the sums run in vector
+    lanes (a different order than one sequential sum: rounding-level differences).
     """
+    N = flows.shape[0]
+    H = flows.shape[1]
+    W = flows.shape[2]
+    fl = flows.reshape(flows.size)
     n_t = time_edges.shape[0] - 1
     n_r = row_edges.shape[0] - 1
     n_c = col_edges.shape[0] - 1
+    n_max = 1
     for ti in range(n_t):
         for ri in range(n_r):
+            for ci in range(n_c):
+                n_max = max(n_max, (time_edges[ti + 1] - time_edges[ti]) * (row_edges[ri + 1] - row_edges[ri])
+                            * (col_edges[ci + 1] - col_edges[ci]))
+    # one slab (time block x row block) at a time: the cuboids of the slab side by side in
+    # bu/bv/bc; pixel x of the slab's m-th row goes to dest[x] + m * step[x]
+    bu = np.empty(n_c * n_max)
+    bv = np.empty(n_c * n_max)
+    bc = np.empty(n_c * n_max)
+    ru = np.empty(W)
+    rv = np.empty(W)
+    rc = np.empty(W)
+    dest = np.empty(W, np.int64)
+    step = np.empty(W, np.int64)
+    for ci in range(n_c):
+        for x in range(col_edges[ci], col_edges[ci + 1]):
+            dest[x] = ci * n_max + x - col_edges[ci]
+            step[x] = col_edges[ci + 1] - col_edges[ci]
+    for ti in range(n_t):
+        for ri in range(n_r):
+            m = 0
+            for t in range(time_edges[ti], time_edges[ti + 1]):
+                for y in range(row_edges[ri], row_edges[ri + 1]):
+                    o = 2 * (t * H + y) * W
+                    seg = fl[o:o + 2 * W]
+                    for x in range(W):  # whole rows: long vectorised loops
+                        uu = np.float64(seg[2 * x])
+                        vv = np.float64(seg[2 * x + 1])
+                        mag = math.sqrt(uu * uu + vv * vv)
+                        ru[x] = uu
+                        rv[x] = vv
+                        rc[x] = cos_max * mag if mag > eps else math.inf
+                    for x in range(W):
+                        d = dest[x] + m * step[x]
+                        bu[d] = ru[x]
+                        bv[d] = rv[x]
+                        bc[d] = rc[x]
+                    m += 1
             for ci in range(n_c):
                 k = (ti * n_r + ri) * n_c + ci
                 out[k, 0] = 0.0
                 out[k, 1] = 0.0
                 out[k, 2] = 0.0
+                n = m * (col_edges[ci + 1] - col_edges[ci])
+                cu = bu[ci * n_max:ci * n_max + n]
+                cv = bv[ci * n_max:ci * n_max + n]
+                cc = bc[ci * n_max:ci * n_max + n]
                 # initial direction: the unit vector maximising the summed projections = normalised sum
-                sx = 0.0
-                sy = 0.0
-                n_all = 0
-                for t in range(time_edges[ti], time_edges[ti + 1]):
-                    for y in range(row_edges[ri], row_edges[ri + 1]):
-                        for x in range(col_edges[ci], col_edges[ci + 1]):
-                            uu = float(flows[t, y, x, 0])
-                            vv = float(flows[t, y, x, 1])
-                            if math.sqrt(uu * uu + vv * vv) > eps:
-                                sx += uu
-                                sy += vv
-                                n_all += 1
+                sx, sy, n_all = _moving_sums(cu, cv, cc, n)
                 norm = math.sqrt(sx * sx + sy * sy)
                 if n_all == 0 or norm <= eps:
                     continue
@@ -319,19 +657,7 @@ def fdm_kernel(flows, row_edges, col_edges, time_edges, n_iter, cos_max, eps, ou
                 proj = norm / n_all
                 # robust re-estimation: keep the vectors within the inlier cone of xi, re-solve
                 for it in range(n_iter):
-                    sx = 0.0
-                    sy = 0.0
-                    n_in = 0
-                    for t in range(time_edges[ti], time_edges[ti + 1]):
-                        for y in range(row_edges[ri], row_edges[ri + 1]):
-                            for x in range(col_edges[ci], col_edges[ci + 1]):
-                                uu = float(flows[t, y, x, 0])
-                                vv = float(flows[t, y, x, 1])
-                                mag = math.sqrt(uu * uu + vv * vv)
-                                if mag > eps and uu * xi_x + vv * xi_y >= cos_max * mag:
-                                    sx += uu
-                                    sy += vv
-                                    n_in += 1
+                    sx, sy, n_in = _cone_sums(cu, cv, cc, n, xi_x, xi_y)
                     norm = math.sqrt(sx * sx + sy * sy)
                     if n_in == 0 or norm <= eps:
                         break

@@ -1,5 +1,7 @@
 """Bi-WOOF: Bi-Weighted Oriented Optical Flow (Liong et al. 2018)."""
 
+import functools
+
 import numpy as np
 
 from mefeat._config import EPS
@@ -81,36 +83,40 @@ def bi_woof(flow, *, strain=None, grid=(5, 5), n_bins=8, compat=False):
     >>> v.shape, round(float(np.linalg.norm(v)), 6)
     ((32,), 1.0)
     """
-    from mefeat._kernels.flow import block_orientation_kernel
+    from mefeat._kernels.flow import bi_woof_kernel
 
-    f = check_flow(flow)
+    arr = np.asarray(flow)
+    # float32 flows (OpenCV's output) go to the kernel as they are: it computes in float64 anyway
+    f = check_flow(arr, dtype=np.float32 if arr.dtype == np.float32 else np.float64)
     H, W = f.shape[:2]
     g = check_int_tuple(grid, name="grid", length=2, minimum=1)
     (nb,) = check_int_tuple(n_bins, name="n_bins", length=1, minimum=1)
     if g[0] > H or g[1] > W:
         raise ValueError(f"grid={g} is finer than the {H}x{W} flow; every block needs at least one pixel")
     if strain is None:
-        from mefeat.flow import optical_strain
-
-        s = optical_strain(f, scheme="backward")
+        s = _NO_STRAIN  # the kernel computes the os.m backward strain on the fly
     else:
         s = np.asarray(strain)
         if s.shape != (H, W):
             raise ValueError(f"strain must have the flow's shape ({H}, {W}); got {s.shape}")
         s = check_flow(np.stack([s, s], axis=-1), name="strain")[..., 0].copy()
+    rows, cols, edges = _layout(H, W, g[0], g[1], nb, bool(compat))
+    out = np.empty(g[0] * g[1] * nb)
+    bi_woof_kernel(f, s, strain is not None, rows, cols, edges, int(bool(compat)), EPS, out)
+    return out
+
+
+#: Placeholder strain argument of the kernel when it computes the strain itself.
+_NO_STRAIN = np.zeros((1, 1))
+
+
+@functools.lru_cache(maxsize=64)
+def _layout(H, W, rows, cols, n_bins, compat):
+    # Block ranges and bin edges (cached: they only depend on the sizes; the kernel never writes them).
     from mefeat.descriptors._regions import biwoof_compat_ranges, grid_ranges
 
     ranges = biwoof_compat_ranges if compat else grid_ranges
-    rows, cols = ranges(H, g[0]), ranges(W, g[1])
-    edges = -180.0 + (360.0 / nb) * np.arange(nb, dtype=np.float64)
-    hist = np.empty((g[0] * g[1], nb))
-    ssum = np.empty(g[0] * g[1])
-    block_orientation_kernel(
-        np.ascontiguousarray(f[..., 0]), np.ascontiguousarray(f[..., 1]), s, rows, cols, edges, int(bool(compat)),
-        hist, ssum,
-    )
-    total = hist.sum(axis=1, keepdims=True)
-    hist = np.divide(hist, total, out=np.zeros_like(hist), where=total > 0) * ssum[:, None]
-    out = hist.ravel()
-    norm = np.linalg.norm(out)
-    return out / norm if norm > EPS else np.zeros_like(out)
+    out = (ranges(H, rows), ranges(W, cols), -180.0 + (360.0 / n_bins) * np.arange(n_bins, dtype=np.float64))
+    for a in out:
+        a.flags.writeable = False
+    return out

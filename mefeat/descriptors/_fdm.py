@@ -62,6 +62,8 @@ def fdm(flows, *, grid=FDM_GRID, n_iter=FDM_N_ITER, max_angle=FDM_MAX_ANGLE, mag
        2 temporal blocks, 10 iterations, 45 degree cone) are mefeat's choices, not the paper's.
     4. The paper's pixel-level alignment registers the frames by optical flow; ``align=True`` is a
        simple stand-in that removes each field's median (global translation) only.
+    5. All arithmetic is float64 (float32 flows give exactly the result of their float64 values); the
+       sums over a cuboid run in vector lanes, so they may differ from a sequential sum in the last bits.
 
     References
     ----------

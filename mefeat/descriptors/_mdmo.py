@@ -19,9 +19,10 @@ def _bilinear(flows, pts):
     y1 = np.minimum(y0 + 1, H - 1)
     fx = (x - x0)[None, :, None]
     fy = (y - y0)[None, :, None]
-    f = flows.astype(np.float64, copy=False)
-    return ((1 - fy) * ((1 - fx) * f[:, y0, x0] + fx * f[:, y0, x1])
-            + fy * ((1 - fx) * f[:, y1, x0] + fx * f[:, y1, x1]))
+    # gather first, then cast (exact): no float64 copy of the whole float32 stack
+    f00, f01, f10, f11 = (flows[:, yy, xx].astype(np.float64, copy=False) for yy, xx in
+                          ((y0, x0), (y0, x1), (y1, x0), (y1, x1)))
+    return (1 - fy) * ((1 - fx) * f00 + fx * f01) + fy * ((1 - fx) * f10 + fx * f11)
 
 
 def mdmo_alignment(flows, landmarks, kind="linear"):

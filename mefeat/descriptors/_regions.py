@@ -96,26 +96,28 @@ def mdmo_helper_points(landmarks, brow_offset=MDMO_BROW_OFFSET):
     """
     lm = np.asarray(landmarks, np.float64)
     out = np.empty((len(_HELPERS), 2))
-    for k, h in enumerate(_HELPERS):
-        if h[0] == "up":
-            out[k] = lm[h[1]] - (0.0, brow_offset)
-        elif h[0] == "mid":
-            out[k] = 0.5 * (lm[h[1]] + lm[h[2]])
-    for k, h in enumerate(_HELPERS):
-        if h[0] == "midT":
-            out[k] = 0.5 * (out[h[1]] + out[h[2]])
+    out[_UP[0]] = lm[_UP[1]] - np.array([0.0, brow_offset])
+    out[_MID[0]] = 0.5 * (lm[_MID[1]] + lm[_MID[2]])
+    out[_MID_T[0]] = 0.5 * (out[_MID_T[1]] + out[_MID_T[2]])
     return out
+
+
+def _helper_table(kind):
+    # (helper index, first argument, second argument) of every helper of one kind, as int64 arrays
+    rows = [(k,) + tuple(h[1:]) + ((0,) if len(h) == 2 else ()) for k, h in enumerate(_HELPERS) if h[0] == kind]
+    return tuple(np.array(c, np.int64) for c in zip(*rows))
+
+
+_UP, _MID, _MID_T = _helper_table("up"), _helper_table("mid"), _helper_table("midT")
+#: MDMO_ROIS as indices into the stacked points [landmarks (68); helpers T0..T21].
+_ROI_INDEX = np.array([[68 + int(v[1:]) if isinstance(v, str) else v for v in verts] for verts in MDMO_ROIS],
+                      np.int64)
 
 
 def mdmo_roi_polygons(landmarks, brow_offset=MDMO_BROW_OFFSET):
     """Vertices of the 36 MDMO quadrilaterals, as (36, 4, 2) float64 (x, y)."""
     lm = np.asarray(landmarks, np.float64)
-    helpers = mdmo_helper_points(lm, brow_offset)
-    polys = np.empty((len(MDMO_ROIS), 4, 2))
-    for r, verts in enumerate(MDMO_ROIS):
-        for j, v in enumerate(verts):
-            polys[r, j] = helpers[int(v[1:])] if isinstance(v, str) else lm[v]
-    return polys
+    return np.concatenate([lm, mdmo_helper_points(lm, brow_offset)])[_ROI_INDEX]
 
 
 def rasterize_polygon(vertices, shape):
@@ -176,10 +178,19 @@ def mdmo_roi_pixels(landmarks, shape, brow_offset=MDMO_BROW_OFFSET):
         ``y * W + x`` of every ROI pixel, ROI after ROI (a pixel on a shared border may appear in two).
     ptr : (37,) ndarray of int64
         ROI r owns ``pix[ptr[r]:ptr[r + 1]]``.
+
+    Notes
+    -----
+    Rasterised by :func:`mefeat._kernels.flow.polygon_pixels_kernel`, which gives exactly the pixels of
+    :func:`rasterize_polygon` (same bounding box, crossing test and arithmetic), row-major per ROI.
     """
+    from mefeat._kernels.flow import polygon_pixels_kernel
+
     H, W = shape
-    parts = [np.flatnonzero(rasterize_polygon(p, (H, W))) for p in mdmo_roi_polygons(landmarks, brow_offset)]
-    ptr = np.zeros(len(parts) + 1, np.int64)
-    ptr[1:] = np.cumsum([len(p) for p in parts])
-    pix = np.concatenate(parts).astype(np.int64) if ptr[-1] else np.zeros(0, np.int64)
-    return np.ascontiguousarray(pix), ptr
+    polys = mdmo_roi_polygons(landmarks, brow_offset)
+    ptr = np.empty(len(polys) + 1, np.int64)
+    pix = np.empty(0, np.int64)
+    polygon_pixels_kernel(polys, H, W, 0, pix, ptr)  # count, then fill (same as rasterize_polygon)
+    pix = np.empty(ptr[-1], np.int64)
+    polygon_pixels_kernel(polys, H, W, 1, pix, ptr)
+    return pix, ptr
