@@ -90,3 +90,16 @@ LBP_SPLIT_MAX_BINS = 16384
 #: The LBP-TOP kernel's sampling runs are rounded up to a multiple of this many centres (16 uint8/float32
 #: lanes of AVX-512) so that no scalar remainder loop runs; the clip copy is padded accordingly.
 LBP_VECTOR_MULTIPLE = 16
+#: The LBP-TOP kernel counts raw codes (``3 * 2**max(n_points)`` columns per block, mapped to bins
+#: afterwards: no table lookup per centre) when the histogram has at most this many entries.
+LBP_RAW_MAX_BINS = 32768
+#: int32 entries of padding after every histogram copy (64 B): copies and threads never share a cache line.
+LBP_HIST_PAD = 16
+#: The LBP-TOP kernel processes this many consecutive centre rows of a frame at once (one pass over all of
+#: them for the neighbours on the pixel lattice).
+LBP_ROW_BATCH = 4
+
+#: For uint8 clips the HOG-TOP kernels read each voxel's bin from a table of every integer gradient with
+#: both components in [-HOG_LUT_RANGE, HOG_LUT_RANGE] (built once per (orientations, signed) by the
+#: generic binning rule, so the bins are identical; int16 entries, so orientations < 32768).
+HOG_LUT_RANGE = 255

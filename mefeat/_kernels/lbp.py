@@ -7,7 +7,12 @@ Formulation (row-vectorised): the centres are processed one (t, y) row at a time
 and neighbour p, the four bilinear corners of all centres of a row lie on at most four contiguous row
 segments at constant x offsets; the weights along x depend on x only, those along y and t on the row only.
 Neighbours on the pixel lattice (weights (1, 0) at every centre) are compared directly (as integers for
-uint8 clips). The codes of a row are then mapped and counted into interleaved histogram copies.
+uint8 clips), in one run over a batch of ``LBP_ROW_BATCH`` consecutive rows of a frame (contiguous in the
+raveled clip). Bits are set with an int32 select and or (no 64-bit shifts in the vector loops). The codes
+of a row are then counted into four interleaved histogram copies (padded: no shared cache lines), as raw
+codes when that histogram is small (the caller maps them to bins afterwards: no table lookup per centre),
+else through the mapping tables. Hot loops index flat arrays from offsets: array views would cost
+reference counting per row.
 
 Geometry arrays (q = plane 0 XY, 1 XT, 2 YT; p = neighbour; axis 0 t, 1 y, 2 x):
 
@@ -22,7 +27,7 @@ Arithmetic codes: 0 = reference (float32 evaluation order of the original MATLAB
 
 import numpy as np
 
-from mefeat._config import LBP_SKIMAGE_EPS
+from mefeat._config import LBP_ROW_BATCH, LBP_SKIMAGE_EPS
 from mefeat._jit import jit, pjit, prange
 
 __all__ = ["lbp_top_rows", "lbp_top_parallel", "mapping_table"]
@@ -77,7 +82,11 @@ def mapping_table(P, kind):
 
 @jit
 def _plane_codes(f, shape, t, y, q, off, wt, wy, wxf, wx32f, wstride, lattice, n_p, yt_first, arith, exact,
-                 thr, cf, cstride, x0, x1, n_run, nearest):
+                 thr, cf, cstride, x0, n, nearest, row, lattice_pass):
+    # lattice_pass: zero the codes and add the lattice neighbours of the batch's ``n`` consecutive
+    # samples from centre (t, y, x0) on (the rows of a batch are contiguous in ``f``, so one run covers
+    # them all, border columns included: their codes are never counted). Otherwise: add the off-lattice
+    # neighbours of the batch's row ``row`` = centre row (t, y), ``n`` = its run length.
     # nearest samples off the lattice (corners that depend on the position, 0/1 weights) go through the
     # exact float64 path; its comparison is ">=" for the reference and skimage's tolerance otherwise
     neg_eps = -LBP_SKIMAGE_EPS if arith == 1 else 0.0
@@ -85,23 +94,27 @@ def _plane_codes(f, shape, t, y, q, off, wt, wy, wxf, wx32f, wstride, lattice, n
     H = shape[1]
     W = shape[2]
     Pmax = off.shape[1]
-    n = n_run  # >= x1 - x0, a multiple of the vector width: no remainder loops (extra lanes are ignored)
     cc = np.uint64((t * H + y) * W + x0)
-    cb = np.uint64(q * cstride + x0)
-    tb = np.uint64(x0)
-    for i in range(n):
-        cf[cb + np.uint64(i)] = 0
+    cb = np.uint64(q * cstride + row * W + x0)
+    tb = np.uint64(row * W + x0)
+    if lattice_pass:
+        for i in range(n):
+            cf[cb + np.uint64(i)] = 0
+    zero = np.int32(0)
     for p in range(n_p):
-        if lattice[q, p]:
+        bit = np.int32(1) << np.int32(p)  # int32 select + or: no 64-bit shift in the vector loops
+        if lattice[q, p] != lattice_pass:
+            continue
+        if lattice_pass:
             gb = np.uint64(((t + off[q, p, 0, 0]) * H + y + off[q, p, 1, 0]) * W + x0 + off[q, p, 2, 0])
             if exact:  # integer clips, or the reference's plain ">="
                 for i in range(n):
                     u = np.uint64(i)
-                    cf[cb + u] |= np.int32(f[gb + u] >= f[cc + u]) << p
+                    cf[cb + u] |= bit if f[gb + u] >= f[cc + u] else zero
             else:  # skimage's tolerance on float clips
                 for i in range(n):
                     u = np.uint64(i)
-                    cf[cb + u] |= np.int32(np.float64(f[gb + u]) - np.float64(f[cc + u]) >= neg_eps) << p
+                    cf[cb + u] |= bit if np.float64(f[gb + u]) - np.float64(f[cc + u]) >= neg_eps else zero
         elif q < 2:
             # first axis x (per-x weights); second axis y (XY) or t (XT)
             if q == 0:
@@ -134,7 +147,7 @@ def _plane_codes(f, shape, t, y, q, off, wt, wy, wxf, wx32f, wstride, lattice, n
                     sv = sv + (np.float32(f[hi0 + u]) * a0) * fb1
                     sv = sv + (np.float32(f[lo1 + u]) * a1) * fb0
                     sv = sv + (np.float32(f[hi1 + u]) * a1) * fb1
-                    cf[cb + u] |= np.int32(sv >= thr[tb + u]) << p
+                    cf[cb + u] |= bit if sv >= thr[tb + u] else zero
             else:
                 # skimage: rows = second axis, columns = x; corner (row i, column j)
                 for i in range(n):
@@ -144,7 +157,7 @@ def _plane_codes(f, shape, t, y, q, off, wt, wy, wxf, wx32f, wstride, lattice, n
                     top = d0 * np.float64(f[lo0 + u]) + d1 * np.float64(f[lo1 + u])
                     bottom = d0 * np.float64(f[hi0 + u]) + d1 * np.float64(f[hi1 + u])
                     v = w0 * top + w1 * bottom
-                    cf[cb + u] |= np.int32(v - np.float64(f[cc + u]) >= neg_eps) << p
+                    cf[cb + u] |= bit if v - np.float64(f[cc + u]) >= neg_eps else zero
         else:
             # YT: axes y and t, all weights constant along the row
             ty0 = t + off[q, p, 0, 0]
@@ -185,7 +198,7 @@ def _plane_codes(f, shape, t, y, q, off, wt, wy, wxf, wx32f, wstride, lattice, n
                     sv = sv + (np.float32(f[b01 + u]) * fa0) * fb1
                     sv = sv + (np.float32(f[b10 + u]) * fa1) * fb0
                     sv = sv + (np.float32(f[b11 + u]) * fa1) * fb1
-                    cf[cb + u] |= np.int32(sv >= thr[tb + u]) << p
+                    cf[cb + u] |= bit if sv >= thr[tb + u] else zero
             else:
                 # skimage interpolates along its columns (the first axis) first: pass (row i, column j)
                 b00 = np.uint64(v00)  # (column/first corner 0, row corner 0)
@@ -197,7 +210,64 @@ def _plane_codes(f, shape, t, y, q, off, wt, wy, wxf, wx32f, wstride, lattice, n
                     top = f0 * np.float64(f[b00 + u]) + f1 * np.float64(f[b10 + u])
                     bottom = f0 * np.float64(f[b01 + u]) + f1 * np.float64(f[b11 + u])
                     v = s0 * top + s1 * bottom
-                    cf[cb + u] |= np.int32(v - np.float64(f[cc + u]) >= neg_eps) << p
+                    cf[cb + u] |= bit if v - np.float64(f[cc + u]) >= neg_eps else zero
+
+
+@jit
+def _block_runs(blk, other, x0, x1, n_cols, only_diff):
+    """(n, 3) uint64 runs ``[xa, xb)`` of equal ``blk`` over ``x0 <= x < x1`` with their histogram offset
+    ``blk * n_cols``; with ``only_diff`` only the centres where ``blk != other``."""
+    runs = np.zeros((max(x1 - x0, 0), 3), dtype=np.uint64)
+    n = 0
+    x = x0
+    while x < x1:
+        if only_diff and blk[x] == other[x]:
+            x += 1
+            continue
+        xa = x
+        while x < x1 and blk[x] == blk[xa] and not (only_diff and blk[x] == other[x]):
+            x += 1
+        runs[n, 0] = xa
+        runs[n, 1] = x
+        runs[n, 2] = blk[xa] * n_cols
+        n += 1
+    return runs[:n]
+
+
+@jit
+def _count_run(cf, cb, tf, tb, raw, hf, hstride, n_split, base, xa, xb):
+    """``hist[copy, base + col] += 1`` for the codes ``cf[cb + xa:cb + xb]``, ``col`` = the code (``raw``)
+    or ``tf[tb + code]``; ``hf`` = the raveled (n_split, hstride) histogram copies (4 or 1), which the
+    centres visit in turn. Flat arrays and offsets only: views would cost reference counting per run."""
+    x = cb + xa
+    xe = cb + xb
+    b0 = base
+    if n_split == 4:
+        b1 = b0 + hstride
+        b2 = b1 + hstride
+        b3 = b2 + hstride
+        if raw:
+            while x + np.uint64(4) <= xe:
+                hf[b0 + np.uint64(cf[x])] += 1
+                hf[b1 + np.uint64(cf[x + np.uint64(1)])] += 1
+                hf[b2 + np.uint64(cf[x + np.uint64(2)])] += 1
+                hf[b3 + np.uint64(cf[x + np.uint64(3)])] += 1
+                x += np.uint64(4)
+        else:
+            while x + np.uint64(4) <= xe:
+                hf[b0 + np.uint64(tf[tb + np.uint64(cf[x])])] += 1
+                hf[b1 + np.uint64(tf[tb + np.uint64(cf[x + np.uint64(1)])])] += 1
+                hf[b2 + np.uint64(tf[tb + np.uint64(cf[x + np.uint64(2)])])] += 1
+                hf[b3 + np.uint64(tf[tb + np.uint64(cf[x + np.uint64(3)])])] += 1
+                x += np.uint64(4)
+    if raw:
+        while x < xe:
+            hf[b0 + np.uint64(cf[x])] += 1
+            x += np.uint64(1)
+    else:
+        while x < xe:
+            hf[b0 + np.uint64(tf[tb + np.uint64(cf[x])])] += 1
+            x += np.uint64(1)
 
 
 @jit
@@ -205,14 +275,17 @@ def lbp_top_rows(vol, flat, off, wt, wy, wx, wx32, lattice, n_points, tables, bl
                  row_start, row_stop):
     """Add the codes of centre rows ``row_start .. row_stop-1`` to ``hist``.
 
-    ``hist`` : (n_split, n_blocks * n_bins_total) int64; centre x adds to copy ``x % n_split`` (split
-    histograms break the store-to-load dependency of repeated bins); the caller sums the copies.
-    Rows are numbered ``(t - t0) * (y1 - y0) + (y - y0)``. ``ints`` = (t0, t1, y0, y1, x0, x1, arithmetic,
-    n_row_blocks, n_col_blocks, exact_lattice_compare, yt_first, (unused x3), n_bins_total,
-    nearest, integer_input, vector multiple). ``vol`` (T, H, W) and ``flat`` (T*H*W + pad) hold the same
-    clip (``flat`` = ``vol`` raveled + ``pad >= vector multiple`` elements); ``wx``/``wx32`` have
-    ``W + pad`` columns. Sampling runs over ``x1 - x0`` rounded up to the vector multiple.
-    (half-open centre ranges). ``blk_*`` : (2, n) primary/secondary block index per coordinate.
+    ``hist`` : (n_split, >= n_blocks * n_cols) int32 with ``n_split`` 4 or 1; ``n_cols`` = ``3 * n_code``
+    when counting raw codes (``ints[18] == 1``: column ``q * n_code + code``, the caller maps the codes
+    to bins afterwards), else ``n_bins_total`` (column ``tables[q, code]``). Consecutive centres of a run
+    add to the copies in turn (split histograms break the store-to-load chain of repeated bins); the
+    caller sums the copies. Rows are numbered ``(t - t0) * (y1 - y0) + (y - y0)``. ``ints`` = (t0, t1,
+    y0, y1, x0, x1, arithmetic, n_row_blocks, n_col_blocks, exact_lattice_compare, yt_first, (unused x3),
+    n_bins_total, nearest, integer_input, vector multiple, raw codes, n_code = 2**max(n_points)).
+    ``vol`` (T, H, W) and ``flat`` (T*H*W + pad) hold the same clip (``flat`` = ``vol`` raveled +
+    ``pad >= vector multiple`` elements); ``wx``/``wx32`` have ``W + pad`` columns. Sampling runs over
+    ``x1 - x0`` rounded up to the vector multiple (half-open centre ranges). ``blk_*`` : (2, n)
+    primary/secondary block index per coordinate.
     """
     t0 = ints[0]
     y0 = ints[2]
@@ -227,76 +300,100 @@ def lbp_top_rows(vol, flat, off, wt, wy, wx, wx32, lattice, n_points, tables, bl
     n_total = ints[14]
     nearest = ints[15] == 1
     integer_input = ints[16] == 1
-    split_mask = hist.shape[0] - 1  # 1 or a power of two copies
     n_y = y1 - y0
+    H = vol.shape[1]
     W = vol.shape[2]
     vec = ints[17]
+    raw = ints[18] == 1
+    n_code = ints[19]
+    n_cols = 3 * n_code if raw else n_total  # histogram columns per block
     n_run = ((x1 - x0 + vec - 1) // vec) * vec
     wstride = wx.shape[3]  # >= x0 + n_run
-    code = np.zeros((3, wstride), dtype=np.int32)
-    thr = np.zeros(wstride, dtype=np.float32)
-    # column-block part of the histogram offsets (the same for every row)
-    dpx = np.zeros(W, dtype=np.uint64)
-    dsx = np.zeros(W, dtype=np.uint64)
-    any_second_x = False
-    for x in range(x0, x1):
-        dpx[x] = np.uint64(blk_x[0, x] * n_total)
-        dsx[x] = np.uint64(blk_x[1, x] * n_total)
-        if blk_x[0, x] != blk_x[1, x]:
-            any_second_x = True
+    cstride = LBP_ROW_BATCH * W + 2 * vec  # code and threshold buffers: a batch of rows
+    code = np.zeros((3, cstride), dtype=np.int32)
+    thr = np.zeros(cstride, dtype=np.float32)
+    # column-block runs (the same for every row): primary block; secondary block where it differs from
+    # the primary one (enough when the row's t and y blocks are the same); secondary block everywhere
+    seg_p = _block_runs(blk_x[0], blk_x[0], x0, x1, n_cols, False)
+    seg_d = _block_runs(blk_x[1], blk_x[0], x0, x1, n_cols, True)
+    seg_s = _block_runs(blk_x[1], blk_x[0], x0, x1, n_cols, False)
+    n_seg_p = seg_p.shape[0]
+    n_seg_d = seg_d.shape[0]
+    n_seg_s = seg_s.shape[0]
     inf32 = np.float32(np.inf)
     f = flat  # the clip raveled, followed by at least ``vec`` padding elements (the runs overshoot)
     cf = code.ravel()
     wxf = wx.ravel()
     wx32f = wx32.ravel()
     shape = vol.shape
-    for r in range(row_start, row_stop):
+    hf = hist.ravel()  # contiguous (n_split, hstride)
+    hstride = np.uint64(hist.shape[1])
+    n_split = hist.shape[0]
+    tf = tables.ravel()
+    n_tab = tables.shape[1]
+    # rows share the batch buffers with stride W, so a row's (rounded-up) run must not reach the next row
+    batch = LBP_ROW_BATCH if n_run <= W else 1
+    r = row_start
+    while r < row_stop:
+        # a batch: up to ``batch`` consecutive centre rows of one frame
         t = t0 + r // n_y
         y = y0 + r % n_y
-        c = vol[t, y]
+        nb = min(batch, y1 - y, row_stop - r)
+        n_len = (nb - 1) * W + n_run  # one run over the batch's rows (border columns included)
+        crow = (t * H + y) * W + x0  # the first centre in ``f``
         if arith == 0 and integer_input:
-            for x in range(x0, x1):
-                thr[x] = np.float32(c[x])  # exact for uint8 and the integer-valued clips accepted here
+            for i in range(n_len):
+                thr[x0 + i] = np.float32(f[crow + i])  # exact for uint8 and the integer clips accepted here
         elif arith == 0:
             # floor(s) >= c  <=>  s >= ceil(c)  <=>  s >= smallest float32 >= ceil(c)   (s float32)
-            for x in range(x0, x1):
-                v = np.ceil(np.float64(c[x]))
+            for i in range(n_len):
+                v = np.ceil(np.float64(f[crow + i]))
                 fv = np.float32(v)
                 if np.float64(fv) < v:
                     fv = np.nextafter(fv, inf32)
-                thr[x] = fv
+                thr[x0 + i] = fv
         for q in range(3):
             _plane_codes(f, shape, t, y, q, off, wt, wy, wxf, wx32f, wstride, lattice, n_points[q], yt_first,
-                         arith, exact, thr, cf, wstride, x0, x1, n_run, nearest)
-        # primary block, plus the secondary block once when it differs in any dimension
-        pt = blk_t[0, t]
-        st = blk_t[1, t]
-        py = blk_y[0, y]
-        sy = blk_y[1, y]
-        bp = np.uint64((pt * n_rb + py) * n_cb * n_total)
-        bs = np.uint64((st * n_rb + sy) * n_cb * n_total)
-        same_ty = pt == st and py == sy
-        t_xy = tables[0]
-        t_xt = tables[1]
-        t_yt = tables[2]
-        c0 = code[0]
-        c1 = code[1]
-        c2 = code[2]
-        # unsigned indices: no negative-index wraparound code in this gather/scatter loop
-        for x in range(x0, x1):
-            k = np.uint64(x & split_mask)
-            d = bp + dpx[x]
-            hist[k, d + np.uint64(t_xy[np.uint64(c0[x])])] += 1
-            hist[k, d + np.uint64(t_xt[np.uint64(c1[x])])] += 1
-            hist[k, d + np.uint64(t_yt[np.uint64(c2[x])])] += 1
-        if not same_ty or any_second_x:
-            for x in range(x0, x1):
-                if not same_ty or dsx[x] != dpx[x]:
-                    k = np.uint64(x & split_mask)
-                    d = bs + dsx[x]
-                    hist[k, d + np.uint64(t_xy[np.uint64(c0[x])])] += 1
-                    hist[k, d + np.uint64(t_xt[np.uint64(c1[x])])] += 1
-                    hist[k, d + np.uint64(t_yt[np.uint64(c2[x])])] += 1
+                         arith, exact, thr, cf, cstride, x0, n_len, nearest, 0, True)
+            for j in range(nb):
+                _plane_codes(f, shape, t, y + j, q, off, wt, wy, wxf, wx32f, wstride, lattice, n_points[q],
+                             yt_first, arith, exact, thr, cf, cstride, x0, n_run, nearest, j, False)
+        for j in range(nb):
+            _count_row(cf, cstride, j * W, tf, n_tab, raw, n_code, hf, hstride, n_split, blk_t, blk_y, t, y + j,
+                       n_rb, n_cb, n_cols, seg_p, seg_d, seg_s)
+        r += nb
+
+
+@jit
+def _count_row(cf, cstride, rb, tf, n_tab, raw, n_code, hf, hstride, n_split, blk_t, blk_y, t, y, n_rb, n_cb,
+               n_cols, seg_p, seg_d, seg_s):
+    """Count the codes of centre row (t, y), at offset ``rb`` of the code buffer, into the histogram."""
+    n_seg_p = seg_p.shape[0]
+    n_seg_d = seg_d.shape[0]
+    n_seg_s = seg_s.shape[0]
+    # primary block, plus the secondary block once when it differs in any dimension
+    pt = blk_t[0, t]
+    st = blk_t[1, t]
+    py = blk_y[0, y]
+    sy = blk_y[1, y]
+    bp = np.uint64((pt * n_rb + py) * n_cb * n_cols)
+    bs = np.uint64((st * n_rb + sy) * n_cb * n_cols)
+    same_ty = pt == st and py == sy
+    for q in range(3):
+        cb = np.uint64(q * cstride + rb)
+        tb = np.uint64(q * n_tab)
+        qo = np.uint64(q * n_code) if raw else np.uint64(0)
+        for s in range(n_seg_p):
+            _count_run(cf, cb, tf, tb, raw, hf, hstride, n_split, bp + seg_p[s, 2] + qo, seg_p[s, 0],
+                       seg_p[s, 1])
+        if same_ty:
+            for s in range(n_seg_d):
+                _count_run(cf, cb, tf, tb, raw, hf, hstride, n_split, bs + seg_d[s, 2] + qo, seg_d[s, 0],
+                           seg_d[s, 1])
+        else:
+            for s in range(n_seg_s):
+                _count_run(cf, cb, tf, tb, raw, hf, hstride, n_split, bs + seg_s[s, 2] + qo, seg_s[s, 0],
+                           seg_s[s, 1])
 
 
 @pjit

@@ -1,5 +1,7 @@
 """HOG-TOP and HIGO-TOP: gradient-orientation histograms on three orthogonal planes."""
 
+import functools
+
 import numpy as np
 
 from mefeat._validation import check_clip, check_int_tuple, check_option
@@ -48,6 +50,18 @@ def _block_of(size, n_blocks):
     return np.repeat(np.arange(n_blocks, dtype=np.int64), np.diff(bounds)), bounds[:-1]
 
 
+@functools.lru_cache(maxsize=16)
+def _orientation_lut(n_bins, signed):
+    """Exact bin of every uint8 gradient for these options (built once per process; read only)."""
+    from mefeat._kernels import hog as kernels
+
+    period = 360.0 if signed else 180.0
+    edges = np.array([period / n_bins * k for k in range(n_bins + 1)], dtype=np.float64)
+    lut = kernels.orientation_lut(n_bins, period, edges)
+    lut.flags.writeable = False
+    return lut
+
+
 def _run(clip, orientations, grid, signed, normalize, n_threads, weight, name):
     from mefeat._jit import get_num_threads, set_num_threads
     from mefeat._kernels import hog as kernels
@@ -67,9 +81,15 @@ def _run(clip, orientations, grid, signed, normalize, n_threads, weight, name):
     code = kernels.WEIGHT_COUNT if weight == "count" else kernels.WEIGHT_MAGNITUDE
     params = np.array([n_bins, int(bool(signed)), code], dtype=np.int64)
     part = np.zeros((T, rows, cols, 3, n_bins), dtype=np.float64)
+    if arr.dtype == np.uint8 and n_bins <= np.iinfo(np.int16).max:
+        # every gradient is an integer in [-255, 255]: read its bin from the exact table
+        lut = _orientation_lut(n_bins, bool(signed))
+    else:
+        lut = np.zeros(0, dtype=np.int16)
+        lut.flags.writeable = False  # the same array type as the table: one compiled specialisation
 
     if n_threads == 1:
-        kernels.hog_top_frames_serial(arr, row_of, col_of, params, edges, part)
+        kernels.hog_top_frames_serial(arr, row_of, col_of, params, edges, part, lut)
     else:
         previous = get_num_threads()
         try:
@@ -81,7 +101,7 @@ def _run(clip, orientations, grid, signed, normalize, n_threads, weight, name):
                         f"n_threads={n_threads} exceeds the numba thread pool (NUMBA_NUM_THREADS); "
                         "pass a smaller n_threads or None"
                     ) from None
-            kernels.hog_top_frames_parallel(arr, row_of, col_of, params, edges, part)
+            kernels.hog_top_frames_parallel(arr, row_of, col_of, params, edges, part, lut)
         finally:
             set_num_threads(previous)
 

@@ -6,8 +6,8 @@ import numbers
 
 import numpy as np
 
-from mefeat._config import (LBP_MAX_POINTS, LBP_MIN_POINTS, LBP_SKIMAGE_DECIMALS, LBP_SPLIT_HISTOGRAMS,
-                            LBP_SPLIT_MAX_BINS, LBP_VECTOR_MULTIPLE)
+from mefeat._config import (LBP_HIST_PAD, LBP_MAX_POINTS, LBP_MIN_POINTS, LBP_RAW_MAX_BINS, LBP_SKIMAGE_DECIMALS,
+                            LBP_SPLIT_HISTOGRAMS, LBP_SPLIT_MAX_BINS, LBP_VECTOR_MULTIPLE)
 from mefeat._validation import check_clip, check_int_tuple, check_option
 
 __all__ = ["lbp_top", "lbp_top_n_features", "lbp_top_feature_names"]
@@ -244,6 +244,21 @@ def _geometry(shape, radii, n_points, interpolation, convention, arithmetic, sta
     return off, weights[0], weights[1], weights[2], wx32, lattice
 
 
+@functools.lru_cache(maxsize=32)
+def _mapping_tables(n_points, mapping):
+    """(3, 2**max(n_points)) int32 tables mapping a code straight to its column (plane offset included) and
+    the per-plane bin counts (cached: never modify the array)."""
+    from mefeat._kernels.lbp import mapping_table
+
+    tables = np.zeros((3, 2**max(n_points)), dtype=np.int32)
+    n_bins = []
+    for q in range(3):
+        tab, nb = mapping_table(n_points[q], mapping)
+        tables[q, :tab.size] = tab + sum(n_bins)
+        n_bins.append(nb)
+    return tables, tuple(n_bins)
+
+
 # --------------------------------------------------------------------------- public function
 
 def lbp_top(clip, *, radii=(1, 1, 1), n_points=(8, 8, 8), grid=(1, 1, 1), overlap=0.0, mapping="u2",
@@ -405,7 +420,7 @@ def lbp_top(clip, *, radii=(1, 1, 1), n_points=(8, 8, 8), grid=(1, 1, 1), overla
     flat[:vol.size] = vol.ravel()
     vol = flat[:vol.size].reshape(vol.shape)
 
-    from mefeat._kernels.lbp import lbp_top_parallel, lbp_top_rows, mapping_table
+    from mefeat._kernels.lbp import lbp_top_parallel, lbp_top_rows
 
     starts = (Rt, B, B)
     stops = (T - Rt, H - B, W - B)
@@ -415,12 +430,7 @@ def lbp_top(clip, *, radii=(1, 1, 1), n_points=(8, 8, 8), grid=(1, 1, 1), overla
         # the reference floors every bilinear sample, lattice ones included: only matters for float clips
         lattice = np.zeros_like(lattice)
     Pmax = max(n_points)
-    tables = np.zeros((3, 2**Pmax), dtype=np.int32)
-    n_bins = []
-    for q in range(3):  # tables map a code straight to its column: plane offset included
-        tab, nb = mapping_table(n_points[q], mapping)
-        tables[q, :tab.size] = tab + sum(n_bins)
-        n_bins.append(nb)
+    tables, n_bins = _mapping_tables(n_points, mapping)
     total_bins = sum(n_bins)
     arith = 0 if arithmetic == "reference" else 1
     if arithmetic == "reference" or interpolation == "nearest":
@@ -430,25 +440,32 @@ def lbp_top(clip, *, radii=(1, 1, 1), n_points=(8, 8, 8), grid=(1, 1, 1), overla
     # lattice samples compare with plain ">=" unless skimage's tolerance can matter (float clips)
     exact = 1 if (arithmetic == "reference" or integer_input) else 0
     n_blocks = rows * cols * tparts
+    # count raw codes (no table lookup per centre) when that histogram is small; map them to bins below
+    n_code = 2**Pmax
+    raw = n_blocks * 3 * n_code <= LBP_RAW_MAX_BINS
+    n_cols = 3 * n_code if raw else total_bins
     ints = np.array([Rt, T - Rt, B, H - B, B, W - B, arith, rows, cols, exact, yt_first,
                      0, n_bins[0], n_bins[0] + n_bins[1], total_bins, interpolation == "nearest",
-                     integer_input and vol.dtype == np.uint8, LBP_VECTOR_MULTIPLE],
+                     integer_input and vol.dtype == np.uint8, LBP_VECTOR_MULTIPLE, raw, n_code],
                     dtype=np.int64)
     n_rows = Ti * Hi
     npts = np.array(n_points, dtype=np.int64)
-    n_split = LBP_SPLIT_HISTOGRAMS if n_blocks * total_bins <= LBP_SPLIT_MAX_BINS else 1
+    n_hist = n_blocks * n_cols
+    n_split = LBP_SPLIT_HISTOGRAMS if n_hist <= LBP_SPLIT_MAX_BINS or raw else 1
+    # padded rows: the copies (and the threads' histograms) never share a cache line
+    row_len = n_hist + LBP_HIST_PAD
     args = (vol, flat, off, wt, wy, wx, wx32, lattice, npts, tables, blk_t, blk_y, blk_x, ints)
 
     from mefeat._jit import get_num_threads, set_num_threads
 
     threads = get_num_threads() if n_threads is None else int(n_threads)
     if threads == 1 or n_rows == 1:
-        hist = np.zeros((n_split, n_blocks * total_bins), dtype=np.int32)
+        hist = np.zeros((n_split, row_len), dtype=np.int32)
         lbp_top_rows(*args, hist, 0, n_rows)
-        hist = hist.sum(axis=0)
+        hist = hist[:, :n_hist].sum(axis=0, dtype=np.int64)
     else:
         n_chunks = min(threads, n_rows)
-        chunks = np.zeros((n_chunks, n_split, n_blocks * total_bins), dtype=np.int32)
+        chunks = np.zeros((n_chunks, n_split, row_len), dtype=np.int32)
         previous = get_num_threads()
         try:
             set_num_threads(threads)
@@ -458,7 +475,15 @@ def lbp_top(clip, *, radii=(1, 1, 1), n_points=(8, 8, 8), grid=(1, 1, 1), overla
             lbp_top_parallel(*args, chunks, n_rows)
         finally:
             set_num_threads(previous)
-        hist = chunks.sum(axis=(0, 1))
+        hist = chunks[:, :, :n_hist].sum(axis=(0, 1), dtype=np.int64)
+    if raw:
+        # (block, plane, code) counts -> (block, bin): tables[q] already holds the plane's column offset
+        codes = hist.reshape(n_blocks, 3, n_code)
+        mapped = np.zeros((total_bins, n_blocks), dtype=np.int64)
+        for q in range(3):
+            m = 2**n_points[q]
+            np.add.at(mapped, tables[q, :m], codes[:, q, :m].T)
+        hist = mapped.T
     bin_offset = (0, n_bins[0], n_bins[0] + n_bins[1])
     hist = hist.reshape(n_blocks, total_bins)
     out = hist.astype(np.float64)  # (n_blocks, total_bins), blocks in [t][row][col] order
