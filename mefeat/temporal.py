@@ -18,7 +18,7 @@ skimage is imported inside :func:`spot_apex` only (``method="lbp"``).
 
 import math
 import warnings
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 import numpy as np
 
@@ -82,6 +82,16 @@ def _rank_deficient(X):
     return bool(ev[1] <= TIM_RANK_RTOL * max(n, X.shape[1]) * top)
 
 
+def _positions(n_frames, positions):
+    """Curve positions in [0, 1]: ``linspace(0, 1, n_frames)`` or the validated ``positions``."""
+    if positions is None:
+        return np.linspace(0.0, 1.0, _check_n_frames(n_frames))
+    p = np.asarray(positions, dtype=np.float64).ravel()
+    if p.size == 0 or not np.all(np.isfinite(p)) or p.min() < 0 or p.max() > 1:
+        raise ValueError(f"positions must be finite values in [0, 1]; got {p.size} value(s)")
+    return p
+
+
 def tim_weights(n_in, n_frames=None, *, positions=None):
     """Interpolation weights of TIM: ``out = B @ frames`` (frames flattened to rows).
 
@@ -105,12 +115,7 @@ def tim_weights(n_in, n_frames=None, *, positions=None):
     frames are linearly independent; it is the cosine (DCT-II) series through the frames.
     """
     n = int(n_in)
-    if positions is None:
-        p = np.linspace(0.0, 1.0, _check_n_frames(n_frames))
-    else:
-        p = np.asarray(positions, dtype=np.float64).ravel()
-        if p.size == 0 or not np.all(np.isfinite(p)) or p.min() < 0 or p.max() > 1:
-            raise ValueError(f"positions must be finite values in [0, 1]; got {p.size} value(s)")
+    p = _positions(n_frames, positions)
     if n == 1:
         return np.ones((p.size, 1))
     k = np.arange(1, n, dtype=np.float64)
@@ -262,12 +267,7 @@ def linear_interpolate(frames, n_frames, *, positions=None):
     >>> linear_interpolate(np.array([[[0.]], [[10.]]]), 3).ravel().tolist()
     [0.0, 5.0, 10.0]
     """
-    if positions is None:
-        p = np.linspace(0.0, 1.0, _check_n_frames(n_frames))
-    else:
-        p = np.asarray(positions, dtype=np.float64).ravel()
-        if p.size == 0 or not np.all(np.isfinite(p)) or p.min() < 0 or p.max() > 1:
-            raise ValueError(f"positions must be finite values in [0, 1]; got {p.size} value(s)")
+    p = _positions(n_frames, positions)
     arr = _check_frames(frames)
     n = arr.shape[0]
     x = p * (n - 1)

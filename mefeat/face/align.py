@@ -8,7 +8,6 @@ import dataclasses
 import math
 import os
 import warnings
-from typing import Any, Optional
 
 import numpy as np
 

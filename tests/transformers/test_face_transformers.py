@@ -7,44 +7,10 @@ import pytest
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
-from sklearn.utils.estimator_checks import (
-    check_do_not_raise_errors_in_init_or_set_params,
-    check_estimator_repr,
-    check_get_params_invariance,
-    check_mixin_order,
-    check_no_attributes_set_in_init,
-    check_parameters_default_constructible,
-    check_set_params,
-    check_valid_tag_types,
-)
 
 from mefeat import Clip, FaceAligner, TemporalNormalizer
 from mefeat.face import align_clip
 from mefeat.temporal import normalize_clip
-
-CHECKS = [
-    check_no_attributes_set_in_init,
-    check_parameters_default_constructible,
-    check_get_params_invariance,
-    check_set_params,
-    check_estimator_repr,
-    check_do_not_raise_errors_in_init_or_set_params,
-    check_mixin_order,
-]
-
-
-@pytest.mark.parametrize("est", [FaceAligner(), TemporalNormalizer()], ids=lambda e: type(e).__name__)
-@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
-def test_data_free_checks(est, check):
-    check(type(est).__name__, est)
-
-
-@pytest.mark.parametrize("est", [FaceAligner(), TemporalNormalizer()], ids=lambda e: type(e).__name__)
-def test_tags(est):
-    tags = est.__sklearn_tags__()
-    check_valid_tag_types(type(est).__name__, est)
-    assert tags.requires_fit is False and tags.input_tags.three_d_array and not tags.input_tags.two_d_array
-
 
 @pytest.fixture(scope="module")
 def face_clips():

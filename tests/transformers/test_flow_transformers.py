@@ -8,16 +8,6 @@ import pytest
 from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import (
-    check_do_not_raise_errors_in_init_or_set_params,
-    check_estimator_repr,
-    check_get_params_invariance,
-    check_mixin_order,
-    check_no_attributes_set_in_init,
-    check_parameters_default_constructible,
-    check_set_params,
-    check_valid_tag_types,
-)
 
 import mefeat
 from mefeat import Clip
@@ -44,17 +34,6 @@ def _clip(k, T=5, expression=True):
 @pytest.fixture(scope="module")
 def clips():
     return [_clip(k) for k in range(3)]
-
-
-@pytest.mark.parametrize("cls", ALL)
-def test_estimator_contract(cls):
-    for check in (check_no_attributes_set_in_init, check_parameters_default_constructible,
-                  check_get_params_invariance, check_set_params, check_estimator_repr,
-                  check_do_not_raise_errors_in_init_or_set_params, check_mixin_order, check_valid_tag_types):
-        check(cls.__name__, cls())
-    tags = cls().__sklearn_tags__()
-    assert tags.requires_fit is False and tags.input_tags.three_d_array and not tags.input_tags.two_d_array
-    assert getattr(mefeat, cls.__name__) is cls
 
 
 def test_transformers_equal_the_functions(clips):

@@ -11,17 +11,6 @@ from sklearn.model_selection import GroupKFold, cross_validate
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, LinearSVC
-from sklearn.utils.estimator_checks import (
-    check_do_not_raise_errors_in_init_or_set_params,
-    check_estimator_cloneable,
-    check_estimator_repr,
-    check_get_params_invariance,
-    check_mixin_order,
-    check_no_attributes_set_in_init,
-    check_parameters_default_constructible,
-    check_set_params,
-    check_valid_tag_types,
-)
 
 from mefeat import Clip
 from mefeat.descriptors._hog_top import higo_top, hog_top
@@ -43,26 +32,6 @@ def clips(rng):
         Clip(rng.integers(0, 256, (5, 12, 10), dtype=np.uint8), subject=f"s{i % 4}", name=f"c{i}")
         for i in range(12)
     ]
-
-
-@pytest.mark.parametrize("cls", [LBPTOP, HOGTOP, HIGOTOP])
-@pytest.mark.parametrize(
-    "check",
-    [
-        check_no_attributes_set_in_init,
-        check_parameters_default_constructible,
-        check_get_params_invariance,
-        check_set_params,
-        check_estimator_repr,
-        check_do_not_raise_errors_in_init_or_set_params,
-        check_mixin_order,
-        check_valid_tag_types,
-        check_estimator_cloneable,
-    ],
-)
-def test_data_free_estimator_checks(cls, check):
-    # check_estimator would skip everything (two_d_array=False): run the data-free checks by hand.
-    check(cls.__name__, cls())
 
 
 @pytest.mark.parametrize("cls, func", [(c[0], c[1]) for c in CASES], ids=IDS)
