@@ -8,11 +8,11 @@ features shaped like the demo tables (140 clips, 7 classes, 20 subjects).
 
 import argparse
 import sys
-import time
 
 import numpy as np
 
 sys.path.insert(0, str(__import__('pathlib').Path(__file__).resolve().parents[1]))  # repo root: mefeat, pipelines
+from benchmarks._timing import best_time  # noqa: E402
 
 
 def _data(n_subjects, n_features, seed=0):
@@ -21,15 +21,6 @@ def _data(n_subjects, n_features, seed=0):
     y = np.tile(np.arange(7), n_subjects)
     X = rng.normal(size=(7, n_features))[y] + rng.normal(size=(len(y), n_features)) * 2
     return X, y, groups
-
-
-def _best(fn, repeat):
-    ts = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return min(ts)
 
 
 def main(argv=None):
@@ -48,8 +39,8 @@ def main(argv=None):
     for clf in ("svm-linear", "rf"):
         pipe = lbp_top.make_pipelines(classifiers=[clf])[clf]
         cv = SubjectKFold(10, random_state=0)
-        t_eval = _best(lambda: evaluate(pipe, X, y, groups, cv=cv, verbose=False), repeat)
-        t_skl = _best(lambda: cross_val_predict(pipe, X, y, groups=groups, cv=cv), repeat)
+        t_eval = best_time(lambda: evaluate(pipe, X, y, groups, cv=cv, verbose=False), repeat)
+        t_skl = best_time(lambda: cross_val_predict(pipe, X, y, groups=groups, cv=cv), repeat)
         print(f"{clf:12s} {t_eval:13.3f} {t_skl:22.3f} {t_eval / t_skl:7.2f}")
     return 0
 

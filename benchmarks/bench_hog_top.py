@@ -21,7 +21,6 @@ Times are the best of ``--repeat`` runs after one warm-up call (numba compilatio
 import argparse
 import pathlib
 import sys
-import time
 
 import numpy as np
 
@@ -31,6 +30,7 @@ if str(ROOT) not in sys.path:
 
 from mefeat.descriptors._hog_top import higo_top, hog_top  # noqa: E402
 from tests.reference.hog_top_naive import hog_top_naive  # noqa: E402
+from benchmarks._timing import best_time  # noqa: E402
 
 
 def skimage_slices(clip, orientations, grid):
@@ -44,16 +44,6 @@ def skimage_slices(clip, orientations, grid):
     xt = sum(hog(clip[:, y, :], pixels_per_cell=(T // tb, W // cols), **kw) for y in range(H))
     yt = sum(hog(clip[:, :, x], pixels_per_cell=(T // tb, H // rows), **kw) for x in range(W))
     return np.concatenate([np.ravel(xy), np.ravel(xt), np.ravel(yt)])
-
-
-def best_time(fn, repeat):
-    fn()  # warm-up (compilation, caches)
-    best = np.inf
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def main(argv=None):
@@ -76,14 +66,14 @@ def main(argv=None):
     for shape in shapes:
         clip = rng.integers(0, 256, shape, dtype=np.uint8)
         nvox = clip.size
-        t_sk = best_time(lambda: skimage_slices(clip, n, grid), 1 if not args.quick else repeat)
-        t_np = best_time(lambda: hog_top_naive(clip, n, grid, False, "l1"), repeat)
+        t_sk = best_time(lambda: skimage_slices(clip, n, grid), 1 if not args.quick else repeat, warmup=True)
+        t_np = best_time(lambda: hog_top_naive(clip, n, grid, False, "l1"), repeat, warmup=True)
         label = "x".join(map(str, shape))
         print(f"{label:>13} {'skimage':>9} {1:>3} {t_sk:>9.4f} {nvox / t_sk / 1e6:>8.1f} {1.0:>10.1f} {t_sk / t_np:>8.2f}")
         print(f"{label:>13} {'numpy':>9} {1:>3} {t_np:>9.4f} {nvox / t_np / 1e6:>8.1f} {t_sk / t_np:>10.1f} {1.0:>8.2f}")
         for name, fn in (("hog_top", hog_top), ("higo_top", higo_top)):
             for threads in (1, 2):
-                t = best_time(lambda: fn(clip, orientations=n, grid=grid, n_threads=threads), repeat)
+                t = best_time(lambda: fn(clip, orientations=n, grid=grid, n_threads=threads), repeat, warmup=True)
                 print(f"{label:>13} {name:>9} {threads:>3} {t:>9.4f} {nvox / t / 1e6:>8.1f} "
                       f"{t_sk / t:>10.1f} {t_np / t:>8.1f}")
     return 0

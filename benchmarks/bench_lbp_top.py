@@ -18,12 +18,12 @@ Timings on a shared machine are noisy; quote ratios measured in one run.
 
 import argparse
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))  # repo root
+from benchmarks._timing import best_time  # noqa: E402
 
 P, R = 8, 1
 
@@ -95,15 +95,6 @@ def numpy_lbp_top(clip):
     return np.concatenate(out)
 
 
-def _best(fn, repeat):
-    ts = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return min(ts)
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="small clips, fewer repeats")
@@ -128,11 +119,11 @@ def main(argv=None):
         assert np.abs(skimage_lbp_top(clip[: 2 * R + 3, :24, :24]) -
                       lbp_top(clip[: 2 * R + 3, :24, :24], arithmetic="skimage")).max() < 1e-12
         assert np.abs(numpy_lbp_top(clip) - ref).max() < 1e-3
-        t_np = _best(lambda: numpy_lbp_top(clip), slow_repeat)
+        t_np = best_time(lambda: numpy_lbp_top(clip), slow_repeat)
         for k in (1, 2):
             lbp_top(clip, n_threads=k)
-            t_me = _best(lambda: lbp_top(clip, n_threads=k), repeat)
-            t_sk = _best(lambda: skimage_lbp_top(clip, n_threads=k), slow_repeat)
+            t_me = best_time(lambda: lbp_top(clip, n_threads=k), repeat)
+            t_sk = best_time(lambda: skimage_lbp_top(clip, n_threads=k), slow_repeat)
             rows.append((shape, k, t_me, t_sk, t_np))
             print(f"{'x'.join(map(str, shape)):>13} {k:>3} | {n / t_me / 1e6:8.1f} {n / t_sk / 1e6:8.1f} "
                   f"{n / t_np / 1e6:8.1f} | {t_sk / t_me:9.1f}x {t_np / t_me:8.1f}x")
