@@ -1,4 +1,4 @@
-"""Lenient parsing of action-unit strings (METHODS §10, "Common loader pitfalls")."""
+"""Lenient parsing of action-unit strings as the databases write them (``L12+AU4``, ``R12 or R14``, ``ref(7B)``)."""
 
 import math
 import re

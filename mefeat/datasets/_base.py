@@ -1,5 +1,6 @@
 """MEDataset (a normalised annotation table with lazy clip access) and shared loader helpers."""
 
+import collections
 import hashlib
 import math
 import os
@@ -11,7 +12,7 @@ from mefeat.datasets import _errata
 from mefeat.datasets._aus import parse_aus
 from mefeat.datasets._vocab import normalize_emotion
 
-__all__ = ["MEDataset", "TABLE_COLUMNS", "REPORT_COLUMNS"]
+__all__ = ["MEDataset", "TABLE_COLUMNS", "REPORT_COLUMNS", "is_missing"]
 
 #: Normalised columns of ``MEDataset.table`` (in this order).
 TABLE_COLUMNS = (
@@ -23,6 +24,81 @@ REPORT_COLUMNS = ("dataset", "subject", "clip", "sheet_row", "field", "action", 
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".pgm")
 _LAST_NUMBER = re.compile(r"(\d+)(?!.*\d)")
+#: Largest frame number accepted from a sheet: spreadsheet cells hold float64, exact up to 2**53.
+MAX_FRAME_NUMBER = 2 ** 53
+_TOO_LARGE = "too large"
+#: Texts that mean "no value" in a *numeric* cell (frame numbers). Never applied to names.
+_MISSING_NUMBER_TEXT = frozenset({"", "nan", "na", "n/a", "none", "null", "<na>"})
+
+
+def is_missing(value):
+    """True for a missing cell value: None, NaN, ``pd.NA`` or ``pd.NaT`` (not for text such as ``"NA"``).
+
+    The one test of missingness used by every loader, so that None (pandas 2 object columns)
+    and NaN (pandas 3 string columns) are treated alike.
+
+    Parameters
+    ----------
+    value : object
+
+    Returns
+    -------
+    bool
+    """
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    if isinstance(value, (str, bytes, int, frozenset, set, list, tuple, dict)):
+        return False
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+_isna = is_missing  # old private name, still imported by mefeat.extract
+
+
+def _blank(value):
+    """Missing, or text that is empty after stripping."""
+    return is_missing(value) or (isinstance(value, str) and not value.strip())
+
+
+def _plain(value):
+    """A table cell as a plain Python value: missing -> None, numpy scalars -> int/float/bool."""
+    if is_missing(value):
+        return None
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value
+
+
+def _objects_with_none(df):
+    """Text (non-numeric) columns as object dtype with None for missing values, on pandas 2 and 3 alike."""
+    import pandas as pd
+
+    df = df.copy()
+    for c in df.columns:
+        dt = df[c].dtype
+        if pd.api.types.is_bool_dtype(dt) or (pd.api.types.is_numeric_dtype(dt) and dt != object):
+            continue
+        s = df[c].astype(object)
+        df[c] = s.where(s.notna(), None)
+    return df
+
+
+def report_frame(records):
+    """The validation report as a DataFrame (columns :data:`REPORT_COLUMNS`, object dtype, None for missing)."""
+    import pandas as pd
+
+    return _objects_with_none(pd.DataFrame(list(records), columns=list(REPORT_COLUMNS), dtype=object))
 
 
 class MEDataset:
@@ -44,12 +120,15 @@ class MEDataset:
     Attributes
     ----------
     table : pandas.DataFrame
+        Text columns are object dtype with None for a missing value (the same under pandas 2
+        and 3); ``onset``/``apex``/``offset``/``n_frames`` are nullable ``Int64``.
     y : (n_clips,) ndarray of object
         Canonical emotion labels.
     groups : (n_clips,) ndarray of object
         Subject of every clip (the group for subject-independent splits; for composite
         datasets ``"<dataset>/<subject>"``).
     validation_report : pandas.DataFrame
+        Columns :data:`REPORT_COLUMNS`, object dtype; ``raw`` and ``value`` are text or None.
     name : str
 
     Notes
@@ -57,20 +136,23 @@ class MEDataset:
     ``ds[i]`` reads the frames of clip ``i`` from disk on every access (nothing is kept in
     memory) and returns a :class:`mefeat.Clip` that **spans onset..offset** (both included):
     ``clip.onset == 0``, ``clip.apex`` is the apex index into the returned frames (None
-    when not annotated), ``clip.offset == n_frames - 1``. Frames are grayscale uint8. The
-    frame number of a file is the last run of digits in its name (``img46.jpg`` -> 46,
-    ``006_05562.jpg`` -> 5562, ``00109.png`` -> 109, ``image17581039.jpg`` -> 17581039),
-    which covers every layout of METHODS §10.
+    when not annotated), ``clip.offset == n_frames - 1``. Frames are grayscale uint8, decoded
+    by :func:`mefeat._frames.decode_frame` (16-bit files scaled to 8 bits). The frame number
+    of a file is the last run of digits in its name (``img46.jpg`` -> 46, ``006_05562.jpg`` ->
+    5562, ``00109.png`` -> 109, ``image17581039.jpg`` -> 17581039), which covers the file names
+    of every supported database.
+
+    The per-row methods :meth:`row`, :meth:`frame_paths`, :meth:`read_frames` and
+    :meth:`clip_from_frames` let a caller stream or align the frames itself and still get
+    the clip ``ds[i]`` would give.
     """
 
     def __init__(self, table, *, name, validation_report=None):
-        import pandas as pd
-
-        self.table = table.reset_index(drop=True)
+        self.table = _objects_with_none(table.reset_index(drop=True))
         self.name = str(name)
         if validation_report is None:
-            validation_report = pd.DataFrame(columns=list(REPORT_COLUMNS))
-        self.validation_report = validation_report.reset_index(drop=True)
+            validation_report = report_frame([])
+        self.validation_report = _objects_with_none(validation_report.reset_index(drop=True))
 
     # ------------------------------------------------------------------ basics
     def __len__(self):
@@ -94,7 +176,41 @@ class MEDataset:
         for i in range(len(self)):
             yield self[i]
 
-    # ------------------------------------------------------------------ frames
+    def _index(self, i):
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
+            raise TypeError(f"MEDataset index must be an int, got {type(i).__name__}")
+        j = int(i) + (len(self) if i < 0 else 0)
+        if not 0 <= j < len(self):
+            raise IndexError(f"clip index {int(i)} out of range for {len(self)} clips")
+        return j
+
+    # ------------------------------------------------------------------ per-row access
+    def row(self, i):
+        """The normalised annotation row of clip ``i`` as a dict (no frame access).
+
+        Parameters
+        ----------
+        i : int
+            Row of :attr:`table` (negative counts from the end).
+
+        Returns
+        -------
+        dict
+            Column -> value; pandas missing values (NaN, <NA>) are None and numpy scalars are
+            plain ``int``/``float``, so the dict can be compared, hashed or written to JSON.
+
+        Raises
+        ------
+        IndexError, TypeError
+            ``i`` out of range or not an int.
+        """
+        r = self.table.iloc[self._index(i)]
+        return {k: _plain(v) for k, v in r.items()}
+
+    def clip_meta(self, i):
+        """The annotation row of clip ``i`` as a dict; the same as :meth:`row`."""
+        return self.row(i)
+
     def frame_paths(self, i):
         """Paths of the frames of clip ``i`` (onset..offset, in frame-number order).
 
@@ -110,75 +226,118 @@ class MEDataset:
         Raises
         ------
         FileNotFoundError
-            When the folder or a frame number in onset..offset is missing.
+            When the folder, or a frame number in onset..offset, is missing (the message gives
+            the onset, the offset and the folder's first..last frame numbers).
         ValueError
-            Two image files in the folder have the same frame number.
+            Two image files in the folder have the same frame number, or the clip has a
+            single frame (at least 2 are needed).
         """
-        row = self.table.iloc[int(i)]
-        return _frame_paths(row)
+        return _frame_paths(self.row(i))
 
     def read_frames(self, i, *, with_hash=False):
         """Read the frames of clip ``i``; optionally also the sha256 of the files' bytes.
 
+        Parameters
+        ----------
+        i : int
+            Row of :attr:`table`.
+        with_hash : bool, default False
+
         Returns
         -------
         frames : (T, H, W) uint8 ndarray
+            Decoded by :func:`mefeat._frames.decode_frame` (colour to gray, 16-bit to 8-bit).
         digest : str
             Only when ``with_hash``: sha256 hex digest over the frame files' bytes in order.
 
         Raises
         ------
         OSError
-            A frame file cannot be decoded, or frames differ in size.
+            A frame file is empty or cannot be decoded (the message names it and its size),
+            or frames differ in size.
+        FileNotFoundError, ValueError
+            See :meth:`frame_paths`.
         """
-        paths = self.frame_paths(i)
-        return _read_frames(paths, with_hash=with_hash)
+        return _read_frames(self.frame_paths(i), with_hash=with_hash)
+
+    def clip_from_frames(self, i, frames):
+        """The :class:`mefeat.Clip` that ``ds[i]`` returns, but holding the given frames.
+
+        For callers that read, stream or align the frames themselves (e.g. cropped faces):
+        the annotations (apex index, fps, subject, name, emotion, AUs, meta) are those of ``ds[i]``.
+
+        Parameters
+        ----------
+        i : int
+            Row of :attr:`table`.
+        frames : (T, H, W) ndarray
+            The clip's onset..offset frames in order, any dtype and frame size.
+
+        Returns
+        -------
+        Clip
+
+        Raises
+        ------
+        ValueError
+            ``frames`` is not 3-D, or its length differs from the annotated onset..offset span.
+        """
+        return _row_to_clip(self.row(i), frames)
+
+    def subset(self, indices):
+        """A new MEDataset with only the given clips (same name and validation report).
+
+        Parameters
+        ----------
+        indices : sequence of int, or slice
+            Rows of :attr:`table`, in the order wanted (e.g. ``range(10)`` for ``--limit 10``).
+
+        Returns
+        -------
+        MEDataset
+
+        Raises
+        ------
+        IndexError
+            An index is out of range.
+        """
+        if isinstance(indices, slice):
+            idx = list(range(len(self)))[indices]
+        else:
+            idx = [self._index(k) for k in indices]
+        return MEDataset(self.table.iloc[idx], name=self.name, validation_report=self.validation_report.copy())
 
     def __getitem__(self, i):
-        if isinstance(i, (int, np.integer)):
-            i = int(i)
-            if i < 0:
-                i += len(self)
-            if not 0 <= i < len(self):
-                raise IndexError(f"clip index {i} out of range for {len(self)} clips")
-        else:
-            raise TypeError(f"MEDataset index must be an int, got {type(i).__name__}")
-        row = self.table.iloc[i]
-        frames = self.read_frames(i)
-        return _row_to_clip(row, frames)
-
-    def clip_meta(self, i):
-        """The annotation row of clip ``i`` as a dict (no frame access)."""
-        return self.table.iloc[int(i)].to_dict()
+        i = self._index(i)
+        return self.clip_from_frames(i, self.read_frames(i))
 
 
 def _row_to_clip(row, frames):
     from mefeat._clip import Clip
 
-    onset = int(row["onset"])
-    apex = None if _isna(row["apex"]) else int(row["apex"]) - onset
-    fps = None if _isna(row["fps"]) else float(row["fps"])
+    frames = np.asarray(frames)
+    get = (lambda k: _plain(row.get(k)))  # noqa: E731 - works for dicts and pandas rows
+    name = str(get("clip"))
+    if frames.ndim != 3:
+        raise ValueError(f"clip {name!r}: frames must be a (T, H, W) array, got shape {frames.shape}")
+    onset = int(get("onset"))
+    offset = get("offset")
+    if offset is not None and frames.shape[0] != int(offset) - onset + 1:
+        raise ValueError(f"clip {name!r}: {frames.shape[0]} frames given, but the annotation spans "
+                         f"{int(offset) - onset + 1} (frames {onset}..{int(offset)})")
+    apex = None if get("apex") is None else int(get("apex")) - onset
+    fps = None if get("fps") is None else float(get("fps"))
+    aus = row.get("aus")
     return Clip(
         frames, onset=0, apex=apex, offset=frames.shape[0] - 1, fps=fps,
-        subject=str(row["subject"]), name=str(row["clip"]),
-        emotion=None if _isna(row["emotion"]) else str(row["emotion"]),
-        aus=row["aus"] if isinstance(row["aus"], frozenset) else frozenset(),
-        meta={"dataset": row["dataset"], "onset_frame": onset,
-              "apex_frame": None if _isna(row["apex"]) else int(row["apex"]),
-              "offset_frame": None if _isna(row["offset"]) else int(row["offset"]),
-              "emotion_raw": row["emotion_raw"], "aus_raw": row["aus_raw"], "frame_dir": row["frame_dir"]},
+        subject=str(get("subject")), name=name,
+        emotion=None if get("emotion") is None else str(get("emotion")),
+        aus=aus if isinstance(aus, frozenset) else frozenset(),
+        meta={"dataset": get("dataset"), "onset_frame": onset,
+              "apex_frame": None if get("apex") is None else int(get("apex")),
+              "offset_frame": None if offset is None else int(offset),
+              "emotion_raw": get("emotion_raw"), "aus_raw": get("aus_raw"), "frame_dir": get("frame_dir")},
     )
-
-
-def _isna(v):
-    if v is None:
-        return True
-    try:
-        import pandas as pd
-
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False
 
 
 def list_frames(frame_dir):
@@ -228,22 +387,38 @@ def list_frames(frame_dir):
 
 
 def _frame_paths(row):
-    frames = list_frames(row["frame_dir"])
+    get = (lambda k: _plain(row.get(k)))  # noqa: E731
+    clip, folder = get("clip"), get("frame_dir")
+    frames = list_frames(folder)
     if not frames:
-        raise FileNotFoundError(f"clip {row['clip']!r}: no image files in {row['frame_dir']!r}")
-    onset = int(row["onset"])
-    offset = max(frames) if _isna(row["offset"]) else int(row["offset"])
+        raise FileNotFoundError(f"clip {clip!r}: no image files in {folder!r}")
+    lo, hi = min(frames), max(frames)
+    onset = int(get("onset"))
+    annotated = get("offset")
+    offset = hi if annotated is None else int(annotated)
+    span = f"onset {onset}, offset {'not annotated' if annotated is None else offset}"
+    if onset > hi:
+        raise FileNotFoundError(
+            f"clip {clip!r}: the onset is after the last frame ({span}; the folder {folder!r} holds frames "
+            f"{lo}..{hi}): frames {onset}..{offset} are missing")
+    if offset > hi or onset < lo:
+        end = "last" if offset > hi else "first"
+        raise FileNotFoundError(
+            f"clip {clip!r}: the clip runs past the folder's {end} frame ({span}; the folder {folder!r} holds "
+            f"frames {lo}..{hi}): frames {onset}..{offset} are missing outside {lo}..{hi}")
     missing = [f for f in range(onset, offset + 1) if f not in frames]
     if missing:
         shown = ", ".join(map(str, missing[:5])) + (" ..." if len(missing) > 5 else "")
         raise FileNotFoundError(
-            f"clip {row['clip']!r}: {len(missing)} of the frames {onset}..{offset} are missing in "
-            f"{row['frame_dir']!r} (frame numbers {shown}; present {min(frames)}..{max(frames)})")
+            f"clip {clip!r}: {len(missing)} of the frames {onset}..{offset} are missing in "
+            f"{folder!r} (frame numbers {shown}; present {lo}..{hi})")
+    if offset == onset:
+        raise ValueError(f"clip {clip!r}: 1 frame (frame {onset} of {folder!r}); at least 2 needed")
     return [frames[f] for f in range(onset, offset + 1)]
 
 
 def _read_frames(paths, *, with_hash=False):
-    import cv2
+    from mefeat._frames import decode_frame
 
     h = hashlib.sha256() if with_hash else None
     out = []
@@ -252,9 +427,7 @@ def _read_frames(paths, *, with_hash=False):
             data = f.read()
         if h is not None:
             h.update(data)
-        img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
-        if img is None:
-            raise OSError(f"unreadable frame {p!r} ({len(data)} bytes): not a decodable image")
+        img = decode_frame(data, p)
         if out and img.shape != out[0].shape:
             raise OSError(f"frame {p!r} has size {img.shape}, the clip's first frame {out[0].shape}")
         out.append(img)
@@ -277,30 +450,40 @@ def read_sheet(path, required, *, sheet_name=0):
     -------
     df : pandas.DataFrame
         Body rows (object dtype, headers stripped), with a ``_sheet_row`` column holding the
-        1-based row number in the file (as a spreadsheet program shows it).
+        1-based row number in the file (as a spreadsheet program shows it). Cells are read as
+        they are: no text is turned into a missing value (a clip named ``NA`` stays ``"NA"``);
+        empty cells are ``""`` or None.
 
     Raises
     ------
     FileNotFoundError, ValueError
-        Missing file; no row contains all required columns (the message lists the first rows).
+        Missing file; a CSV that cannot be decoded or parsed; no row contains all required
+        columns (the message lists the first rows).
+
+    Notes
+    -----
+    CSV files are decoded as UTF-8 (with or without a byte-order mark), else cp1252, else
+    Latin-1 (the encodings spreadsheet programs write); the encoding used is in
+    ``df.attrs["encoding"]``. Rows whose cells are all empty are skipped.
     """
     import pandas as pd
 
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"annotation file {path!r} does not exist")
+    encoding = None
     if path.lower().endswith((".xlsx", ".xlsm", ".xls")):
-        raw = pd.read_excel(path, sheet_name=sheet_name, header=None, dtype=object)
+        raw = pd.read_excel(path, sheet_name=sheet_name, header=None, dtype=object, na_filter=False)
     else:
-        raw = _read_csv_ragged(path)
+        raw, encoding = _read_csv_ragged(path)
     want = {r.strip().lower() for r in required}
     for r in range(min(len(raw), 200)):
-        cells = [str(c).strip() for c in raw.iloc[r].tolist()]
+        cells = ["" if is_missing(c) else str(c).strip() for c in raw.iloc[r].tolist()]
         if want <= {c.lower() for c in cells}:
             body = raw.iloc[r + 1:].copy()
             names, seen = [], {}
             for j, c in enumerate(cells):
-                c = c if c and c.lower() != "nan" else f"Unnamed: {j}"
+                c = c if c else f"Unnamed: {j}"
                 if c in seen:
                     seen[c] += 1
                     c = f"{c}.{seen[c]}"
@@ -308,36 +491,63 @@ def read_sheet(path, required, *, sheet_name=0):
                 names.append(c)
             body.columns = names
             body["_sheet_row"] = np.arange(r + 2, r + 2 + len(body))
-            # drop fully empty rows (trailing blank lines, spacer rows) without reporting
+            # drop fully empty rows (trailing blank lines, ",,," lines, spacer rows) without reporting
             data_cols = [c for c in names if not c.startswith("Unnamed")]
-            keep = body[data_cols].notna().any(axis=1)
-            return body[keep].reset_index(drop=True)
+            keep = [not all(_blank(v) for v in vals) for vals in body[data_cols].itertuples(index=False)]
+            out = body[keep].reset_index(drop=True)
+            out.attrs["encoding"] = encoding
+            return out
     head = raw.head(5).to_string()
     raise ValueError(f"annotation file {path!r}: no header row with the columns {sorted(required)}; "
                      f"first rows:\n{head}")
 
 
+_CSV_ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+
+
 def _read_csv_ragged(path):
-    """A CSV as an object DataFrame, one row per physical record (blank lines kept as empty rows).
+    """A CSV as an object DataFrame of text cells, one row per physical record (blank lines kept).
 
     Rows may have different field counts (a text preamble above the header): the frame is as
-    wide as the longest row, so row numbers stay those a spreadsheet program shows.
+    wide as the longest row, so row numbers stay those a spreadsheet program shows. Returns
+    ``(df, encoding)``.
     """
     import csv
+    import io
 
     import pandas as pd
 
-    with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:
-        width = max((len(r) for r in csv.reader(f)), default=0)
+    with open(path, "rb") as f:
+        data = f.read()
+    for encoding in _CSV_ENCODINGS:
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - latin-1 decodes every byte string
+        raise ValueError(f"annotation file {path!r} is not text in any of {list(_CSV_ENCODINGS)}")
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise ValueError(f"annotation file {path!r} cannot be parsed as CSV ({encoding}): {exc}") from exc
+    width = max((len(r) for r in rows), default=0)
     if width == 0:
-        return pd.DataFrame(dtype=object)
-    return pd.read_csv(path, header=None, names=range(width), dtype=object, keep_default_na=True,
-                       skip_blank_lines=False, encoding="utf-8-sig")
+        return pd.DataFrame(dtype=object), encoding
+    return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object), encoding
 
 
 def cell_text(value):
-    """A sheet cell as stripped text; empty/NaN cells give ``""`` (never ``"nan"``)."""
-    return "" if _isna(value) else str(value).strip()
+    """A sheet cell as stripped text; empty/missing cells give ``""`` (never ``"nan"``).
+
+    Text is never interpreted: ``"NA"``, ``"None"`` and ``"nan"`` are kept as the names they are.
+    An integral float (``20.0`` from a spreadsheet) gives ``"20"``.
+    """
+    if is_missing(value):
+        return ""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def col(df, *names):
@@ -351,50 +561,73 @@ def col(df, *names):
 
 def _to_frame_number(value):
     """Lenient int conversion: returns (int or None, problem str or None)."""
-    if _isna(value):
+    if is_missing(value):
         return None, "missing"
     if isinstance(value, (bool, np.bool_)):
         return None, f"not a frame number: {value!r}"
     if isinstance(value, (int, np.integer)):
         if value < 0:
             return None, f"negative frame number {value}"
-        return int(value), None
+        return _bounded(int(value), value)
     if isinstance(value, (float, np.floating)):
         if math.isfinite(value) and value < 0:
             return None, f"negative frame number {value!r}"
         if math.isfinite(value) and float(value).is_integer():
-            return int(value), None
-        return (int(round(value)), f"non-integer frame number {value!r} rounded") if math.isfinite(value) else (
-            None, f"not a frame number: {value!r}")
+            return _bounded(int(value), value)
+        if not math.isfinite(value):
+            return None, f"not a frame number: {value!r}"
+        num, problem = _bounded(int(round(value)), value)
+        return num, problem or f"non-integer frame number {value!r} rounded"
     text = str(value).strip()
+    if text.lower() in _MISSING_NUMBER_TEXT:
+        return None, "missing"
     if re.fullmatch(r"-\d+(\.0*)?", text):
         return None, f"negative frame number {text!r}"
     if re.fullmatch(r"\d+", text):
-        return int(text), None
+        return _bounded(int(text), text)
     if re.fullmatch(r"\d+\.0*", text):
-        return int(float(text)), None
+        return _bounded(int(text.split(".")[0]), text)
     m = re.fullmatch(r"\D*(\d+)\D*", text)
     if m and text not in ("/", "-", "?"):
-        return int(m.group(1)), f"frame number {text!r} read as {int(m.group(1))}"
+        num, problem = _bounded(int(m.group(1)), text)
+        return num, problem or f"frame number {text!r} read as {num}"
     return None, f"not a frame number: {text!r}"
 
 
-class RowBuilder:
-    """Collects normalised rows and the validation report while a loader walks a sheet."""
+def _bounded(num, raw):
+    if num > MAX_FRAME_NUMBER:
+        return None, f"frame number {raw} is {_TOO_LARGE} (more than 2**53; no recording has that many frames)"
+    return num, None
 
-    def __init__(self, dataset, *, errata=None, check_frames=True):
+
+class RowBuilder:
+    """Collects normalised rows and the validation report while a loader walks a sheet.
+
+    Parameters
+    ----------
+    dataset : str
+    errata : dict, optional
+    check_frames : bool, default True
+    source : str or path-like, optional
+        The annotation file (or folder) read, named in the error when no clip is kept.
+    """
+
+    def __init__(self, dataset, *, errata=None, check_frames=True, source=None):
         self.dataset = dataset
         self.errata = errata
         self.check_frames = check_frames
+        self.source = None if source is None else os.fspath(source)
         self.rows = []
         self.report = []
         self._keys = set()
+        self._names = set()
+        self._count = collections.Counter()
 
     def note(self, rec, field, action, raw, value, reason):
         self.report.append({
-            "dataset": self.dataset, "subject": rec.get("subject"), "clip": rec.get("clip"),
-            "sheet_row": rec.get("sheet_row"), "field": field, "action": action,
-            "raw": None if _isna(raw) else str(raw), "value": None if value is None else str(value),
+            "dataset": self.dataset, "subject": _plain(rec.get("subject")), "clip": _plain(rec.get("clip")),
+            "sheet_row": _plain(rec.get("sheet_row")), "field": field, "action": action,
+            "raw": None if is_missing(raw) else str(raw), "value": None if is_missing(value) else str(value),
             "reason": reason,
         })
 
@@ -403,9 +636,11 @@ class RowBuilder:
 
         ``rec`` keys: subject, clip, onset, apex, offset, emotion_raw, aus_raw, fps,
         frame_dir, sheet_row, and optionally any extra columns (kept as they are). Pass the
-        raw subject/clip cells: empty or NaN ones drop the row (reported). A repeated
-        (subject, clip) gets the suffix ``_2``, ``_3`` ... first, and errata are looked up
-        with that final name. Returns True when the row was kept.
+        raw subject/clip cells: empty ones drop the row (reported). A (subject, clip) seen
+        before gets the suffix ``_<k>`` where k is its position among **all** rows with that
+        (subject, clip), kept or dropped (the second ``a`` is ``a_2`` even when the first was
+        dropped), so names do not depend on which rows survive; errata are looked up with that
+        final name. Returns True when the row was kept.
         """
         rec = dict(rec)
         rec["subject"] = cell_text(rec.get("subject"))
@@ -414,27 +649,34 @@ class RowBuilder:
             self.note(rec, "subject/clip", "dropped", f"{rec['subject']}/{rec['clip']}", None,
                       "subject or clip name is empty")
             return False
-        # the final clip name (duplicates suffixed _2, _3 ...) comes first: errata are keyed by it
-        key = (rec["subject"], rec["clip"])
-        if key in self._keys:
-            n = 2
-            while (rec["subject"], f"{rec['clip']}_{n}") in self._keys:
-                n += 1
-            new = f"{rec['clip']}_{n}"
-            self.note(rec, "clip", "fixed", rec["clip"], new, "duplicate (subject, clip): suffix added")
-            rec["clip"] = new
-            key = (rec["subject"], new)
+        # the final clip name comes first: errata are keyed by it
+        base = (rec["subject"], rec["clip"])
+        self._count[base] += 1
+        k = self._count[base]
+        name = rec["clip"] if k == 1 else f"{rec['clip']}_{k}"
+        while (rec["subject"], name) in self._names:
+            k += 1
+            name = f"{rec['clip']}_{k}"
+        if name != rec["clip"]:
+            self.note(rec, "clip", "fixed", rec["clip"], name,
+                      f"duplicate (subject, clip): row {self._count[base]} with this name, suffix added")
+            rec["clip"] = name
+        key = (rec["subject"], name)
+        self._names.add(key)
         fix = _errata.lookup(self.dataset, rec["subject"], rec["clip"], self.errata)
         if fix:
-            for k, v in fix.items():
-                if k == "source":
+            for f, v in fix.items():
+                if f == "source":
                     continue
-                self.note(rec, k, "fixed", rec.get(k), v, f"erratum: {fix.get('source', 'no source')}")
-                rec[k] = v
+                self.note(rec, f, "fixed", rec.get(f), v, f"erratum: {fix.get('source', 'no source')}")
+                rec[f] = v
         nums = {}
         for field in ("onset", "apex", "offset"):
             raw = rec.get(field)
             num, problem = _to_frame_number(raw)
+            if problem and _TOO_LARGE in problem:
+                self.note(rec, field, "dropped", raw, None, f"{field}: {problem}")
+                return False
             if problem and not (problem == "missing" and field == "apex" and apex_optional):
                 if num is None and field == "apex":
                     self.note(rec, field, "fixed", raw, None,
@@ -451,47 +693,98 @@ class RowBuilder:
         if offset is not None and offset < onset:
             self.note(rec, "offset", "dropped", rec.get("offset"), None, f"offset {offset} < onset {onset}")
             return False
+        if offset is not None and offset == onset:
+            self.note(rec, "offset", "dropped", rec.get("offset"), None,
+                      f"1 frame (onset = offset = {onset}); at least 2 needed")
+            return False
         if apex is not None and (apex < onset or (offset is not None and apex > offset)):
             self.note(rec, "apex", "fixed", rec.get("apex"), None,
                       f"apex {apex} outside onset..offset {onset}..{offset}: set to None")
             apex = None
         rec.update(onset=onset, apex=apex, offset=offset)
-        emo_raw = rec.get("emotion_raw")
+        emo_raw = None if _blank(rec.get("emotion_raw")) else rec.get("emotion_raw")
         emotion = (emotion_map or normalize_emotion)(emo_raw)
         if emotion is None:
-            self.note(rec, "emotion", "fixed" if not _isna(emo_raw) else "note", emo_raw, None,
+            self.note(rec, "emotion", "fixed" if emo_raw is not None else "note", emo_raw, None,
                       "emotion missing or not in the canonical vocabulary: emotion is None, raw value kept")
         rec["emotion"] = emotion
-        aus, problems = parse_aus(rec.get("aus_raw"))
+        aus_raw = None if _blank(rec.get("aus_raw")) else rec.get("aus_raw")
+        aus, problems = parse_aus(aus_raw)
         for p in problems:
-            self.note(rec, "aus", "fixed", rec.get("aus_raw"), sorted(aus), p)
+            self.note(rec, "aus", "fixed", aus_raw, sorted(aus), p)
         rec["aus"] = aus
-        rec["aus_raw"] = None if _isna(rec.get("aus_raw")) else rec.get("aus_raw")
-        rec["emotion_raw"] = None if _isna(emo_raw) else emo_raw
-        if self.check_frames and not os.path.isdir(rec["frame_dir"]):
-            self.note(rec, "frame_dir", "dropped", rec["frame_dir"], None, "frame folder does not exist")
-            return False
+        rec["aus_raw"] = aus_raw
+        rec["emotion_raw"] = emo_raw
+        if self.check_frames:
+            if not os.path.isdir(rec["frame_dir"]):
+                self.note(rec, "frame_dir", "dropped", rec["frame_dir"], None, "frame folder does not exist")
+                return False
+            if offset is None and not self._check_open_end(rec, onset):
+                return False
         self._keys.add(key)
-        rec["dataset"] = self.dataset if _isna(rec.get("dataset")) else str(rec["dataset"]).strip()
+        for k, v in rec.items():  # blank extra cells (notes, objective class ...) are missing: None
+            if isinstance(v, str) and not v.strip():
+                rec[k] = None
+        rec["dataset"] = self.dataset if _blank(rec.get("dataset")) else str(rec["dataset"]).strip()
         rec["n_frames"] = None if offset is None else offset - onset + 1
         self.rows.append(rec)
         return True
 
+    def _check_open_end(self, rec, onset):
+        """Offset not annotated (= the folder's last frame): drop clips of 0 or 1 frame now."""
+        try:
+            frames = list_frames(rec["frame_dir"])
+        except (OSError, ValueError):
+            return True  # reported when the clip is read
+        if not frames:
+            return True
+        lo, hi = min(frames), max(frames)
+        if onset > hi:
+            self.note(rec, "onset", "dropped", onset, None,
+                      f"onset {onset} is after the last frame (offset not annotated; the folder holds frames "
+                      f"{lo}..{hi})")
+            return False
+        if onset == hi:
+            self.note(rec, "offset", "dropped", None, None,
+                      f"1 frame (onset {onset} is the folder's last frame, offset not annotated); at least 2 needed")
+            return False
+        return True
+
     def build(self, name=None):
+        """The MEDataset of the kept rows.
+
+        Raises
+        ------
+        ValueError
+            No row was kept although some were read (all dropped): the message gives the
+            validation report's counts of dropped rows by field, with an example reason each.
+        """
         import pandas as pd
 
+        if not self.rows and any(r["action"] == "dropped" for r in self.report):
+            raise ValueError(self._zero_clips_message())
         cols = list(TABLE_COLUMNS)
         extra = []
         for r in self.rows:
             for k in r:
                 if k not in cols and k not in extra and k != "sheet_row":
                     extra.append(k)
-        table = pd.DataFrame(self.rows, columns=cols + extra + ["sheet_row"])
-        for c in ("onset", "apex", "offset", "n_frames"):
-            table[c] = pd.array(table[c].tolist(), dtype="Int64")
+        table = pd.DataFrame(self.rows, columns=cols + extra + ["sheet_row"], dtype=object)
+        for c in ("onset", "apex", "offset", "n_frames", "sheet_row"):
+            table[c] = pd.array([_plain(v) for v in table[c].tolist()], dtype="Int64")
         table["fps"] = pd.to_numeric(table["fps"], errors="coerce").astype(float)
-        report = pd.DataFrame(self.report, columns=list(REPORT_COLUMNS))
-        return MEDataset(table, name=name or self.dataset, validation_report=report)
+        return MEDataset(table, name=name or self.dataset, validation_report=report_frame(self.report))
+
+    def _zero_clips_message(self):
+        dropped = [r for r in self.report if r["action"] == "dropped"]
+        by_field = collections.Counter(r["field"] for r in dropped)
+        first = {}
+        for r in dropped:
+            first.setdefault(r["field"], r["reason"])
+        parts = "; ".join(f"{n} by {f!r} (e.g. {first[f]!r})" for f, n in by_field.most_common())
+        src = f" from {self.source!r}" if self.source else ""
+        return (f"{self.dataset}: 0 clips kept{src}: all {len(dropped)} rows were dropped ({parts}); "
+                "check the root folder, the annotation file and the loader's options (e.g. modality=)")
 
 
 def norm_key(text):
@@ -502,7 +795,7 @@ def norm_key(text):
 
 def subject_code(value, width):
     """Zero-padded subject string for numeric subjects (1 -> '01'); other strings stripped."""
-    if _isna(value):
+    if _blank(value):
         return ""
     if isinstance(value, (int, np.integer)) or (isinstance(value, float) and float(value).is_integer()):
         return f"{int(value):0{width}d}"

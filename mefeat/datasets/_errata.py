@@ -1,7 +1,9 @@
 """Known annotation errata, keyed by (dataset, subject, clip) -- never by row number.
 
 Each entry maps a key to the corrected fields and a ``source`` note. ``clip`` is the clip's
-final name in ``MEDataset.table`` (repeated names suffixed ``_2``, ``_3`` ..., as CAS(ME)³ needs). Loaders apply them
+final name in ``MEDataset.table``: a repeated (subject, clip) is suffixed ``_<k>``, k being its
+position among all sheet rows of that (subject, clip), dropped ones included (as CAS(ME)³ needs),
+so a key keeps naming the same sheet row whichever rows are dropped. Loaders apply them
 before validation and list every applied fix in ``MEDataset.validation_report``.
 
 Notes

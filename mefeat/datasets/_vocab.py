@@ -10,7 +10,7 @@ CANONICAL_EMOTIONS = (
     "repression", "others", "negative", "positive",
 )
 
-#: DFME's seven classes in EmotionId order (alphabetical, METHODS §1.5).
+#: DFME's seven classes in EmotionId order (DFME numbers its classes alphabetically: anger = 0 ... surprise = 6).
 DFME_EMOTIONS = ("anger", "contempt", "disgust", "fear", "happiness", "sadness", "surprise")
 
 _SPELLINGS = {
@@ -27,7 +27,7 @@ _SPELLINGS = {
     "positive": "positive", "po": "positive",
 }
 
-#: MEGC 2019 composite: label ids and the merge of METHODS §9.
+#: MEGC 2019 composite: label ids (0 negative, 1 positive, 2 surprise) and the merge of the databases' classes.
 MEGC2019_CLASSES = ("negative", "positive", "surprise")
 _MEGC_MERGE = {
     "repression": "negative", "anger": "negative", "contempt": "negative", "disgust": "negative",

@@ -1,4 +1,4 @@
-"""CASME II loader (METHODS §10): ``<root>/sub01/EP02_01f/img46.jpg`` + CASME2-coding-*.xlsx."""
+"""CASME II loader: ``<root>/sub01/EP02_01f/img46.jpg`` + CASME2-coding-*.xlsx."""
 
 import os
 
@@ -17,7 +17,8 @@ def load_casme2(root, annotations, *, errata=None, check_frames=True):
         (``reg_img46.jpg``): the frame number is the last number in the file name.
     annotations : str or path-like
         ``CASME2-coding-20140508.xlsx`` (Sheet1: ``Subject | Filename | OnsetFrame | ApexFrame |
-        OffsetFrame | Action Units | Estimated Emotion``; blank "Unnamed" columns are ignored).
+        OffsetFrame | Action Units | Estimated Emotion``; blank "Unnamed" columns are ignored) or
+        ``CASME2-coding-20190701.xlsx`` (adds ``Objective Classes``).
     errata : dict, optional
         Extra fixes keyed by ``("casme2", subject, clip)``.
     check_frames : bool, default True
@@ -28,7 +29,8 @@ def load_casme2(root, annotations, *, errata=None, check_frames=True):
     MEDataset
         fps = 200; subjects as zero-padded strings ``"01"``; emotions in the canonical
         vocabulary (``others``, ``disgust``, ``happiness``, ``repression``, ``surprise``,
-        ``sadness``, ``fear``).
+        ``sadness``, ``fear``); the ``objective_class`` column keeps the Objective Classes
+        value (None when the sheet has no such column), as for SAMM and CAS(ME)³.
 
     Notes
     -----
@@ -40,7 +42,8 @@ def load_casme2(root, annotations, *, errata=None, check_frames=True):
     df = read_sheet(annotations, ("Subject", "Filename", "OnsetFrame"))
     c = {k: col(df, k) for k in ("Subject", "Filename", "OnsetFrame", "ApexFrame", "OffsetFrame",
                                  "Action Units", "Estimated Emotion")}
-    rb = RowBuilder("casme2", errata=errata, check_frames=check_frames)
+    c["Objective Classes"] = col(df, "Objective Classes", "Objective Class")
+    rb = RowBuilder("casme2", errata=errata, check_frames=check_frames, source=annotations)
     root = os.fspath(root)
     for _, r in df.iterrows():
         subject = subject_code(r[c["Subject"]], 2)
@@ -49,5 +52,6 @@ def load_casme2(root, annotations, *, errata=None, check_frames=True):
                 "apex": r[c["ApexFrame"]] if c["ApexFrame"] else None, "offset": r[c["OffsetFrame"]],
                 "emotion_raw": r[c["Estimated Emotion"]] if c["Estimated Emotion"] else None,
                 "aus_raw": r[c["Action Units"]] if c["Action Units"] else None, "fps": 200.0,
-                "frame_dir": os.path.join(root, f"sub{subject}", clip), "sheet_row": int(r["_sheet_row"])})
+                "frame_dir": os.path.join(root, f"sub{subject}", clip), "sheet_row": int(r["_sheet_row"]),
+                "objective_class": r[c["Objective Classes"]] if c["Objective Classes"] else None})
     return rb.build("casme2")

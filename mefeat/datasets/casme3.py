@@ -1,4 +1,4 @@
-"""CAS(ME)³ part A loader (METHODS §10): ``<root>/<subject>/<material>/color/<idx>.jpg``."""
+"""CAS(ME)³ part A loader: ``<root>/<subject>/<material>/color/<idx>.jpg``."""
 
 import os
 
@@ -19,7 +19,7 @@ def load_casme3(root, annotations, *, errata=None, check_frames=True, sheet_name
         Apex | Offset | AU | Objective class | emotion``); sheet "label" is used when present.
     errata : dict, optional
         Extra fixes keyed by ``("casme3", subject, clip)`` where ``clip`` is the final (suffixed)
-        name: ``"a_2"`` fixes only the second ME of video ``a``, ``"a"`` only the first.
+        name: ``"a_2"`` fixes only the second sheet row of video ``a``, ``"a"`` only the first.
     check_frames : bool, default True
     sheet_name : str or int, optional
         Default: ``"label"`` if the workbook has it, else the first sheet.
@@ -29,12 +29,17 @@ def load_casme3(root, annotations, *, errata=None, check_frames=True, sheet_name
     MEDataset
         fps = 30; ``clip`` is the video letter, suffixed ``_2``, ``_3`` ... when one video holds
         several MEs (each suffix is reported; the frames still come from the letter's folder);
-        ``material`` keeps the letter.
+        ``material`` keeps the letter; ``objective_class`` the Objective class value.
 
     Notes
     -----
     Frame indices are the JpgIndex numbers (the sheet stores them as strings; converted and
     reported when irregular). meb's index fixes are keyed by row position and not applied.
+
+    The suffix of a repeated letter is the row's position among **all** sheet rows of that
+    (subject, letter), dropped rows included: the rows ``e, e, e, e`` are ``e, e_2, e_3, e_4``
+    even when ``e_3`` is dropped (bad frame numbers), so a name, and an erratum keyed by it,
+    always designates the same sheet row.
     """
     path = os.fspath(annotations)
     if sheet_name is None:
@@ -49,9 +54,9 @@ def load_casme3(root, annotations, *, errata=None, check_frames=True, sheet_name
             except Exception:  # noqa: BLE001 - fall back to the first sheet; read_sheet reports real problems
                 pass
     df = read_sheet(path, ("Subject", "Filename", "Onset"), sheet_name=sheet_name)
-    c = {k: col(df, k) for k in ("Subject", "Filename", "Onset", "Apex", "Offset", "AU", "Objective class",
-                                 "emotion")}
-    rb = RowBuilder("casme3", errata=errata, check_frames=check_frames)
+    c = {k: col(df, k) for k in ("Subject", "Filename", "Onset", "Apex", "Offset", "AU", "emotion")}
+    c["Objective class"] = col(df, "Objective class", "Objective classes")
+    rb = RowBuilder("casme3", errata=errata, check_frames=check_frames, source=path)
     root = os.fspath(root)
     for _, r in df.iterrows():
         subject = cell_text(r[c["Subject"]])

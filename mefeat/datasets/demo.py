@@ -1,11 +1,14 @@
 """The built-in demo data set: micro-expression clips rendered from ``skimage.data.astronaut()``.
 
-Written to disk in the DFME release layout and read back with :func:`load_dfme`, so the demo
-exercises the real loading path.
+Written to disk in the DFME release layout (frame folders plus the three official sheets
+``training_full_with_AU.xlsx``, ``testA_full_with_AU.xlsx``, ``testB_full_with_AU.xlsx`` with
+subject-disjoint splits) and read back with :func:`load_dfme`, so the demo exercises the real
+loading path and the DFME split protocol.
 """
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -14,11 +17,24 @@ import numpy as np
 
 from mefeat.datasets._vocab import DFME_EMOTIONS
 
-__all__ = ["load_demo", "make_demo", "demo_dir", "EMOTION_AU_FREQUENCIES", "AU_REGIONS"]
+__all__ = ["load_demo", "make_demo", "demo_dir", "EMOTION_AU_FREQUENCIES", "AU_REGIONS", "DEMO_SIZES",
+           "DEMO_SHEETS"]
 
-DEMO_VERSION = 1
+#: 2: three DFME sheets (train/testA/testB) instead of one ``demo_full_with_AU.xlsx``; frames unchanged.
+DEMO_VERSION = 2
 
-#: Share of clips of each emotion containing each AU: DFME public subset (METHODS §1.9).
+#: The sheets the demo writes (split -> file name), the names of the DFME release, read in this order.
+DEMO_SHEETS = {"train": "training_full_with_AU.xlsx", "testA": "testA_full_with_AU.xlsx",
+               "testB": "testB_full_with_AU.xlsx"}
+
+#: ``size=`` presets of :func:`load_demo` (parameters overriding the defaults).
+DEMO_SIZES = {
+    "full": {},  # 20 subjects x 7 emotions = 140 clips of 40-80 frames, 176 px
+    "small": dict(n_subjects=10, clip_frames=(30, 50)),  # 70 clips of 30-50 frames
+    "tiny": dict(n_subjects=3, emotions=("happiness", "surprise"), clip_frames=(12, 14), size=160),  # 6 clips
+}
+
+#: Share of clips of each emotion containing each AU, as counted in the public part of DFME.
 EMOTION_AU_FREQUENCIES = {
     "anger": {4: .70, 7: .24, 24: .13, 5: .08, 10: .05, 17: .05},
     "contempt": {12: .65, 6: .16, 10: .09, 7: .08, 24: .06, 2: .06},
@@ -63,13 +79,15 @@ _DEFAULTS = dict(n_subjects=20, clips_per_emotion=1, emotions=DFME_EMOTIONS, siz
 
 
 # ----------------------------------------------------------------------------- public API
-def demo_dir(seed=0, *, data_dir=None, **params):
+def demo_dir(seed=0, *, data_dir=None, size="full", **params):
     """Folder where the demo set with these parameters lives (created by :func:`make_demo`).
 
     ``data_dir`` (default: env ``MEFEAT_DATA_DIR``, else ``~/.cache/mefeat``) holds
-    ``demo-v1-<seed>`` for the default parameters and ``demo-v1-<seed>-<hash>`` otherwise.
+    ``demo-v2-<seed>`` for the default parameters and ``demo-v2-<seed>-<hash>`` otherwise.
+    ``size`` and ``params`` as in :func:`load_demo`.
     """
     base = data_dir or os.environ.get("MEFEAT_DATA_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "mefeat")
+    params = _sized(size, params)
     p = _params(**params)
     name = f"demo-v{DEMO_VERSION}-{int(seed)}"
     if p != _params():
@@ -77,7 +95,7 @@ def demo_dir(seed=0, *, data_dir=None, **params):
     return os.path.join(os.fspath(base), name)
 
 
-def load_demo(seed=0, *, data_dir=None, force=False, n_jobs=1, **params):
+def load_demo(seed=0, *, data_dir=None, force=False, n_jobs=1, size="full", **params):
     """Load the demo data set, generating it on first use (deterministic per seed).
 
     Parameters
@@ -89,6 +107,12 @@ def load_demo(seed=0, *, data_dir=None, force=False, n_jobs=1, **params):
         Regenerate even when a complete copy exists.
     n_jobs : int, default 1
         Subjects rendered in parallel (joblib); the output does not depend on it.
+    size : {"full", "small", "tiny"} or int, default "full"
+        A preset of :data:`DEMO_SIZES`: ``"full"`` 20 subjects x 7 emotions = 140 clips;
+        ``"small"`` 10 subjects x 7 emotions = 70 clips of 30-50 frames; ``"tiny"`` 3 subjects x
+        2 emotions (happiness, surprise) = 6 clips of 12-14 frames at 160 px, for tests.
+        ``params`` given explicitly override the preset's. An int is the frame side in pixels
+        (the meaning ``size`` had before presets existed) with the ``"full"`` preset.
     **params
         Size of the set (defaults give 20 subjects x 7 emotions = 140 clips of 40-80 frames,
         176x176 px): ``n_subjects=20``, ``clips_per_emotion=1``, ``emotions`` (subset of the 7
@@ -100,8 +124,10 @@ def load_demo(seed=0, *, data_dir=None, force=False, n_jobs=1, **params):
     Returns
     -------
     MEDataset
-        Read by :func:`load_dfme` from ``<dir>/<Filename>/<frame:05d>.png`` and
-        ``<dir>/demo_full_with_AU.xlsx``; ``dataset`` is ``"demo"``.
+        Read by :func:`load_dfme` from ``<dir>/<Filename>/<frame:05d>.png`` and the three
+        sheets ``<dir>/training_full_with_AU.xlsx``, ``testA_full_with_AU.xlsx``,
+        ``testB_full_with_AU.xlsx``; ``dataset`` is ``"demo"``; ``split`` is ``"train"``,
+        ``"testA"`` or ``"testB"``.
 
     Notes
     -----
@@ -110,7 +136,7 @@ def load_demo(seed=0, *, data_dir=None, force=False, n_jobs=1, **params):
     landmark-based shape morph (Gaussian RBF displacements of eyes, brows, nose, mouth and
     jaw, up to ~4 px) and an appearance change (gamma 0.8-1.25, contrast 0.8-1.2,
     brightness +-20, blur sigma 0-0.8). Each clip draws its AU set independently per AU with
-    probability ``f ** sharpen`` from :data:`EMOTION_AU_FREQUENCIES` (METHODS §1.9), keeping
+    probability ``f ** sharpen`` from :data:`EMOTION_AU_FREQUENCIES`, keeping
     the most frequent AU when none is drawn; contempt's AU12 is unilateral (L or R at
     random). Every AU displaces its landmark region (:data:`AU_REGIONS`) by a Gaussian
     field with a peak of ``amplitude`` px, following a smooth onset -> apex -> offset
@@ -119,6 +145,14 @@ def load_demo(seed=0, *, data_dir=None, force=False, n_jobs=1, **params):
     and Gaussian noise is added before rounding to uint8. Frames are rendered by backward
     warping with bicubic interpolation.
 
+    Splits: subjects are split in their order (``sub0001`` first), subject-disjoint, like
+    DFME's official train/testA/testB: with 20 subjects 14/3/3, in general
+    ``round(3 n / 20)`` (at least 1) subjects in each test split and the rest in train (10
+    subjects: 6/2/2; 3 subjects: 1/1/1; 2 subjects: 1/1/0; 1 subject: train only; an empty
+    split is written as a sheet with the header only). Every subject has clips of every
+    emotion, so train holds every emotion. Generation is logged once at INFO on the
+    ``"mefeat"`` logger (it takes a while for the full set).
+
     Deviations from real data (on purpose): one identity source (the morphs and appearance
     changes only imitate subjects); ``sharpen < 1`` makes the secondary AUs more frequent
     than in DFME so the overlapping negative classes stay (partly) learnable; no blinks,
@@ -126,12 +160,13 @@ def load_demo(seed=0, *, data_dir=None, force=False, n_jobs=1, **params):
     """
     from mefeat.datasets.dfme import load_dfme
 
-    root = make_demo(seed, data_dir=data_dir, force=force, n_jobs=n_jobs, **params)
-    return load_dfme(root, os.path.join(root, "demo_full_with_AU.xlsx"), name="demo")
+    root = make_demo(seed, data_dir=data_dir, force=force, n_jobs=n_jobs, size=size, **params)
+    return load_dfme(root, [os.path.join(root, f) for f in DEMO_SHEETS.values()], name="demo")
 
 
-def make_demo(seed=0, *, data_dir=None, force=False, n_jobs=1, **params):
+def make_demo(seed=0, *, data_dir=None, force=False, n_jobs=1, size="full", **params):
     """Generate the demo set on disk (if missing) and return its folder. See :func:`load_demo`."""
+    params = _sized(size, params)
     p = _params(**params)
     root = demo_dir(seed, data_dir=data_dir, **params)
     marker = os.path.join(root, "demo.json")
@@ -139,12 +174,18 @@ def make_demo(seed=0, *, data_dir=None, force=False, n_jobs=1, **params):
         return root
     parent = os.path.dirname(root)
     os.makedirs(parent, exist_ok=True)
+    n_clips = p["n_subjects"] * len(p["emotions"]) * p["clips_per_emotion"]
+    logging.getLogger("mefeat").info("generating the demo data set (%d clips) in %s, once…", n_clips, root)
     tmp = tempfile.mkdtemp(prefix=os.path.basename(root) + ".tmp-", dir=parent)
     try:
         rows = _generate(tmp, int(seed), p, n_jobs)
-        _write_sheet(os.path.join(tmp, "demo_full_with_AU.xlsx"), rows)
+        splits = _splits(p["n_subjects"])
+        for split, sheet in DEMO_SHEETS.items():
+            _write_sheet(os.path.join(tmp, sheet), [r for r in rows if splits[r["Subject"]] == split])
         with open(os.path.join(tmp, "demo.json"), "w") as f:
-            json.dump({"version": DEMO_VERSION, "seed": int(seed), "params": p, "n_clips": len(rows)}, f, indent=1)
+            json.dump({"version": DEMO_VERSION, "seed": int(seed), "params": p, "n_clips": len(rows),
+                       "splits": {s: sorted(k for k, v in splits.items() if v == s) for s in DEMO_SHEETS}},
+                      f, indent=1)
         if os.path.exists(root):
             shutil.rmtree(root)
         try:
@@ -159,11 +200,33 @@ def make_demo(seed=0, *, data_dir=None, force=False, n_jobs=1, **params):
 
 
 def _demo_sizes_for_tests():
-    """Parameters of ``--demo-size tiny`` (3 subjects x 2 emotions x 12-14 frames, 160 px)."""
-    return dict(n_subjects=3, emotions=("happiness", "surprise"), clip_frames=(12, 14), size=160)
+    """Deprecated: the ``"tiny"`` preset's parameters; use ``load_demo(size="tiny")`` instead.
+
+    Kept until ``mefeat.extract`` and its tests switch to the public ``size=`` parameter.
+    """
+    return dict(DEMO_SIZES["tiny"])
 
 
 # ----------------------------------------------------------------------------- internals
+def _sized(size, params):
+    """``params`` on top of the ``size`` preset (an int ``size`` is the frame side, the old meaning)."""
+    if isinstance(size, (int, np.integer)) and not isinstance(size, bool):
+        return dict(params, size=int(size))
+    if not isinstance(size, str) or size not in DEMO_SIZES:
+        raise ValueError(f"load_demo: size must be one of {sorted(DEMO_SIZES)} (or an int frame side in px), "
+                         f"got {size!r}")
+    return dict(DEMO_SIZES[size], **params)
+
+
+def _splits(n_subjects):
+    """Subject name -> "train"/"testA"/"testB": subject-disjoint, in subject order (14/3/3 of 20)."""
+    n_test = max(1, int(round(3 * n_subjects / 20))) if n_subjects >= 3 else 0
+    n_a = n_test if n_subjects >= 3 else (1 if n_subjects == 2 else 0)
+    n_b = n_test
+    n_train = n_subjects - n_a - n_b
+    names = [f"sub{i + 1:04d}" for i in range(n_subjects)]
+    return {s: "train" if i < n_train else ("testA" if i < n_train + n_a else "testB") for i, s in enumerate(names)}
+
 def _params(**params):
     unknown = set(params) - set(_DEFAULTS)
     if unknown:

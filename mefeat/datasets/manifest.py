@@ -45,7 +45,7 @@ def load_manifest(path, *, root=None, name="manifest", check_frames=True):
     df = read_sheet(path, MANIFEST_COLUMNS["required"])
     base = os.fspath(root) if root is not None else os.path.dirname(os.path.abspath(path))
     c = {k: col(df, k) for k in MANIFEST_COLUMNS["required"] + MANIFEST_COLUMNS["optional"]}
-    rb = RowBuilder(name, check_frames=check_frames)
+    rb = RowBuilder(name, check_frames=check_frames, source=path)
     for _, r in df.iterrows():
         fd = str(r[c["frame_dir"]]).strip()
         get = (lambda k: r[c[k]] if c[k] else None)  # noqa: E731

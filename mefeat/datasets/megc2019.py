@@ -1,9 +1,9 @@
-"""MEGC 2019 composite (METHODS §9): SMIC-HS + CASME II + SAMM merged into 3 classes."""
+"""MEGC 2019 composite: SMIC-HS + CASME II + SAMM merged into 3 classes (442 clips, 68 subjects)."""
 
 import os
 import re
 
-from mefeat.datasets._base import MEDataset, REPORT_COLUMNS, norm_key
+from mefeat.datasets._base import MEDataset, is_missing, norm_key, report_frame
 from mefeat.datasets._vocab import MEGC2019_CLASSES, megc2019_label
 
 __all__ = ["load_megc2019"]
@@ -21,12 +21,15 @@ def load_megc2019(*, casme2_root=None, casme2_annotations=None, samm_root=None, 
         See :func:`load_samm`.
     smic_root : path-like, optional
     smic_annotations : path-like, optional
-        See :func:`load_smic` (HS is used).
+        See :func:`load_smic` (HS is used): either SMIC folder layout (class folders or SMIC-E)
+        and either sheet (``smic_apex.xlsx`` or the official ``SMIC-HS-E_annotation.xlsx``), or
+        no sheet.
     gt : path-like, optional
         The official ground truth csv (``combined_3class_gt.csv``: rows ``db,subject,filename,label``,
-        label 0 negative / 1 positive / 2 surprise, header optional). Given: exactly its clips
-        are kept, with its labels (disagreements with the merge rule are reported). None: the
-        merge rule below is applied to every clip of the given databases.
+        label 0 negative / 1 positive / 2 surprise, header optional, blank and ``,,,`` lines
+        skipped). Given: exactly its clips are kept, with its labels (disagreements with the
+        merge rule are reported). None: the merge rule below is applied to every clip of the
+        given databases.
     check_frames : bool, default True
 
     Returns
@@ -39,14 +42,15 @@ def load_megc2019(*, casme2_root=None, casme2_annotations=None, samm_root=None, 
     Raises
     ------
     ValueError
-        No database given.
+        No database given, a database loader kept no clip, or no clip is left after the merge
+        (the message counts the dropped rows).
 
     Notes
     -----
     Merge: negative = repression, anger, contempt, disgust, fear, sadness; positive =
-    happiness; surprise = surprise; others are dropped (reported). The repo copy of the GT
-    (``combined_3class_gt-2.csv``) has 441 rows, one fewer than the guideline's 442
-    (METHODS §9). GT rows are matched to clips by (db, subject, filename): subjects compared
+    happiness; surprise = surprise; others are dropped (reported): with the full sheets that
+    is 442 clips (negative 250, positive 109, surprise 83) of 68 subjects. The other published
+    copy of the GT (``combined_3class_gt-2.csv``) lacks SAMM ``032_3_1`` and so gives 441. GT rows are matched to clips by (db, subject, filename): subjects compared
     without a ``sub``/``s`` prefix and leading zeros (``sub01`` = ``01``, ``s01`` = ``s1``,
     ``6`` = ``006``), filenames case-insensitively with numbers without leading zeros. CASME II
     reuses episode names across subjects (``sub01/EP02_01f``, ``sub09/EP02_01f``), so the
@@ -74,16 +78,18 @@ def load_megc2019(*, casme2_root=None, casme2_annotations=None, samm_root=None, 
 
     def note(r, field, action, raw, value, reason):
         extra.append({"dataset": r["dataset"], "subject": r["subject"], "clip": r["clip"],
-                      "sheet_row": r.get("sheet_row"), "field": field, "action": action,
-                      "raw": None if raw is None else str(raw), "value": None if value is None else str(value),
+                      "sheet_row": None if is_missing(r.get("sheet_row")) else int(r.get("sheet_row")),
+                      "field": field, "action": action,
+                      "raw": None if is_missing(raw) else str(raw), "value": None if is_missing(value) else str(value),
                       "reason": reason})
 
-    table["emotion_dataset"] = table["emotion"]
-    table["emotion"] = [megc2019_label(e) for e in table["emotion"]]
+    table["emotion_dataset"] = pd.Series(list(table["emotion"]), index=table.index, dtype=object)
+    table["emotion"] = pd.Series([None if is_missing(e) else megc2019_label(e) for e in table["emotion"]],
+                                 index=table.index, dtype=object)
     keep = []
     if gt is None:
         for i, r in table.iterrows():
-            if r["emotion"] is None:
+            if is_missing(r["emotion"]):
                 note(r, "emotion", "dropped", r["emotion_dataset"], None, "class not in the MEGC 2019 merge")
             else:
                 keep.append(i)
@@ -124,10 +130,19 @@ def load_megc2019(*, casme2_root=None, casme2_annotations=None, samm_root=None, 
                 note(r, "emotion", "fixed", r["emotion"], matched[i], "GT label differs from the merge rule; GT used")
             table.at[i, "emotion"] = matched[i]
             keep.append(i)
+    n_in = len(table)
     table = table.loc[keep].reset_index(drop=True)
-    table["group"] = table["dataset"] + "/" + table["subject"].astype(str)
-    report = pd.concat([r for r in reports + [pd.DataFrame(extra, columns=list(REPORT_COLUMNS))] if len(r)],
-                       ignore_index=True) if any(len(r) for r in reports) or extra else None
+    table["group"] = pd.Series([f"{d}/{s}" for d, s in zip(table["dataset"], table["subject"])],
+                               index=table.index, dtype=object)
+    frames = [r for r in reports + [report_frame(extra)] if len(r)]
+    report = pd.concat(frames, ignore_index=True) if frames else None
+    if not len(table):
+        counts = {}
+        for r in extra:
+            counts[r["reason"]] = counts.get(r["reason"], 0) + 1
+        detail = "; ".join(f"{n} x {reason!r}" for reason, n in counts.items())
+        raise ValueError(f"load_megc2019: 0 clips left of the {n_in} loaded ({detail}); check that the GT file "
+                         "names the loaded databases' subjects and clips")
     return MEDataset(table, name="megc2019", validation_report=report)
 
 
@@ -142,18 +157,24 @@ def subject_key(text):
 
 
 def _read_gt(path):
+    """``[(db, subject, filename, label)]`` of a GT csv; header, blank and ``,,,`` lines are skipped."""
+    with open(os.fspath(path), "rb") as f:
+        data = f.read()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
     rows = []
-    with open(os.fspath(path), encoding="utf-8-sig") as f:
-        for line in f:
-            parts = [p.strip() for p in line.strip().split(",")]
-            if len(parts) < 4 or not re.fullmatch(r"\d+", parts[3]):
-                continue  # header or blank line
-            db = parts[0].lower().replace("-", "").replace("_", "")
-            db = {"casmeii": "casme2", "smichs": "smic"}.get(db, db)
-            label = int(parts[3])
-            if label not in (0, 1, 2):
-                raise ValueError(f"{path}: label {label} in row {line.strip()!r} is not 0, 1 or 2")
-            rows.append((db, parts[1], parts[2], label))
+    for line in text.splitlines():
+        parts = [p.strip() for p in line.strip().split(",")]
+        if len(parts) < 4 or not re.fullmatch(r"\d+", parts[3]):
+            continue  # header or blank line
+        db = parts[0].lower().replace("-", "").replace("_", "")
+        db = {"casmeii": "casme2", "smichs": "smic"}.get(db, db)
+        label = int(parts[3])
+        if label not in (0, 1, 2):
+            raise ValueError(f"{path}: label {label} in row {line.strip()!r} is not 0, 1 or 2")
+        rows.append((db, parts[1], parts[2], label))
     if not rows:
         raise ValueError(f"{path}: no 'db,subject,filename,label' rows found")
     return rows

@@ -1,4 +1,4 @@
-"""MMEW loader (METHODS §10): ``<root>/<emotion>/<Filename>/`` + MMEW_Micro_Exp.xlsx."""
+"""MMEW loader: ``<root>/<emotion>/<Filename>/`` + MMEW_Micro_Exp.xlsx."""
 
 import os
 
@@ -36,19 +36,20 @@ def load_mmew(root, annotations, *, errata=None, check_frames=True):
     df = read_sheet(annotations, ("Subject", "Filename", "OnsetFrame"))
     c = {k: col(df, k) for k in ("Subject", "Filename", "OnsetFrame", "ApexFrame", "OffsetFrame",
                                  "Action Units", "Estimated Emotion", "remarks")}
-    rb = RowBuilder("mmew", errata=errata, check_frames=check_frames)
+    rb = RowBuilder("mmew", errata=errata, check_frames=check_frames, source=annotations)
     root = os.fspath(root)
     for _, r in df.iterrows():
         emo = r[c["Estimated Emotion"]] if c["Estimated Emotion"] else None
         clip = cell_text(r[c["Filename"]])
         folder = None
-        for cand in dict.fromkeys([str(emo).strip(), str(emo).strip().lower(), str(emo).strip().capitalize()]):
+        text = cell_text(emo)
+        for cand in dict.fromkeys([text, text.lower(), text.capitalize()] if text else []):
             if clip and os.path.isdir(os.path.join(root, cand, clip)):
                 folder = os.path.join(root, cand, clip)
                 break
         rb.add({"subject": r[c["Subject"]], "clip": clip, "onset": r[c["OnsetFrame"]],
                 "apex": r[c["ApexFrame"]] if c["ApexFrame"] else None, "offset": r[c["OffsetFrame"]],
                 "emotion_raw": emo, "aus_raw": r[c["Action Units"]] if c["Action Units"] else None,
-                "fps": 90.0, "frame_dir": folder or os.path.join(root, str(emo).strip(), clip),
+                "fps": 90.0, "frame_dir": folder or os.path.join(root, text, clip),
                 "sheet_row": int(r["_sheet_row"]), "remarks": r[c["remarks"]] if c["remarks"] else None})
     return rb.build("mmew")

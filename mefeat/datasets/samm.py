@@ -1,4 +1,4 @@
-"""SAMM loader (METHODS §10): ``<root>/006/006_1_2/006_05562.jpg`` + SAMM_Micro_FACS_Codes_v2.xlsx."""
+"""SAMM loader: ``<root>/006/006_1_2/006_05562.jpg`` + SAMM_Micro_FACS_Codes_v2.xlsx."""
 
 import os
 
@@ -38,8 +38,9 @@ def load_samm(root, annotations, *, errata=None, check_frames=True):
     """
     df = read_sheet(annotations, ("Subject", "Filename", "Onset Frame"))
     c = {k: col(df, k) for k in ("Subject", "Filename", "Onset Frame", "Apex Frame", "Offset Frame",
-                                 "Action Units", "Estimated Emotion", "Objective Classes")}
-    rb = RowBuilder("samm", errata=errata, check_frames=check_frames)
+                                 "Action Units", "Estimated Emotion")}
+    c["Objective Classes"] = col(df, "Objective Classes", "Objective Class")
+    rb = RowBuilder("samm", errata=errata, check_frames=check_frames, source=annotations)
     root = os.fspath(root)
     for _, r in df.iterrows():
         subject = subject_code(r[c["Subject"]], 3)

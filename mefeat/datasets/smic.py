@@ -1,81 +1,178 @@
-"""SMIC loader (METHODS §10): ``<root>/HS/s1/micro/negative/s1_ne_01/image<frame>.bmp``."""
+"""SMIC loader: the class-folder layout (``HS/s1/micro/negative/s1_ne_01/``) and SMIC-E (``SMIC_HS_E/s01/s1_ne_01/``)."""
 
 import os
 import re
 
-from mefeat.datasets._base import RowBuilder, _isna, cell_text, col, list_frames, read_sheet
+from mefeat.datasets._base import RowBuilder, _blank, cell_text, col, list_frames, read_sheet
 
 __all__ = ["load_smic"]
 
 _FPS = {"HS": 100.0, "VIS": 25.0, "NIR": 25.0}
 _LABELS = {0: "negative", 1: "positive", 2: "surprise"}
 _FOLDER = {"ne": "negative", "po": "positive", "sur": "surprise"}
+_CODE = re.compile(r"_(ne|po|sur)_", re.IGNORECASE)
+_SUBJECT_DIR = re.compile(r"[sS]\d+")
+#: Header of ``smic_apex.xlsx`` (the sheet MER code ships) and of the official SMIC-E workbook.
+APEX_COLUMNS = ("data", "subject", "clip", "label", "onset_frame", "apex_frame", "offset_frame")
+OFFICIAL_COLUMNS = ("Subject", "Filename", "OnsetF", "OffsetF", "Emotion")
+_PATH_COLUMNS = ("onset_frame_path", "apex_frame_path", "offset_frame_path")
 
 
 def load_smic(root, annotations=None, *, modality="HS", errata=None, check_frames=True):
-    """Load SMIC (HS, VIS or NIR).
+    """Load SMIC (HS, VIS or NIR), from its class folders or from SMIC-E.
 
     Parameters
     ----------
     root : str or path-like
-        The SMIC folder holding ``HS/``, ``VIS/``, ``NIR/`` (or directly the modality folder
-        holding ``s1/ s2/ ...``).
+        Either layout, detected from the folder:
+
+        - class folders: ``<root>/HS/s1/micro/negative/s1_ne_01/image<frame>.bmp`` (``root`` may
+          also be the modality folder holding ``s1/ s2/ ...``);
+        - SMIC-E: ``<root>/SMIC_HS_E/s01/s1_ne_01/image559740.jpg`` (subject folders zero-padded,
+          clip names not, no ``micro/<class>/`` level); ``root`` may be the folder holding
+          ``HS_long/SMIC_HS_E``, the one holding ``SMIC_HS_E``, or ``SMIC_HS_E`` itself.
     annotations : str or path-like, optional
-        A sheet with the columns ``data, subject, clip, label, onset_frame, apex_frame,
-        offset_frame`` (``smic_apex.xlsx``; ``label`` 0/1/2 = negative/positive/surprise;
-        ``data`` names the modality, also as ``SMIC-HS``/``smic_hs``; rows of another modality,
-        with an unrecognised ``data`` value or without a subject id are dropped and reported).
-        None: SMIC ships no sheet, so every clip folder under ``s*/micro/<class>/`` is one clip
-        spanning all its frames, the label is the class folder, apex None.
+        One of two sheet formats, recognised from the workbook:
+
+        - ``smic_apex.xlsx`` (the sheet MER code ships): columns ``data | subject | clip |
+          label | onset_frame | apex_frame | offset_frame`` and optionally ``onset_frame_path |
+          apex_frame_path | offset_frame_path``; ``label`` 0/1/2 = negative/positive/surprise.
+          ``data`` names the modality (``HS``, ``SMIC-HS``, ``smic_hs`` ...); a value that only
+          names the database (``smic``, as in every row of the public sheet) takes the modality
+          from the path columns (``.../HS_long/SMIC_HS_E/...``), else HS, the modality that sheet
+          covers. Rows of another modality, with any other ``data`` value, or without a subject
+          id are dropped and reported. The path columns locate the clip folder when the
+          (subject, clip) names do not.
+        - the official ``SMIC-HS-E_annotation.xlsx``: the sheet named like ``modality`` (``HS``
+          or ``VIS``; other sheets such as the empty ``Sheet2`` are ignored), columns ``Subject |
+          Filename | OnsetF | OffsetF | Onset2F | Offset2F | [Onset3F | Offset3F] | FirstF |
+          LastF | TotalMF1 ... | Emotion`` (blank columns ignored); no apex.
+
+        None: every clip folder is one clip spanning all its frames, labelled by its class
+        folder (or, in SMIC-E, by the ``ne``/``po``/``sur`` code in its name), apex None. For
+        SMIC-E, whose folders hold more than the micro-expression, give a sheet.
     modality : {"HS", "VIS", "NIR"}
     errata : dict, optional
         Extra fixes keyed by ``("smic", subject, clip)``.
     check_frames : bool, default True
+        Drop (and report) rows whose frame folder does not exist.
 
     Returns
     -------
     MEDataset
         fps 100 (HS) or 25 (VIS/NIR); emotions ``negative``/``positive``/``surprise``;
-        subjects ``s1`` ... as in the folder names.
+        subjects ``s1`` ... (an integer subject cell ``20`` gives ``s20``; a text cell such as
+        ``s01`` is kept as written); a ``modality`` column; with the official sheet also a
+        ``segment`` column (1, 2, 3).
+
+    Raises
+    ------
+    ValueError
+        Unknown modality; no sheet and no clip folder found; a workbook with modality sheets
+        but none for ``modality``; a sheet in neither format; or no clip kept although the
+        sheet has rows (the message counts the dropped rows by reason).
 
     Notes
     -----
-    The original SMIC has **no apex labels**: ``apex`` is None and :attr:`mefeat.Clip.apex_or_middle`
-    gives the middle frame (meb's choice). With a sheet whose ``label`` disagrees with the
-    class folder, the sheet wins and the disagreement is reported.
+    SMIC has **no apex labels** (``smic_apex.xlsx`` adds estimated ones): without them ``apex``
+    is None and :attr:`mefeat.Clip.apex_or_middle` gives the middle frame. With a sheet whose
+    label disagrees with the class folder, the sheet wins and the disagreement is reported.
+
+    **Several ME segments in one row** (official sheet: ``Onset2F/Offset2F``,
+    ``Onset3F/Offset3F`` filled): every segment becomes its own clip from the same frame folder,
+    named ``s20_ne_01`` (the first), ``s20_ne_01_seg2``, ``s20_ne_01_seg3``, with the row's
+    emotion; each extra segment is listed in the validation report (field ``segment``). A
+    ground truth naming ``s20_ne_01`` thus matches the first segment only.
+
+    A missing offset (7 rows of ``smic_apex.xlsx``) is set to the folder's last frame and
+    reported.
     """
     modality = str(modality).upper()
     if modality not in _FPS:
         raise ValueError(f"modality must be one of {sorted(_FPS)}, got {modality!r}")
     root = os.fspath(root)
-    base = os.path.join(root, modality) if os.path.isdir(os.path.join(root, modality)) else root
-    folders, lookup = _scan(base)
-    rb = RowBuilder("smic", errata=errata, check_frames=check_frames)
+    base = _find_base(root, modality)
+    folders, lookup, layout = _scan(base)
+    rb = RowBuilder("smic", errata=errata, check_frames=check_frames,
+                    source=base if annotations is None else annotations)
+    fps = _FPS[modality]
     if annotations is None:
+        if not folders:
+            raise ValueError(
+                f"load_smic: no {modality} clip folders under {base!r} (looked for "
+                f"{modality}/s1/micro/<class>/<clip>/ and SMIC_{modality}_E/s01/<clip>/); check root and modality")
         for (subject, clip), (emotion, folder) in sorted(folders.items()):
+            where = {"subject": subject, "clip": clip}
             try:
                 frames = list_frames(folder)
             except (OSError, ValueError) as exc:
-                rb.note({"subject": subject, "clip": clip}, "frame_dir", "dropped", folder, None, str(exc))
+                rb.note(where, "frame_dir", "dropped", folder, None, str(exc))
                 continue
             if not frames:
-                rb.note({"subject": subject, "clip": clip}, "frame_dir", "dropped", folder, None, "no image files")
+                rb.note(where, "frame_dir", "dropped", folder, None, "no image files")
                 continue
             rb.add({"subject": subject, "clip": clip, "onset": min(frames), "apex": None, "offset": max(frames),
-                    "emotion_raw": emotion, "aus_raw": None, "fps": _FPS[modality], "frame_dir": folder,
+                    "emotion_raw": emotion, "aus_raw": None, "fps": fps, "frame_dir": folder,
                     "sheet_row": None, "modality": modality}, apex_optional=True)
         return rb.build("smic")
-    df = read_sheet(annotations, ("subject", "clip"))
+    form, df = _read_smic_sheet(annotations, modality)
+    ctx = {"root": root, "base": base, "lookup": lookup, "layout": layout, "modality": modality, "fps": fps}
+    rows = _apex_rows(df, rb, ctx) if form == "apex" else _official_rows(df, rb, ctx)
+    for rec in rows:
+        found = lookup.get((_n(rec["subject"]), _n(rec.pop("_lookup_clip"))))
+        if rb.add(rec, apex_optional=True) and found and found[0] and found[0] != rb.rows[-1]["emotion"]:
+            rb.note(rec, "emotion", "note", found[0], rb.rows[-1]["emotion"],
+                    f"class folder {found[0]!r} disagrees with the sheet label; the sheet is used")
+    return rb.build("smic")
+
+
+# ----------------------------------------------------------------------------- sheets
+def _read_smic_sheet(path, modality):
+    """``("apex" | "official", DataFrame)`` for either SMIC sheet format."""
+    import pandas as pd
+
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"annotation file {path!r} does not exist")
+    sheet = 0
+    if path.lower().endswith((".xlsx", ".xlsm", ".xls")):
+        with pd.ExcelFile(path) as xl:
+            names = list(xl.sheet_names)
+        by_mod = {str(s).strip().upper(): s for s in names}
+        if any(m in by_mod for m in _FPS):
+            if modality not in by_mod:
+                raise ValueError(f"annotation file {path!r} has the sheets {names} but none named {modality!r}; "
+                                 f"pass modality= one of {[m for m in _FPS if m in by_mod]}")
+            return "official", read_sheet(path, ("Subject", "Filename", "OnsetF"), sheet_name=by_mod[modality])
+    try:
+        return "apex", read_sheet(path, ("subject", "clip"), sheet_name=sheet)
+    except ValueError as apex_err:
+        try:
+            return "official", read_sheet(path, ("Subject", "Filename", "OnsetF"), sheet_name=sheet)
+        except ValueError:
+            raise ValueError(
+                f"annotation file {path!r} is in neither SMIC sheet format: no header row with the smic_apex "
+                f"columns {list(APEX_COLUMNS)} nor with the SMIC-E annotation columns {list(OFFICIAL_COLUMNS)}. "
+                f"{apex_err}") from None
+
+
+def _apex_rows(df, rb, ctx):
     c = {k: col(df, *k.split("|")) for k in ("data", "subject", "clip", "label", "onset_frame|onset",
                                              "apex_frame|apex", "offset_frame|offset")}
+    paths = [col(df, p) for p in _PATH_COLUMNS]
+    paths = [p for p in paths if p is not None]
+    modality = ctx["modality"]
     for _, r in df.iterrows():
         row_no = int(r["_sheet_row"])
         subj = cell_text(r[c["subject"]])
         clip = cell_text(r[c["clip"]])
         where = {"subject": subj, "clip": clip, "sheet_row": row_no}
-        if c["data"] and not _isna(r[c["data"]]):
-            data = str(r[c["data"]]).strip()
+        row_paths = [cell_text(r[p]) for p in paths if not _blank(r[p])]
+        if c["data"] and not _blank(r[c["data"]]):
+            data = cell_text(r[c["data"]])
             found_mod = _modality_of(data)
+            if found_mod is None and _names_smic(data):
+                found_mod = next((m for m in map(_modality_of, row_paths) if m), "HS")
             if found_mod is None:
                 rb.note(where, "data", "dropped", data, None,
                         f"data value {data!r} names none (or several) of HS, VIS, NIR")
@@ -94,23 +191,55 @@ def load_smic(root, annotations=None, *, modality="HS", errata=None, check_frame
             emotion_raw = _LABELS[int(float(label))]
         except (TypeError, ValueError, KeyError):
             emotion_raw = label
-        found = lookup.get((_n(subject), _n(clip)))
-        folder = found[1] if found else os.path.join(base, subject, "micro", str(emotion_raw), clip)
-        rec = {"subject": subject, "clip": clip, "onset": r[c["onset_frame|onset"]],
+        folder = _folder(ctx, subject, clip, emotion_raw, row_paths)
+        yield {"subject": subject, "clip": clip, "onset": r[c["onset_frame|onset"]],
                "apex": r[c["apex_frame|apex"]] if c["apex_frame|apex"] else None,
-               "offset": r[c["offset_frame|offset"]], "emotion_raw": emotion_raw, "aus_raw": None,
-               "fps": _FPS[modality], "frame_dir": folder, "sheet_row": row_no, "modality": modality}
-        if rb.add(rec, apex_optional=True) and found and found[0] != rb.rows[-1]["emotion"]:
-            rb.note(rec, "emotion", "note", found[0], rb.rows[-1]["emotion"],
-                    f"class folder {found[0]!r} disagrees with the sheet label; the sheet is used")
-    return rb.build("smic")
+               "offset": r[c["offset_frame|offset"]] if c["offset_frame|offset"] else None,
+               "emotion_raw": emotion_raw, "aus_raw": None, "fps": ctx["fps"], "frame_dir": folder,
+               "sheet_row": row_no, "modality": modality, "_lookup_clip": clip}
+
+
+def _official_rows(df, rb, ctx):
+    c = {k: col(df, k) for k in ("Subject", "Filename", "OnsetF", "OffsetF", "Onset2F", "Offset2F", "Onset3F",
+                                 "Offset3F", "Emotion")}
+    segments = [(c["OnsetF"], c["OffsetF"])]
+    segments += [(c[f"Onset{k}F"], c[f"Offset{k}F"]) for k in (2, 3) if c[f"Onset{k}F"] is not None]
+    for _, r in df.iterrows():
+        row_no = int(r["_sheet_row"])
+        subj = cell_text(r[c["Subject"]])
+        clip = cell_text(r[c["Filename"]])
+        subject = _subject_name(subj)
+        if subject is None:
+            rb.note({"subject": subj, "clip": clip, "sheet_row": row_no}, "subject", "dropped", subj or None, None,
+                    "subject is empty or not a subject id (s1, s01 or 1)")
+            continue
+        emotion_raw = r[c["Emotion"]] if c["Emotion"] else None
+        folder = _folder(ctx, subject, clip, emotion_raw, [])
+        present = [k for k, (on, off) in enumerate(segments, 1)
+                   if k == 1 or not (_blank(r[on]) and (off is None or _blank(r[off])))]
+        for k in present:
+            on, off = segments[k - 1]
+            name = clip if k == 1 else f"{clip}_seg{k}"
+            rec = {"subject": subject, "clip": name, "onset": r[on], "apex": None,
+                   "offset": r[off] if off is not None else None, "emotion_raw": emotion_raw, "aus_raw": None,
+                   "fps": ctx["fps"], "frame_dir": folder, "sheet_row": row_no, "modality": ctx["modality"],
+                   "segment": k, "_lookup_clip": clip}
+            if k > 1:
+                rb.note(rec, "segment", "note", f"Onset{k}F..Offset{k}F = {cell_text(r[on])}..{cell_text(r[off])}",
+                        name, f"row {clip!r} has {len(present)} ME segments: segment {k} is its own clip {name!r} "
+                              f"(same frame folder; the first segment keeps the name {clip!r})")
+            yield rec
 
 
 def _modality_of(data):
     """The modality named in a ``data`` cell (``HS``, ``SMIC-HS``, ``smic_hs`` ...), None if not exactly one."""
     text = re.sub(r"[^A-Z]", " ", str(data).upper())
-    found = {m for m in _FPS if m in text}
+    found = {m for m in _FPS if re.search(rf"(?<![A-Z]){m}(?![A-Z])", text)}
     return found.pop() if len(found) == 1 else None
+
+
+def _names_smic(data):
+    return re.fullmatch(r"smic(?:[-_ ]?e)?", str(data).strip().lower()) is not None
 
 
 def _subject_name(text):
@@ -126,20 +255,75 @@ def _n(text):
     return re.sub(r"\d+", lambda m: str(int(m.group(0))), str(text).strip().lower())
 
 
+# ----------------------------------------------------------------------------- folders
+def _child(folder, name):
+    """``folder/name`` matched case-insensitively, or None."""
+    try:
+        for entry in os.listdir(folder):
+            if entry.lower() == name.lower() and os.path.isdir(os.path.join(folder, entry)):
+                return os.path.join(folder, entry)
+    except OSError:
+        return None
+    return None
+
+
+def _find_base(root, modality):
+    """The folder holding the subject folders of ``modality``."""
+    for parts in ((modality,), (f"SMIC_{modality}_E",), (f"{modality}_long", f"SMIC_{modality}_E"),
+                  (f"{modality}_long",)):
+        folder = root
+        for p in parts:
+            folder = _child(folder, p) if folder else None
+        if folder:
+            return folder
+    return root
+
+
 def _scan(base):
-    """Two dicts (subject, clip) -> (emotion, folder): as named on disk, and with normalised names."""
-    out, norm = {}, {}
+    """(subject, clip) -> (emotion or None, folder), the same keyed by normalised names, and the layout.
+
+    The layout is ``"micro"`` (``s1/micro/<class>/<clip>/``) or ``"E"`` (``s01/<clip>/``).
+    """
+    out, norm, layout = {}, {}, "micro"
     if not os.path.isdir(base):
-        return out, norm
-    for subject in os.listdir(base):
-        micro = os.path.join(base, subject, "micro")
-        if not os.path.isdir(micro):
-            continue
-        for cls in os.listdir(micro):
-            emotion = _FOLDER.get(cls.lower(), cls.lower())
-            for clip in os.listdir(os.path.join(micro, cls)):
-                folder = os.path.join(micro, cls, clip)
-                if os.path.isdir(folder):
-                    out[(subject, clip)] = (emotion, folder)
-                    norm[(_n(subject), _n(clip))] = (emotion, folder)
-    return out, norm
+        return out, norm, layout
+    for subject in sorted(os.listdir(base)):
+        sdir = os.path.join(base, subject)
+        micro = _child(sdir, "micro")
+        if micro:
+            for cls in sorted(os.listdir(micro)):
+                cdir = os.path.join(micro, cls)
+                if not os.path.isdir(cdir):
+                    continue
+                emotion = _FOLDER.get(cls.lower(), cls.lower())
+                for clip in sorted(os.listdir(cdir)):
+                    if os.path.isdir(os.path.join(cdir, clip)):
+                        out[(subject, clip)] = (emotion, os.path.join(cdir, clip))
+        elif _SUBJECT_DIR.fullmatch(subject) and os.path.isdir(sdir):
+            for clip in sorted(os.listdir(sdir)):
+                if os.path.isdir(os.path.join(sdir, clip)):
+                    m = _CODE.search(f"_{clip}_")
+                    out[(subject, clip)] = (_FOLDER[m.group(1).lower()] if m else None, os.path.join(sdir, clip))
+                    layout = "E"
+    for (subject, clip), v in out.items():
+        norm[(_n(subject), _n(clip))] = v
+    return out, norm, layout
+
+
+def _folder(ctx, subject, clip, emotion_raw, paths):
+    """The clip's frame folder: found on disk by name, else through a path column, else the layout's spelling."""
+    found = ctx["lookup"].get((_n(subject), _n(clip)))
+    if found:
+        return found[1]
+    for p in paths:
+        parts = [x for x in re.split(r"[\\/]+", p) if x][:-1]  # drop the file name
+        for k in range(len(parts)):
+            for start in (ctx["root"], ctx["base"]):
+                cand = os.path.join(start, *parts[k:])
+                if os.path.isdir(cand):
+                    return cand
+    if ctx["layout"] == "E":
+        m = re.search(r"\d+", subject)
+        sdir = f"s{int(m.group(0)):02d}" if m else subject
+        return os.path.join(ctx["base"], sdir, clip)
+    return os.path.join(ctx["base"], subject, "micro", str(emotion_raw), clip)

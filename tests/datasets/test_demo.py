@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from mefeat.datasets import load_demo, make_demo
-from mefeat.datasets.demo import AU_REGIONS, EMOTION_AU_FREQUENCIES, demo_dir
+from mefeat.datasets.demo import (AU_REGIONS, DEMO_SHEETS, DEMO_SIZES, DEMO_VERSION, EMOTION_AU_FREQUENCIES,
+                                  _splits, demo_dir)
 
 TINY = dict(n_subjects=2, emotions=("happiness", "contempt", "surprise"), clip_frames=(12, 14), size=160)
 
@@ -19,11 +20,18 @@ def tiny(tmp_path_factory):
 def test_layout_and_sheet(tiny):
     base, ds = tiny
     root = demo_dir(3, data_dir=base, **TINY)
-    assert os.path.isfile(os.path.join(root, "demo_full_with_AU.xlsx"))
-    sheet = pd.read_excel(os.path.join(root, "demo_full_with_AU.xlsx"))
-    assert list(sheet.columns) == ["Subject", "Filename", "OnsetFrame", "ApexFrame", "OffsetFrame", "Emotion",
-                                   "EmotionId", "Fps", "AU"]
+    assert sorted(f for f in os.listdir(root) if f.endswith(".xlsx")) == [
+        "testA_full_with_AU.xlsx", "testB_full_with_AU.xlsx", "training_full_with_AU.xlsx"]
+    assert not os.path.exists(os.path.join(root, "demo_full_with_AU.xlsx"))
+    sheets = {s: pd.read_excel(os.path.join(root, f)) for s, f in DEMO_SHEETS.items()}
+    for sh in sheets.values():
+        assert list(sh.columns) == ["Subject", "Filename", "OnsetFrame", "ApexFrame", "OffsetFrame", "Emotion",
+                                    "EmotionId", "Fps", "AU"]
+    # 2 subjects: one in train, one in testA, testB written with the header only
+    assert [len(sh) for sh in sheets.values()] == [3, 3, 0]
+    sheet = pd.concat([sheets["train"], sheets["testA"]], ignore_index=True)
     assert len(ds) == 6 and ds.validation_report.empty
+    assert list(ds.table["split"]) == ["train"] * 3 + ["testA"] * 3
     assert sorted(set(ds.groups)) == ["sub0001", "sub0002"]
     for clip in sheet["Filename"]:
         names = sorted(os.listdir(os.path.join(root, clip)))
@@ -71,7 +79,8 @@ def test_reuse_and_env(tiny, tmp_path, monkeypatch):
     assert make_demo(3, data_dir=base, **TINY) == root
     assert os.path.getmtime(os.path.join(root, "demo.json")) == mtime
     monkeypatch.setenv("MEFEAT_DATA_DIR", str(tmp_path))
-    assert demo_dir(0).startswith(str(tmp_path)) and demo_dir(0).endswith("demo-v1-0")
+    assert DEMO_VERSION == 2  # the sheets changed (three DFME splits): old cached copies are not reused
+    assert demo_dir(0).startswith(str(tmp_path)) and demo_dir(0).endswith("demo-v2-0")
     assert demo_dir(0, n_subjects=3) != demo_dir(0)
 
 
@@ -87,3 +96,59 @@ def test_bad_params():
 def test_au_regions_cover_table():
     used = {au for f in EMOTION_AU_FREQUENCIES.values() for au in f}
     assert used <= set(AU_REGIONS)
+
+
+def test_split_sizes_are_subject_disjoint():
+    def counts(n):
+        sp = _splits(n)
+        return [sum(v == s for v in sp.values()) for s in ("train", "testA", "testB")]
+
+    assert counts(20) == [14, 3, 3] and counts(10) == [6, 2, 2] and counts(3) == [1, 1, 1]
+    assert counts(2) == [1, 1, 0] and counts(1) == [1, 0, 0] and counts(40) == [28, 6, 6]
+    sp = _splits(20)
+    assert [sp[f"sub{i:04d}"] for i in (1, 14, 15, 17, 18, 20)] == ["train", "train", "testA", "testA", "testB",
+                                                                      "testB"]
+
+
+@pytest.fixture(scope="module")
+def tiny_preset(tmp_path_factory):
+    base = tmp_path_factory.mktemp("demo_tiny")
+    return base, load_demo(0, data_dir=base, size="tiny")
+
+
+def test_tiny_preset_has_every_split(tiny_preset):
+    base, ds = tiny_preset
+    assert len(ds) == 6 and ds.frame_paths(0) and ds[0].frames.shape[1:] == (160, 160)
+    t = ds.table
+    assert t.groupby("split", sort=False)["subject"].unique().map(list).to_dict() == {
+        "train": ["sub0001"], "testA": ["sub0002"], "testB": ["sub0003"]}
+    assert set(t.loc[t["split"] == "train", "emotion"]) == {"happiness", "surprise"}
+    # the same folder as the old private helper's parameters, and as the explicit parameters
+    from mefeat.datasets.demo import _demo_sizes_for_tests
+
+    assert demo_dir(0, data_dir=base, size="tiny") == demo_dir(0, data_dir=base, **_demo_sizes_for_tests())
+    assert demo_dir(0, size="tiny") == demo_dir(0, size=160, n_subjects=3, emotions=("happiness", "surprise"),
+                                                clip_frames=(12, 14))
+
+
+def test_generation_is_logged_once(tmp_path, caplog):
+    import logging
+
+    params = dict(n_subjects=1, emotions=("surprise",), clip_frames=(12, 12), size=160)
+    with caplog.at_level(logging.INFO, logger="mefeat"):
+        root = make_demo(0, data_dir=tmp_path, **params)
+        make_demo(0, data_dir=tmp_path, **params)
+    msgs = [r.getMessage() for r in caplog.records if r.name == "mefeat"]
+    assert msgs == [f"generating the demo data set (1 clips) in {root}, once…"]
+    ds = load_demo(0, data_dir=tmp_path, **params)
+    assert list(ds.table["split"]) == ["train"]
+
+
+def test_size_presets_and_int_size():
+    assert set(DEMO_SIZES) == {"full", "small", "tiny"}
+    assert demo_dir(0, size="full") == demo_dir(0)
+    assert demo_dir(0, size="small") == demo_dir(0, n_subjects=10, clip_frames=(30, 50))
+    assert demo_dir(0, size="small", n_subjects=4) == demo_dir(0, n_subjects=4, clip_frames=(30, 50))
+    assert demo_dir(0, size=160) != demo_dir(0) and demo_dir(0, size=176) == demo_dir(0)
+    with pytest.raises(ValueError, match="size must be one of"):
+        demo_dir(0, size="huge")
