@@ -121,9 +121,9 @@ def evaluate_aus(estimator, X, aus, groups, *, min_positives=10, au_list=None, c
 
     Notes
     -----
-    The DFME paper's AU experiment (which AUs, which metric) is not published (METHODS §1.4 [X]);
-    per-AU F1 of the positive class from pooled out-of-fold predictions and their unweighted
-    mean is mefeat's choice (the usual FACS-detection report). When a training part holds only
+    The DFME paper does not say which AUs it classified nor with which metric; per-AU F1 of
+    the positive class from pooled out-of-fold predictions and their unweighted mean is
+    mefeat's choice (the usual FACS-detection report). When a training part holds only
     one class for an AU, the fold predicts that class (no classifier can be fitted).
     """
     import pandas as pd
@@ -195,7 +195,7 @@ def _one_au(estimator, X, t, folds, random_state):
 
 
 def emotion_au_table(table, *, emotion_col="emotion", aus_col="aus", emotions=None, au_list=None):
-    """Share of the clips of each emotion that contain each AU (METHODS §1.9).
+    """Share of the clips of each emotion that contain each AU.
 
     Parameters
     ----------
@@ -251,7 +251,7 @@ def emotion_au_table(table, *, emotion_col="emotion", aus_col="aus", emotions=No
 
 
 def top_aus_table(share, *, k=6):
-    """The METHODS §1.9 layout: per emotion, its k most frequent AUs with their share.
+    """Per emotion, its k most frequent AUs with their share (the layout of an emotion–AU table in a paper).
 
     Parameters
     ----------

@@ -1,20 +1,26 @@
 """MER metrics: UF1, UAR and ACC, MEGC-style (pooled over folds), per fold and per class.
 
-Definitions (METHODS §2), for K classes with TP_c, FP_c, FN_c and N_c = TP_c + FN_c:
+For K classes with TP_c, FP_c, FN_c and N_c = TP_c + FN_c (the number of true samples of c):
 
-- UF1 = (1/K) Σ_c 2 TP_c / (2 TP_c + FP_c + FN_c)
-- UAR = (1/K) Σ_c TP_c / N_c
+- UF1 = (1/K) Σ_c 2 TP_c / (2 TP_c + FP_c + FN_c)   (macro F1)
+- UAR = (1/K) Σ_c TP_c / N_c                         (macro recall, balanced accuracy)
 - ACC = Σ_c TP_c / Σ_c N_c
 
+The three are thin wrappers over scikit-learn: ``f1_score(average="macro", zero_division=0)``,
+``recall_score(average="macro", zero_division=0)`` and ``accuracy_score``, called with
+``labels=`` set to the classes present in ``y_true``. A class that is never predicted
+therefore still counts (its F1 and recall are 0), as does every wrong prediction.
+
 **Pooling** (MEGC 2019 guideline, Forman & Scholz 2010): TP, FP and FN are first summed over
-all folds per class (equivalently: one confusion matrix of all out-of-fold predictions), then
-the per-class scores are averaged. Per-fold UF1 values are never averaged into the headline
-number; they are reported separately as mean ± std.
+all folds per class, which is the same as computing the scores on the concatenated
+out-of-fold predictions of all folds (one confusion matrix); then the per-class scores are
+averaged. Per-fold UF1 values are never averaged into the headline number; they are reported
+separately as mean ± std.
 
 **Absent classes**: a class with no true sample in the evaluated set (N_c = 0) is left out of
 the macro averages of UF1 and UAR, as in the SAC2-Net reference (``pong213/SAC2-Net:cal_metrics.py``);
 its false positives still count, as false negatives of the true classes. With pooled k-fold
-predictions every class is present, so this only matters per fold (and per database).
+predictions every class is present, so this only matters per fold and per database.
 """
 
 import numpy as np
@@ -47,6 +53,35 @@ def _labels(y_true, y_pred, labels):
         return sorted(vals, key=str)
 
 
+def _as_list(y):
+    if isinstance(y, list):
+        return y
+    return np.asarray(y, dtype=object).ravel().tolist()
+
+
+def _encode(y_true, y_pred, labels):
+    """Integer codes of ``y_true`` and ``y_pred`` in the order of ``labels`` (any hashable labels).
+
+    scikit-learn's metrics need labels of one type; coding them first lets mixed or object
+    labels through unchanged and keeps the class order of ``labels``.
+    """
+    y_true, y_pred = _as_list(y_true), _as_list(y_pred)
+    if len(y_true) != len(y_pred):
+        raise ValueError(f"y_true has {len(y_true)} samples but y_pred has {len(y_pred)}")
+    labels = _labels(y_true, y_pred, labels)
+    index = {lab: i for i, lab in enumerate(labels)}
+    try:
+        t = np.fromiter((index[v] for v in y_true), dtype=np.intp, count=len(y_true))
+        p = np.fromiter((index[v] for v in y_pred), dtype=np.intp, count=len(y_pred))
+    except KeyError as exc:
+        raise ValueError(f"label {exc.args[0]!r} is not in labels {labels}") from None
+    return t, p, labels
+
+
+def _present(t):
+    return np.unique(t).tolist()
+
+
 def confusion_matrix(y_true, y_pred, *, labels=None):
     """Confusion matrix, rows = true class, columns = predicted class.
 
@@ -66,25 +101,25 @@ def confusion_matrix(y_true, y_pred, *, labels=None):
     ValueError
         Length mismatch, or a label outside ``labels``.
 
+    Notes
+    -----
+    ``sklearn.metrics.confusion_matrix`` on the class codes (any hashable labels work).
+
     Examples
     --------
     >>> cm, labels = confusion_matrix(["a", "a", "b"], ["a", "b", "b"])
     >>> cm.tolist(), labels
     ([[1, 1], [0, 1]], ['a', 'b'])
     """
-    y_true = list(np.asarray(y_true, dtype=object).ravel()) if not isinstance(y_true, list) else y_true
-    y_pred = list(np.asarray(y_pred, dtype=object).ravel()) if not isinstance(y_pred, list) else y_pred
-    if len(y_true) != len(y_pred):
-        raise ValueError(f"y_true has {len(y_true)} samples but y_pred has {len(y_pred)}")
-    labels = _labels(y_true, y_pred, labels)
-    index = {lab: i for i, lab in enumerate(labels)}
-    cm = np.zeros((len(labels), len(labels)), dtype=np.int64)
-    for t, p in zip(y_true, y_pred):
-        if t not in index or p not in index:
-            bad = t if t not in index else p
-            raise ValueError(f"label {bad!r} is not in labels {labels}")
-        cm[index[t], index[p]] += 1
-    return cm, labels
+    from sklearn.metrics import confusion_matrix as _sk_confusion
+
+    t, p, labels = _encode(y_true, y_pred, labels)
+    k = len(labels)
+    if k == 0:
+        return np.zeros((0, 0), dtype=np.int64), labels
+    if len(t) == 0:
+        return np.zeros((k, k), dtype=np.int64), labels
+    return _sk_confusion(t, p, labels=np.arange(k)).astype(np.int64), labels
 
 
 def _per_class_counts(cm):
@@ -95,6 +130,20 @@ def _per_class_counts(cm):
     fp = cm.sum(axis=0) - tp
     fn = cm.sum(axis=1) - tp
     return tp, fp, fn
+
+
+def _scores_from_codes(t, p, sample_weight=None):
+    from sklearn.metrics import accuracy_score, f1_score, recall_score
+
+    present = _present(t) if sample_weight is None else np.unique(t[sample_weight > 0]).tolist()
+    if not present:
+        return {"uf1": float("nan"), "uar": float("nan"), "acc": float("nan")}
+    kw = {"labels": present, "average": "macro", "zero_division": 0, "sample_weight": sample_weight}
+    return {
+        "uf1": float(f1_score(t, p, **kw)),
+        "uar": float(recall_score(t, p, **kw)),
+        "acc": float(accuracy_score(t, p, sample_weight=sample_weight)),
+    }
 
 
 def scores_from_confusion(cm):
@@ -118,9 +167,10 @@ def scores_from_confusion(cm):
 
     Notes
     -----
+    The matrix is turned back into (true, predicted) pairs weighted by the cell counts and
+    passed to the same scikit-learn calls as :func:`mer_scores`, so both always agree.
     Classes with no true sample (row sum 0) are left out of the UF1 and UAR averages (module
-    docstring). With all classes present this equals scikit-learn's
-    ``f1_score(average="macro")``, ``balanced_accuracy_score`` and ``accuracy_score``.
+    docstring).
 
     Examples
     --------
@@ -128,20 +178,15 @@ def scores_from_confusion(cm):
     >>> round(s["uf1"], 4), round(s["uar"], 4), s["acc"]
     (0.7333, 0.75, 0.75)
     """
-    tp, fp, fn = _per_class_counts(cm)
-    support = tp + fn
-    total = int(support.sum())
-    if total == 0:
+    cm = np.asarray(cm, dtype=np.int64)
+    _per_class_counts(cm)  # shape check
+    if cm.sum() == 0:
         return {"uf1": float("nan"), "uar": float("nan"), "acc": float("nan")}
-    present = support > 0
-    denom = 2 * tp + fp + fn
-    f1 = np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0)
-    recall = np.where(support > 0, tp / np.maximum(support, 1), 0.0)
-    return {
-        "uf1": float(f1[present].mean()),
-        "uar": float(recall[present].mean()),
-        "acc": float(tp.sum() / total),
-    }
+    k = cm.shape[0]
+    t, p = np.divmod(np.arange(k * k), k)
+    w = cm.ravel()
+    keep = w > 0
+    return _scores_from_codes(t[keep], p[keep], w[keep].astype(np.float64))
 
 
 def mer_scores(y_true, y_pred, *, labels=None):
@@ -151,34 +196,78 @@ def mer_scores(y_true, y_pred, *, labels=None):
     ----------
     y_true, y_pred : (n_samples,) array-like
     labels : sequence or None
+        Class order; default sorted union of the labels seen. Classes of ``labels`` without a
+        true sample are left out of the UF1/UAR averages; a label outside ``labels`` raises.
 
     Returns
     -------
     dict
-        ``{"uf1", "uar", "acc"}`` floats.
+        ``{"uf1", "uar", "acc"}`` floats (NaN when there is no sample).
 
     Examples
     --------
     >>> mer_scores([0, 0, 1, 1], [0, 1, 1, 1])["acc"]
     0.75
     """
-    cm, _ = confusion_matrix(y_true, y_pred, labels=labels)
-    return scores_from_confusion(cm)
+    t, p, _ = _encode(y_true, y_pred, labels)
+    return _scores_from_codes(t, p)
 
 
 def uf1(y_true, y_pred, *, labels=None):
-    """Unweighted F1 (macro F1; absent true classes left out). See :func:`scores_from_confusion`."""
-    return mer_scores(y_true, y_pred, labels=labels)["uf1"]
+    """Unweighted F1: ``sklearn.metrics.f1_score(average="macro")`` over the true classes.
+
+    Parameters
+    ----------
+    y_true, y_pred : (n_samples,) array-like
+        Pooled predictions (all folds concatenated).
+    labels : sequence or None
+        As in :func:`mer_scores`.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(uf1(["a", "a", "b", "b"], ["a", "a", "a", "b"]), 4)  # F1: 0.8 and 0.6667
+    0.7333
+    """
+    t, p, _ = _encode(y_true, y_pred, labels)
+    return _scores_from_codes(t, p)["uf1"]
 
 
 def uar(y_true, y_pred, *, labels=None):
-    """Unweighted average recall (= balanced accuracy). See :func:`scores_from_confusion`."""
-    return mer_scores(y_true, y_pred, labels=labels)["uar"]
+    """Unweighted average recall: ``sklearn.metrics.recall_score(average="macro")`` (= balanced accuracy).
+
+    Parameters
+    ----------
+    y_true, y_pred : (n_samples,) array-like
+    labels : sequence or None
+        As in :func:`mer_scores`.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> uar(["a", "a", "b", "b"], ["a", "a", "a", "b"])  # recall: 1.0 and 0.5
+    0.75
+    """
+    t, p, _ = _encode(y_true, y_pred, labels)
+    return _scores_from_codes(t, p)["uar"]
 
 
 def accuracy(y_true, y_pred):
-    """Share of correct predictions."""
-    return mer_scores(y_true, y_pred)["acc"]
+    """Share of correct predictions: ``sklearn.metrics.accuracy_score``.
+
+    Examples
+    --------
+    >>> accuracy([1, 2, 3, 4], [1, 2, 0, 0])
+    0.5
+    """
+    t, p, _ = _encode(y_true, y_pred, None)
+    return _scores_from_codes(t, p)["acc"]
 
 
 def per_class_table(y_true, y_pred, *, labels=None):

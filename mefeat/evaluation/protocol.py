@@ -19,15 +19,19 @@ class EvaluationResult:
     Attributes
     ----------
     scores : dict
-        Pooled ``{"uf1", "uar", "acc"}`` (TP/FP/FN summed over folds, METHODS §2).
+        Pooled ``{"uf1", "uar", "acc"}`` (TP/FP/FN summed over the folds, i.e. computed on
+        all out-of-fold predictions at once). For ``cv="dfme-split"`` these pool test A and
+        test B and are given for completeness only: the protocol's results are
+        ``parts["testA"]`` and ``parts["testB"]``.
     fold_scores : pandas.DataFrame, (n_folds, 5)
         Per-fold ``n_test, n_classes, uf1, uar, acc``.
     per_class : pandas.DataFrame, (K, 7)
         Pooled per-class ``support, tp, fp, fn, precision, recall, f1``.
     confusion : pandas.DataFrame, (K, K)
         Pooled confusion matrix (rows true, columns predicted).
-    predictions : pandas.DataFrame, (n_samples, 5+)
-        One row per sample (original order): ``y_true, y_pred, fold, group`` (+ ``dataset``).
+    predictions : pandas.DataFrame, (n_samples, 4+)
+        One row per tested sample (original order): ``y_true, y_pred, fold, group``
+        (+ ``dataset`` when ``datasets`` was given, + ``split`` for ``"dfme-split"``).
     folds : dict
         Fold -> sorted test groups (JSON-ready, see :func:`mefeat.evaluation.splits.fold_assignment`).
     labels : list
@@ -36,6 +40,15 @@ class EvaluationResult:
         Per fold, the hyper-parameters chosen by the nested search (empty without search).
     cv : str
         ``repr`` of the splitter.
+    protocol : str or None
+        The protocol name when ``cv`` was given as one (``"dfme-10fold"``, ``"megc2019"`` ...).
+    part_by : str or None
+        The ``predictions`` column that defines ``parts``: ``"split"`` for ``"dfme-split"``,
+        ``"dataset"`` when the samples come from more than one database, else None.
+    parts : dict of str -> EvaluationResult
+        One result per part (test set, or database of a composite), each with its own
+        scores, per-fold scores, per-class table and confusion matrix, computed on that
+        part's out-of-fold predictions of this run (the MEGC 2019 per-database report).
     """
 
     scores: dict
@@ -47,11 +60,16 @@ class EvaluationResult:
     labels: list
     best_params: list = field(default_factory=list)
     cv: str = ""
+    protocol: object = None
+    part_by: object = None
+    parts: dict = field(default_factory=dict)
 
     @property
     def fold_summary(self):
         """``{"uf1": (mean, std), ...}`` over folds (std with ddof=0)."""
         fs = self.fold_scores
+        if len(fs) == 0:
+            return {m: (float("nan"), float("nan")) for m in _metrics.METRICS}
         return {m: (float(np.nanmean(fs[m])), float(np.nanstd(fs[m]))) for m in _metrics.METRICS}
 
     def scores_by(self, column="dataset"):
@@ -60,7 +78,8 @@ class EvaluationResult:
         Returns
         -------
         pandas.DataFrame, (n_values, 4)
-            Index = value; columns ``n, uf1, uar, acc`` (absent classes left out, METHODS §2).
+            Index = value; columns ``n, uf1, uar, acc`` (classes without a true sample in a
+            part are left out of its averages).
         """
         import pandas as pd
 
@@ -72,8 +91,46 @@ class EvaluationResult:
             rows.append({column: value, "n": len(part), **s})
         return pd.DataFrame(rows).set_index(column)
 
+    def part_scores(self):
+        """The per-part report: UF1/UAR/ACC of the whole run and of each part.
+
+        Returns
+        -------
+        pandas.DataFrame, (n_rows, 6)
+            Index ``part``; columns ``n, uf1, uar, acc, uf1_std, uar_std`` (std over the
+            folds that test the part). Rows: ``"full"`` (the whole run) then one row per part
+            (``smic, casme2, samm`` for MEGC 2019, in that order). For ``"dfme-split"`` only the two
+            test sets ``testA, testB`` (they are never pooled into one number).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.dummy import DummyClassifier
+        >>> y = np.tile([0, 1], 8); subjects = np.repeat(np.arange(8), 2)
+        >>> dbs = np.repeat(["smic", "samm"], 8)
+        >>> res = evaluate(DummyClassifier(), np.zeros((16, 1)), y, subjects, cv="megc2019",
+        ...                datasets=dbs, verbose=False)
+        >>> res.part_scores().index.tolist()
+        ['full', 'smic', 'samm']
+        """
+        import pandas as pd
+
+        def row(name, r):
+            fs = r.fold_summary
+            return {"part": name, "n": len(r.predictions), **r.scores, "uf1_std": fs["uf1"][1],
+                    "uar_std": fs["uar"][1]}
+
+        rows = [] if self.part_by == "split" else [row("full", self)]
+        rows += [row(k, v) for k, v in self.parts.items()]
+        return pd.DataFrame(rows, columns=["part", "n", "uf1", "uar", "acc", "uf1_std", "uar_std"]).set_index("part")
+
     def summary(self):
-        """One-line text summary: pooled scores and per-fold mean ± std."""
+        """One-line text summary: pooled scores and per-fold mean ± std (per test set for the DFME split)."""
+        if self.part_by == "split":
+            return "; ".join(
+                "{}: UF1 {:.4f}  UAR {:.4f}  ACC {:.4f}  ({} clips)".format(
+                    k, v.scores["uf1"], v.scores["uar"], v.scores["acc"], len(v.predictions))
+                for k, v in self.parts.items())
         fs = self.fold_summary
         return (
             "UF1 {:.4f}  UAR {:.4f}  ACC {:.4f}  (per fold: UF1 {:.4f}±{:.4f}, UAR {:.4f}±{:.4f}, "
@@ -83,8 +140,8 @@ class EvaluationResult:
         )
 
     def to_dict(self):
-        """JSON-ready dict: scores, per-fold summary, fold assignment, confusion, labels, best params."""
-        return {
+        """JSON-ready dict: scores, per-fold summary, fold assignment, confusion, labels, best params, parts."""
+        out = {
             "scores": dict(self.scores),
             "fold_summary": {k: list(v) for k, v in self.fold_summary.items()},
             "fold_scores": self.fold_scores.reset_index().to_dict(orient="records"),
@@ -93,7 +150,14 @@ class EvaluationResult:
             "folds": self.folds,
             "best_params": [{k: _jsonable(v) for k, v in p.items()} for p in self.best_params],
             "cv": self.cv,
+            "protocol": self.protocol,
         }
+        if self.parts:
+            out["part_by"] = self.part_by
+            out["parts"] = {str(k): {"scores": dict(v.scores), "n": len(v.predictions),
+                                     "confusion": v.confusion.to_numpy().tolist()}
+                            for k, v in self.parts.items()}
+        return out
 
 
 def _jsonable(v):
@@ -156,8 +220,28 @@ def _fit_predict_fold(estimator, X, y, groups, train, test, param_grid, random_s
     return test, np.asarray(est.predict(X_te), dtype=object), best
 
 
-def evaluate(estimator, X, y, groups, *, cv="dfme-10fold", datasets=None, random_state=0, n_jobs=None,
-             param_grid=None, n_inner_splits=5, scoring="f1_macro", labels=None, verbose=True):
+def _result(preds, labels, assignment, best_params, cv, protocol=None):
+    """An EvaluationResult from the tested rows of ``preds`` (y_true, y_pred, fold, group, ...)."""
+    import pandas as pd
+
+    yt, yp = preds["y_true"].tolist(), preds["y_pred"].tolist()
+    cm, labels = _metrics.confusion_matrix(yt, yp, labels=labels)
+    return EvaluationResult(
+        scores=_metrics.scores_from_confusion(cm),
+        fold_scores=_metrics.fold_scores(yt, yp, preds["fold"].to_numpy(), labels=labels),
+        per_class=_metrics.per_class_table(yt, yp, labels=labels),
+        confusion=pd.DataFrame(cm, index=pd.Index(labels, name="true"), columns=pd.Index(labels, name="pred")),
+        predictions=preds,
+        folds=assignment,
+        labels=list(labels),
+        best_params=best_params,
+        cv=cv,
+        protocol=protocol,
+    )
+
+
+def evaluate(estimator, X, y, groups, *, cv="dfme-10fold", datasets=None, split=None, random_state=0,
+             n_jobs=None, param_grid=None, n_inner_splits=5, scoring="f1_macro", labels=None, verbose=True):
     """Cross-validate ``estimator`` with subject-independent folds; pool predictions MEGC-style.
 
     Parameters
@@ -172,11 +256,16 @@ def evaluate(estimator, X, y, groups, *, cv="dfme-10fold", datasets=None, random
     groups : (n_samples,) array-like
         Subject of every sample. For ``"megc2019"`` (and with ``datasets``) they are qualified as
         ``"<dataset>/<subject>"`` here; already-qualified labels are kept.
-    cv : {"dfme-10fold", "loso", "megc2019", "lodo"} or splitter, default="dfme-10fold"
-        Protocol (:mod:`mefeat.evaluation.splits`). ``"lodo"`` needs ``datasets``.
+    cv : {"dfme-10fold", "dfme-split", "loso", "megc2019", "lodo"} or splitter, default="dfme-10fold"
+        Protocol (:mod:`mefeat.evaluation.splits`). ``"dfme-split"`` is the official split of
+        the DFME release (train on ``train``, test on ``testA`` and on ``testB``) and needs
+        ``split``; ``"lodo"`` needs ``datasets``.
     datasets : (n_samples,) array-like or None
-        Database of every sample (for ``"lodo"``, ``"megc2019"`` and the per-database breakdown
-        ``result.scores_by("dataset")``).
+        Database of every sample (for ``"lodo"``, ``"megc2019"`` and the per-database report
+        ``result.parts`` / ``result.part_scores()``).
+    split : (n_samples,) array-like of str or None
+        For ``cv="dfme-split"``: ``"train"``, ``"testA"`` or ``"testB"`` per sample, e.g.
+        ``split=table["split"]``. Ignored (must be None) for the other protocols.
     random_state : int, default=0
         Seeds the fold assignment and every ``random_state`` parameter of ``estimator`` left at
         None; the same seed gives identical results.
@@ -198,17 +287,22 @@ def evaluate(estimator, X, y, groups, *, cv="dfme-10fold", datasets=None, random
     Returns
     -------
     EvaluationResult
+        With ``parts`` per test set (``"dfme-split"``) or per database (samples of more than
+        one database).
 
     Raises
     ------
     ValueError
-        Mismatched lengths, unknown ``cv``, ``"lodo"`` without ``datasets``, or a splitter that
-        puts a subject in both parts of a fold.
+        Mismatched lengths, unknown ``cv``, ``"lodo"`` without ``datasets``, ``"dfme-split"``
+        without ``split`` or with an empty test set, a subject in both the training part and
+        a test part, or ``split`` given for another protocol.
 
     Notes
     -----
-    Metrics follow METHODS §2: the headline UF1/UAR/ACC come from the pooled confusion matrix;
-    per-fold scores are also reported (absent classes left out of a fold's macro averages).
+    The headline UF1/UAR/ACC come from the pooled confusion matrix (TP/FP/FN summed over the
+    folds); per-fold scores are also reported (classes absent from a fold's test part are
+    left out of its macro averages). Folds with the same training part (the two test sets of
+    ``"dfme-split"``) share one fitted model.
 
     Examples
     --------
@@ -222,6 +316,16 @@ def evaluate(estimator, X, y, groups, *, cv="dfme-10fold", datasets=None, random
     >>> res = evaluate(make_pipeline(StandardScaler(), SVC()), X, y, groups, cv="dfme-10fold", verbose=False)
     >>> res.scores["uf1"] > 0.9
     True
+
+    The official DFME split reports each test set on its own:
+
+    >>> split = np.where(groups < 12, "train", np.where(groups < 16, "testA", "testB"))
+    >>> res = evaluate(make_pipeline(StandardScaler(), SVC()), X, y, groups, cv="dfme-split",
+    ...                split=split, verbose=False)
+    >>> sorted(res.parts), res.part_scores().index.tolist()
+    (['testA', 'testB'], ['testA', 'testB'])
+    >>> int(res.parts["testA"].confusion.to_numpy().sum())
+    16
     """
     y = np.asarray(y)
     if y.dtype == object:  # e.g. a list mixing int and str, or a pandas object column
@@ -236,12 +340,32 @@ def evaluate(estimator, X, y, groups, *, cv="dfme-10fold", datasets=None, random
     groups = _splits._check_groups(groups, n)
     if datasets is not None:
         datasets = _splits._check_groups(datasets, n, name="datasets")
-    splitter = _splits.get_splitter(cv, random_state=random_state)
-    is_lodo = isinstance(splitter, _splits.LeaveOneDatabaseOut)
     if datasets is not None and not all(_splits.GROUP_SEPARATOR in str(g) for g in groups.tolist()):
         subj = _splits.qualify_groups(groups, datasets)
     else:
         subj = np.asarray([str(g) for g in groups], dtype=object)
+    if isinstance(cv, str):
+        from mefeat.evaluation.labels import protocol_slug
+
+        protocol = protocol_slug(cv) or cv.lower()
+    else:
+        protocol = None
+    is_split = protocol in ("dfme-split", "dfme-official") or isinstance(cv, _splits.DFMEOfficialSplit)
+    if protocol == "dfme-official":
+        protocol = "dfme-split"
+    if is_split:
+        if isinstance(cv, _splits.DFMEOfficialSplit):
+            if split is not None:
+                raise ValueError("pass the split labels either to DFMEOfficialSplit or as split=, not both")
+            split = cv.split_labels
+        split = _splits.check_dfme_split(split, n, groups=subj)
+        splitter = _splits.DFMEOfficialSplit(split)
+    else:
+        if split is not None:
+            raise ValueError(f"split= is only used by cv='dfme-split' (got cv={cv!r}); drop it or use "
+                             f"cv='dfme-split'")
+        splitter = _splits.get_splitter(protocol if protocol in _splits.CV_NAMES else cv, random_state=random_state)
+    is_lodo = isinstance(splitter, _splits.LeaveOneDatabaseOut)
     if is_lodo:
         if datasets is None:
             raise ValueError("cv='lodo' needs datasets= (the database of every sample)")
@@ -257,43 +381,65 @@ def evaluate(estimator, X, y, groups, *, cv="dfme-10fold", datasets=None, random
                   "folds": {str(i): sorted({str(g) for g in split_groups[te].tolist()})
                             for i, (_, te) in enumerate(folds)}}
 
+    # folds that share a training part share one fit (the two DFME test sets)
+    jobs = {}
+    for i, (tr, te) in enumerate(folds):
+        key = np.asarray(tr, dtype=np.intp).tobytes()
+        jobs.setdefault(key, (tr, []))[1].append(i)
     from joblib import Parallel, delayed
     from tqdm.auto import tqdm
 
-    tasks = (delayed(_fit_predict_fold)(estimator, X, y, subj, tr, te, param_grid, random_state,
-                                        n_inner_splits, scoring)
-             for tr, te in folds)
+    job_list = list(jobs.values())
+    tasks = (delayed(_fit_predict_fold)(estimator, X, y, subj, tr, np.concatenate([folds[i][1] for i in ids]),
+                                        param_grid, random_state, n_inner_splits, scoring)
+             for tr, ids in job_list)
     out = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
     y_pred = np.empty(n, dtype=object)
     fold_of = np.full(n, -1, dtype=np.int64)
-    best_params = []
-    bar = tqdm(out, total=len(folds), desc=f"{type(splitter).__name__}", file=sys.stderr,
+    best_params = [None] * len(folds)
+    bar = tqdm(out, total=len(job_list), desc=f"{type(splitter).__name__}", file=sys.stderr,
                disable=not verbose, leave=False)
-    for i, (te, pred, best) in enumerate(bar):
-        if np.any(fold_of[te] >= 0):
-            raise ValueError(f"fold {i} tests samples already tested by another fold")
-        y_pred[te] = pred
-        fold_of[te] = i
-        best_params.append(best)
+    for (tr, ids), (te_all, pred, best) in zip(job_list, bar):
+        start = 0
+        for i in ids:
+            te = folds[i][1]
+            if np.any(fold_of[te] >= 0):
+                raise ValueError(f"fold {i} tests samples already tested by another fold")
+            y_pred[te] = pred[start:start + len(te)]
+            fold_of[te] = i
+            best_params[i] = best
+            start += len(te)
     tested = fold_of >= 0
     if labels is None:
         labels = _metrics._labels(list(y), [], None)
-    yt, yp = list(y[tested]), list(y_pred[tested])
-    cm, labels = _metrics.confusion_matrix(yt, yp, labels=labels)
     import pandas as pd
 
     preds = pd.DataFrame({"y_true": y, "y_pred": y_pred, "fold": fold_of, "group": subj})
     if datasets is not None:
         preds["dataset"] = datasets
+    part_by = None
+    if is_split:
+        preds["split"] = split
+        part_by = "split"
+    elif datasets is not None and len(set(datasets.tolist())) > 1:
+        part_by = "dataset"
     preds = preds[tested]
-    return EvaluationResult(
-        scores=_metrics.scores_from_confusion(cm),
-        fold_scores=_metrics.fold_scores(yt, yp, fold_of[tested], labels=labels),
-        per_class=_metrics.per_class_table(yt, yp, labels=labels),
-        confusion=pd.DataFrame(cm, index=pd.Index(labels, name="true"), columns=pd.Index(labels, name="pred")),
-        predictions=preds,
-        folds=assignment,
-        labels=list(labels),
-        best_params=best_params if param_grid else [],
-        cv=repr(splitter),
-    )
+    best_params = best_params if param_grid else []
+    result = _result(preds, labels, assignment, best_params, repr(splitter), protocol)
+    if part_by is not None:
+        result.part_by = part_by
+        if part_by == "split":
+            values = list(_splits.DFME_SPLITS[1:])
+        else:  # databases in the paper's order (SMIC, CASME II, SAMM), unknown ones after
+            from mefeat.evaluation.labels import order_key
+
+            values = sorted(_splits._unique_in_order(preds[part_by].to_numpy(dtype=object)),
+                            key=lambda v: order_key("part", v))
+        for value in values:
+            sub = preds[(preds[part_by] == value).to_numpy()]
+            used = sorted(set(sub["fold"].tolist()))
+            sub_assignment = {"splitter": assignment["splitter"], "n_splits": len(used),
+                              "folds": {str(i): assignment["folds"][str(i)] for i in used}}
+            sub_best = [best_params[i] for i in used] if best_params else []
+            result.parts[str(value)] = _result(sub, result.labels, sub_assignment, sub_best, result.cv, protocol)
+    return result

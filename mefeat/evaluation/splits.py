@@ -5,14 +5,15 @@ Every splitter follows the scikit-learn CV-splitter protocol: ``split(X, y, grou
 folds, so they can be passed as ``cv=`` to ``cross_validate`` or ``GridSearchCV`` (with
 ``groups=`` given to ``fit``). No subject is ever in both the training and the test part of a fold.
 
-=====================  =====================================================  ============================
-splitter               protocol                                               ``groups`` are
-=====================  =====================================================  ============================
-``SubjectKFold``       DFME: k-fold subject-independent (METHODS §1.7)         subjects
-``LeaveOneSubjectOut`` LOSO                                                   subjects
-``MEGC2019LOSO``       MEGC 2019 composite LOSO, 68 folds (METHODS §9)        ``"<dataset>/<subject>"``
-``LeaveOneDatabaseOut`` cross-database (train on all but one database)        database names
-=====================  =====================================================  ============================
+======================  =====================================================  ============================
+splitter                protocol                                               ``groups`` are
+======================  =====================================================  ============================
+``SubjectKFold``        DFME paper: 10-fold subject-independent CV             subjects
+``DFMEOfficialSplit``   DFME public release: train -> test A, train -> test B  subjects (+ ``split`` labels)
+``LeaveOneSubjectOut``  LOSO (``sklearn.model_selection.LeaveOneGroupOut``)    subjects
+``MEGC2019LOSO``        MEGC 2019 composite LOSO, 68 folds                     ``"<dataset>/<subject>"``
+``LeaveOneDatabaseOut`` cross-database (train on all but one database)         database names
+======================  =====================================================  ============================
 """
 
 import json
@@ -21,17 +22,20 @@ import numpy as np
 
 __all__ = [
     "SubjectKFold",
+    "DFMEOfficialSplit",
     "LeaveOneSubjectOut",
     "MEGC2019LOSO",
     "LeaveOneDatabaseOut",
     "qualify_groups",
     "fold_assignment",
     "get_splitter",
+    "check_dfme_split",
     "CV_NAMES",
+    "DFME_SPLITS",
 ]
 
 #: Protocol names accepted by :func:`get_splitter` and :func:`mefeat.evaluation.evaluate`.
-CV_NAMES = ("dfme-10fold", "loso", "megc2019", "lodo")
+CV_NAMES = ("dfme-10fold", "dfme-split", "loso", "megc2019", "lodo")
 
 #: Separator between the dataset and the subject in dataset-qualified group labels.
 GROUP_SEPARATOR = "/"
@@ -117,7 +121,7 @@ class SubjectKFold(_GroupSplitter):
     Parameters
     ----------
     n_splits : int, default=10
-        Number of folds (METHODS §1.7: 10 in the DFME paper).
+        Number of folds (the DFME paper uses 10).
     stratify : bool, default=True
         Keep the class distribution of each test fold close to the whole set's
         (scikit-learn ``StratifiedGroupKFold``); False uses ``GroupKFold``.
@@ -139,7 +143,7 @@ class SubjectKFold(_GroupSplitter):
     Notes
     -----
     How the DFME authors built their folds (stratified or not, seed, per part or pooled) is not
-    published (METHODS §1.7 [X]); stratified, shuffled, seeded folds over the pooled subjects are
+    published; stratified, shuffled, seeded folds over the pooled subjects are
     mefeat's choice. Stratification is on the sample labels while whole subjects move together,
     so class shares per fold are only approximately equal (``StratifiedGroupKFold`` is greedy).
 
@@ -202,6 +206,124 @@ class SubjectKFold(_GroupSplitter):
             yield np.asarray(train, dtype=np.intp), np.asarray(test, dtype=np.intp)
 
 
+#: Values of the ``split`` column of a DFME table (the public release's three sheets).
+DFME_SPLITS = ("train", "testA", "testB")
+
+
+def check_dfme_split(split, n_samples=None, groups=None):
+    """Validate DFME official-split labels; return them as an object array.
+
+    Parameters
+    ----------
+    split : (n_samples,) array-like of str
+        ``"train"``, ``"testA"`` or ``"testB"`` per sample (the ``split`` column of a DFME
+        table: the sheet the clip comes from).
+    n_samples : int or None
+        Expected length.
+    groups : (n_samples,) array-like or None
+        Subjects; when given, a subject in both the training and a test part raises.
+
+    Returns
+    -------
+    split : (n_samples,) ndarray of str (object)
+
+    Raises
+    ------
+    ValueError
+        ``split`` missing, of the wrong length, with another value (e.g. NaN), with an empty
+        ``train``, ``testA`` or ``testB`` part, or sharing a subject between train and a test part.
+
+    Examples
+    --------
+    >>> check_dfme_split(["train", "train", "testA", "testB"], groups=[1, 2, 3, 4]).tolist()
+    ['train', 'train', 'testA', 'testB']
+    """
+    if split is None:
+        raise ValueError("the DFME official split needs split= : the 'split' column of the DFME table "
+                         "(one of 'train', 'testA', 'testB' per clip, e.g. split=table['split'])")
+    split = _check_groups(split, n_samples, name="split")
+    values = split.tolist()
+    bad = sorted({repr(v) for v in values if not (isinstance(v, str) and v in DFME_SPLITS)})
+    if bad:
+        raise ValueError(f"split labels must be exactly 'train', 'testA' or 'testB'; found {', '.join(bad[:5])}")
+    split = np.asarray(values, dtype=object)
+    for part in DFME_SPLITS:
+        if not (split == part).any():
+            what = "training part" if part == "train" else f"test split {part!r}"
+            raise ValueError(f"the {what} is empty: no sample has split == {part!r} "
+                             f"(load the {'training' if part == 'train' else part} sheet too)")
+    if groups is not None:
+        groups = _check_groups(groups)
+        if len(groups) != len(split):
+            raise ValueError(f"groups has {len(groups)} entries but split has {len(split)}")
+        g = np.asarray([str(v) for v in groups.tolist()], dtype=object)
+        train = set(g[split == "train"].tolist())
+        for part in DFME_SPLITS[1:]:
+            common = sorted(train & set(g[split == part].tolist()))
+            if common:
+                raise ValueError(f"train and {part} share {len(common)} subject(s): {common[:5]}; the official "
+                                 f"split is subject-independent (check the subject column or the split labels)")
+    return split
+
+
+class DFMEOfficialSplit(_GroupSplitter):
+    """The official split of the DFME release: train on ``train``, test on ``testA`` and ``testB``.
+
+    Two folds with the same training part: fold 0 tests ``testA``, fold 1 tests ``testB``
+    (subjects disjoint from the training part).
+
+    Parameters
+    ----------
+    split : (n_samples,) array-like of str
+        ``"train"``, ``"testA"`` or ``"testB"`` per sample (see :func:`check_dfme_split`).
+
+    Raises
+    ------
+    ValueError
+        In ``split`` when the labels are invalid or a part is empty, ``groups`` has another
+        length than ``split``, or a subject is in the training part and a test part.
+
+    See Also
+    --------
+    SubjectKFold : the DFME paper's 10-fold protocol.
+
+    Notes
+    -----
+    The two test sets are reported separately (each with its own confusion matrix and
+    scores), never pooled. ``split`` is a constructor argument (like scikit-learn's
+    ``PredefinedSplit``), so ``groups`` keeps meaning "subjects".
+
+    Examples
+    --------
+    >>> cv = DFMEOfficialSplit(["train", "train", "testA", "testB"])
+    >>> [(tr.tolist(), te.tolist()) for tr, te in cv.split(None, None, ["s1", "s2", "s3", "s4"])]
+    [([0, 1], [2]), ([0, 1], [3])]
+    """
+
+    _param_names = ("split",)
+
+    def __init__(self, split):
+        self.split_labels = split
+
+    def get_params(self, deep=True):
+        return {"split": self.split_labels}
+
+    def __repr__(self):
+        return "DFMEOfficialSplit()"
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        return 2
+
+    def split(self, X, y=None, groups=None):
+        split = check_dfme_split(self.split_labels, groups=groups)
+        n = len(split)
+        if X is not None and len(X) != n:
+            raise ValueError(f"split has {n} entries but X has {len(X)} samples")
+        train = np.flatnonzero(split == "train").astype(np.intp)
+        for part in DFME_SPLITS[1:]:
+            yield train, np.flatnonzero(split == part).astype(np.intp)
+
+
 class LeaveOneSubjectOut(_GroupSplitter):
     """Leave-one-subject-out (LOSO): one fold per subject, in sorted subject order.
 
@@ -212,8 +334,9 @@ class LeaveOneSubjectOut(_GroupSplitter):
 
     Notes
     -----
-    Equivalent to scikit-learn's ``LeaveOneGroupOut``; the fold order is the sorted order of
-    the subject labels (as strings when their types are mixed).
+    scikit-learn's ``LeaveOneGroupOut`` run on integer codes of the subjects, so that any
+    hashable labels work; the fold order is the sorted order of the subject labels (as
+    strings when their types are mixed).
 
     Examples
     --------
@@ -229,16 +352,17 @@ class LeaveOneSubjectOut(_GroupSplitter):
         return len(set(groups.tolist()))
 
     def split(self, X, y=None, groups=None):
+        from sklearn.model_selection import LeaveOneGroupOut
+
         n = _n_samples(X, y, groups)
         groups = _check_groups(groups, n)
         labels = _unique_in_order(groups)
         if len(labels) < 2:
             raise ValueError(f"leave-one-out splitting needs at least 2 groups, got {len(labels)}")
-        glist = groups.tolist()
-        for g in labels:
-            test = np.flatnonzero(np.fromiter((v == g for v in glist), dtype=bool, count=n))
-            train = np.setdiff1d(np.arange(n), test)
-            yield train.astype(np.intp), test.astype(np.intp)
+        code = {g: i for i, g in enumerate(labels)}
+        codes = np.fromiter((code[g] for g in groups.tolist()), dtype=np.intp, count=n)
+        for train, test in LeaveOneGroupOut().split(np.zeros((n, 1)), None, codes):
+            yield np.asarray(train, dtype=np.intp), np.asarray(test, dtype=np.intp)
 
 
 class MEGC2019LOSO(LeaveOneSubjectOut):
@@ -246,7 +370,7 @@ class MEGC2019LOSO(LeaveOneSubjectOut):
 
     ``groups`` must be dataset-qualified subjects (``"casme2/sub01"``, see :func:`qualify_groups`),
     so that subject ``s01`` of two databases gives two folds. On the official 442-clip set
-    this gives 68 folds (16 + 24 + 28 subjects, METHODS §9).
+    this gives 68 folds (16 SMIC + 24 CASME II + 28 SAMM subjects).
 
     Parameters
     ----------
@@ -264,7 +388,8 @@ class MEGC2019LOSO(LeaveOneSubjectOut):
     -----
     The class merge (negative / positive / surprise) is done by the data loader
     (``load_megc2019``), not here. The guideline reports UF1 and UAR computed from TP/FP/FN
-    summed over the 68 folds (METHODS §2, §9).
+    summed over the 68 folds, for the composite and for each of its three databases (the
+    pooled predictions of that database's clips).
 
     Examples
     --------
@@ -311,16 +436,18 @@ class LeaveOneDatabaseOut(LeaveOneSubjectOut):
     _param_names = ()
 
 
-def get_splitter(cv="dfme-10fold", *, random_state=0, n_splits=10):
+def get_splitter(cv="dfme-10fold", *, random_state=0, n_splits=10, split=None):
     """Splitter for a protocol name (or pass a splitter object through).
 
     Parameters
     ----------
-    cv : {"dfme-10fold", "loso", "megc2019", "lodo"} or splitter
+    cv : {"dfme-10fold", "dfme-split", "loso", "megc2019", "lodo"} or splitter
     random_state : int, default=0
         Seed for ``"dfme-10fold"``.
     n_splits : int, default=10
         Folds for ``"dfme-10fold"``.
+    split : (n_samples,) array-like of str or None
+        ``"train"``/``"testA"``/``"testB"`` labels, required by ``"dfme-split"``.
 
     Returns
     -------
@@ -329,14 +456,21 @@ def get_splitter(cv="dfme-10fold", *, random_state=0, n_splits=10):
     Raises
     ------
     ValueError
-        Unknown protocol name.
+        Unknown protocol name, or ``"dfme-split"`` without valid ``split`` labels.
     TypeError
         ``cv`` is neither a name nor an object with ``split``.
+
+    Examples
+    --------
+    >>> get_splitter("loso")
+    LeaveOneSubjectOut()
     """
     if isinstance(cv, str):
         key = cv.lower()
         if key in ("dfme-10fold", "dfme", "kfold"):
             return SubjectKFold(n_splits=n_splits, stratify=True, shuffle=True, random_state=random_state)
+        if key in ("dfme-split", "dfme-official"):
+            return DFMEOfficialSplit(check_dfme_split(split))
         if key == "loso":
             return LeaveOneSubjectOut()
         if key in ("megc2019", "megc2019-cde"):

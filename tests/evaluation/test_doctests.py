@@ -6,7 +6,8 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("name", ["splits", "metrics", "protocol", "au"])
+@pytest.mark.parametrize("name", ["splits", "metrics", "protocol", "presets", "published", "labels", "tables",
+                                  "au", "plots"])
 def test_doctests(name):
     mod = importlib.import_module(f"mefeat.evaluation.{name}")
     res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)

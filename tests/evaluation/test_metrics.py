@@ -103,3 +103,83 @@ def test_per_class_table():
     np.testing.assert_allclose(t["recall"], [0.5, 1, 0])
     np.testing.assert_allclose(t["f1"], [2 / 3, 0.5, 0])
     assert t["f1"].mean() == pytest.approx(uf1(["a", "a", "b", "c"], ["a", "b", "b", "b"]))
+
+
+# ---------------------------------------------------------------- wrappers == hand computation
+def _hand_scores(y_true, y_pred, labels):
+    """UF1/UAR/ACC written out from TP/FP/FN per class (absent true classes left out of the means)."""
+    f1, rec = [], []
+    for c in labels:
+        tp = sum(t == c and p == c for t, p in zip(y_true, y_pred))
+        fp = sum(t != c and p == c for t, p in zip(y_true, y_pred))
+        fn = sum(t == c and p != c for t, p in zip(y_true, y_pred))
+        if tp + fn == 0:
+            continue
+        f1.append(2 * tp / (2 * tp + fp + fn))
+        rec.append(tp / (tp + fn))
+    acc = sum(t == p for t, p in zip(y_true, y_pred)) / len(y_true)
+    return {"uf1": sum(f1) / len(f1), "uar": sum(rec) / len(rec), "acc": acc}
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_wrappers_equal_hand_computation(seed):
+    rng = np.random.default_rng(1000 + seed)
+    k = int(rng.integers(2, 8))
+    labels = [f"class{i}" for i in range(k)]
+    n = int(rng.integers(5, 120))
+    y = [labels[i] for i in rng.integers(0, k, size=n)]
+    # a few predictions never hit some classes, some predict a class that has no true sample
+    p = [labels[i] for i in rng.integers(0, max(1, k - 1), size=n)]
+    hand = _hand_scores(y, p, labels)
+    s = mer_scores(y, p, labels=labels)
+    for m in ("uf1", "uar", "acc"):
+        assert s[m] == pytest.approx(hand[m], abs=1e-12)
+    assert uf1(y, p, labels=labels) == pytest.approx(hand["uf1"], abs=1e-12)
+    assert uar(y, p, labels=labels) == pytest.approx(hand["uar"], abs=1e-12)
+    assert accuracy(y, p) == pytest.approx(hand["acc"], abs=1e-12)
+    cm, _ = confusion_matrix(y, p, labels=labels)
+    s_cm = scores_from_confusion(cm)
+    for m in ("uf1", "uar", "acc"):
+        assert s_cm[m] == pytest.approx(hand[m], abs=1e-12)
+
+
+def test_never_predicted_class_counts_as_zero():
+    # class "c" has true samples but is never predicted: its F1 and recall are 0 and still averaged
+    y = ["a", "a", "b", "b", "c", "c"]
+    p = ["a", "a", "b", "b", "a", "b"]
+    f1_a, f1_b = 4 / (4 + 1), 4 / (4 + 1)
+    assert uf1(y, p) == pytest.approx((f1_a + f1_b + 0) / 3)
+    assert uar(y, p) == pytest.approx((1 + 1 + 0) / 3)
+    # the same when the caller passes the label order explicitly
+    assert uf1(y, p, labels=["c", "b", "a"]) == pytest.approx((f1_a + f1_b) / 3)
+
+
+def test_wrappers_call_sklearn_on_present_classes():
+    from sklearn.metrics import recall_score
+
+    y = [0, 0, 1, 1, 1]
+    p = [0, 2, 1, 1, 0]
+    s = mer_scores(y, p, labels=[0, 1, 2])
+    assert s["uf1"] == f1_score(y, p, labels=[0, 1], average="macro", zero_division=0)
+    assert s["uar"] == recall_score(y, p, labels=[0, 1], average="macro", zero_division=0)
+    assert s["acc"] == accuracy_score(y, p)
+
+
+def test_mixed_and_object_labels():
+    y = np.array([1, "x", 1, "x"], dtype=object)
+    p = np.array([1, 1, 1, "x"], dtype=object)
+    s = mer_scores(y, p)
+    hand = _hand_scores(list(y), list(p), [1, "x"])
+    assert s == pytest.approx(hand)
+    with pytest.raises(ValueError, match="label 'z' is not in labels"):
+        mer_scores(["a"], ["z"], labels=["a"])
+    assert np.isnan(mer_scores([], [])["uf1"])
+
+
+def test_pooled_scores_equal_sum_of_fold_confusions():
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 4, size=200)
+    p = np.where(rng.random(200) < 0.6, y, rng.integers(0, 4, size=200))
+    folds = rng.integers(0, 5, size=200)
+    summed = sum(confusion_matrix(y[folds == f], p[folds == f], labels=[0, 1, 2, 3])[0] for f in range(5))
+    assert scores_from_confusion(summed) == pytest.approx(mer_scores(y, p))

@@ -170,3 +170,111 @@ def test_evaluate_accepts_list_and_series_labels():
         res = evaluate(SVC(), X, labels, groups, verbose=False)
         assert set(res.scores) == set(ref)
     assert evaluate(SVC(), X, pd.Series(y), groups, verbose=False).scores == ref
+
+
+# ---------------------------------------------------------------- DFME official split
+def _dfme_split_problem(seed=0):
+    X, y, g = _synthetic(seed=seed, n_subjects=20, n_classes=3)
+    sid = np.array([int(s[3:]) for s in g])
+    split = np.where(sid < 12, "train", np.where(sid < 16, "testA", "testB")).astype(object)
+    return X, y, g, split
+
+
+class _CountingSVC(SVC):
+    fits = 0
+
+    def fit(self, X, y, sample_weight=None):
+        type(self).fits += 1
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def test_dfme_split_reports_test_sets_separately():
+    X, y, g, split = _dfme_split_problem()
+    _CountingSVC.fits = 0
+    res = evaluate(make_pipeline(StandardScaler(), _CountingSVC()), X, y, g, cv="dfme-split", split=split,
+                   verbose=False)
+    assert _CountingSVC.fits == 1  # both test sets share the one model fitted on the training sheet
+    assert res.part_by == "split" and list(res.parts) == ["testA", "testB"]
+    p = res.predictions
+    assert set(p["split"]) == {"testA", "testB"}  # training clips are never tested
+    assert len(p) == int((split != "train").sum())
+    for name in ("testA", "testB"):
+        part = res.parts[name]
+        sub = p[p["split"] == name]
+        assert part.confusion.to_numpy().sum() == (split == name).sum()
+        yt, yp = sub["y_true"].astype(str), sub["y_pred"].astype(str)
+        assert part.scores["uf1"] == pytest.approx(f1_score(yt, yp, average="macro"))
+        assert part.scores["uar"] == pytest.approx(balanced_accuracy_score(yt, yp))
+        assert set(part.predictions["group"]).isdisjoint(set(np.asarray(g)[split == "train"]))
+    table = res.part_scores()
+    assert table.index.tolist() == ["testA", "testB"]  # no pooled row for the official split
+    assert table.loc["testB", "uf1"] == res.parts["testB"].scores["uf1"]
+    assert "testA: UF1" in res.summary() and "testB: UF1" in res.summary()
+    d = res.to_dict()
+    json.dumps(d)
+    assert set(d["parts"]) == {"testA", "testB"}
+
+
+def test_dfme_split_errors():
+    X, y, g, split = _dfme_split_problem()
+    with pytest.raises(ValueError, match="needs split="):
+        evaluate(SVC(), X, y, g, cv="dfme-split", verbose=False)
+    no_b = np.where(split == "testB", "testA", split)
+    with pytest.raises(ValueError, match="test split 'testB' is empty"):
+        evaluate(SVC(), X, y, g, cv="dfme-split", split=no_b, verbose=False)
+    leaky = split.copy()
+    leaky[np.flatnonzero(split == "testA")[0]] = "train"  # one clip of a test-A subject in training
+    with pytest.raises(ValueError, match="train and testA share 1 subject"):
+        evaluate(SVC(), X, y, g, cv="dfme-split", split=leaky, verbose=False)
+    with pytest.raises(ValueError, match="exactly 'train', 'testA' or 'testB'"):
+        evaluate(SVC(), X, y, g, cv="dfme-split", split=np.where(split == "train", "training", split),
+                 verbose=False)
+    with pytest.raises(ValueError, match="split has 59 entries"):
+        evaluate(SVC(), X, y, g, cv="dfme-split", split=split[:-1], verbose=False)
+    with pytest.raises(ValueError, match="only used by cv='dfme-split'"):
+        evaluate(SVC(), X, y, g, cv="loso", split=split, verbose=False)
+
+
+def test_dfme_split_splitter_object_and_series():
+    import pandas as pd
+
+    from mefeat.evaluation import DFMEOfficialSplit
+
+    X, y, g, split = _dfme_split_problem(seed=3)
+    a = evaluate(SVC(), X, y, g, cv="dfme-split", split=pd.Series(split), verbose=False)
+    b = evaluate(SVC(), X, y, g, cv=DFMEOfficialSplit(split), verbose=False)
+    assert a.parts["testA"].scores == b.parts["testA"].scores
+    assert a.parts["testB"].confusion.equals(b.parts["testB"].confusion)
+
+
+# ---------------------------------------------------------------- MEGC 2019 per part
+def test_megc2019_per_part_from_pooled_predictions():
+    X, y, g = _synthetic(seed=4, n_subjects=12, n_classes=3, sep=1.2)
+    subjects = np.array([f"s{int(s[3:]) % 4}" for s in g], dtype=object)
+    dbs = np.array(["samm", "smic", "casme2"])[np.array([int(s[3:]) // 4 for s in g])]
+    res = evaluate(make_pipeline(StandardScaler(), SVC()), X, y, subjects, cv="megc2019", datasets=dbs,
+                   verbose=False)
+    assert res.part_by == "dataset"
+    assert list(res.parts) == ["smic", "casme2", "samm"]  # the guideline's order
+    table = res.part_scores()
+    assert table.index.tolist() == ["full", "smic", "casme2", "samm"]
+    assert table.loc["full", "uf1"] == res.scores["uf1"]
+    p = res.predictions
+    for db in ("smic", "casme2", "samm"):
+        sub = p[p["dataset"] == db]
+        # per part = scores of that part's out-of-fold predictions of the one composite run
+        assert table.loc[db, "uf1"] == pytest.approx(f1_score(sub["y_true"].astype(str), sub["y_pred"].astype(str),
+                                                               average="macro"))
+        assert table.loc[db, "n"] == len(sub) == (dbs == db).sum()
+        assert res.parts[db].fold_scores.shape[0] == 4  # its 4 subjects' folds
+        assert res.parts[db].confusion.to_numpy().sum() == len(sub)
+    by = res.scores_by("dataset")
+    assert by.loc["samm", "uf1"] == pytest.approx(table.loc["samm", "uf1"])
+
+
+def test_single_dataset_has_no_parts():
+    X, y, g = _synthetic(n_subjects=10, n_classes=2)
+    res = evaluate(SVC(), X, y, g, cv="loso", verbose=False)
+    assert res.parts == {} and res.part_by is None
+    assert res.part_scores().index.tolist() == ["full"]
+    assert res.protocol == "loso"

@@ -170,3 +170,43 @@ def test_usable_by_sklearn_cross_validate():
     X = rng.normal(size=(len(y), 2))
     res = cross_validate(DummyClassifier(), X, y, groups=groups, cv=SubjectKFold(5))
     assert len(res["test_score"]) == 5
+
+
+def test_loso_equals_sklearn_leave_one_group_out():
+    from sklearn.model_selection import LeaveOneGroupOut
+
+    rng = np.random.default_rng(5)
+    y, groups = _random_problem(rng, 15, 3)
+    ours = [(tr.tolist(), te.tolist()) for tr, te in LeaveOneSubjectOut().split(None, y, groups)]
+    ref = [(tr.tolist(), te.tolist()) for tr, te in LeaveOneGroupOut().split(np.zeros(len(y)), y, groups)]
+    assert ours == ref
+    # mixed label types still work (coded before sklearn sees them)
+    mixed = np.array([1, "a", 1, "b"], dtype=object)
+    assert len(list(LeaveOneSubjectOut().split(None, None, mixed))) == 3
+
+
+def test_dfme_official_split():
+    from mefeat.evaluation.splits import DFMEOfficialSplit, check_dfme_split
+
+    split = np.array(["train", "testA", "train", "testB", "testA", "train"], dtype=object)
+    subjects = np.array(["s1", "s2", "s1", "s3", "s2", "s4"], dtype=object)
+    cv = DFMEOfficialSplit(split)
+    folds = list(cv.split(None, None, subjects))
+    assert cv.get_n_splits() == 2
+    assert [tr.tolist() for tr, _ in folds] == [[0, 2, 5], [0, 2, 5]]
+    assert [te.tolist() for _, te in folds] == [[1, 4], [3]]
+    assert isinstance(get_splitter("dfme-split", split=split), DFMEOfficialSplit)
+    with pytest.raises(ValueError, match="needs split="):
+        get_splitter("dfme-split")
+    with pytest.raises(ValueError, match="exactly 'train', 'testA' or 'testB'; found 'test'"):
+        check_dfme_split(["train", "test", "testB"])
+    with pytest.raises(ValueError, match="found nan"):
+        check_dfme_split(["train", float("nan"), "testA", "testB"])
+    with pytest.raises(ValueError, match="test split 'testB' is empty"):
+        check_dfme_split(["train", "testA"])
+    with pytest.raises(ValueError, match="training part is empty"):
+        check_dfme_split(["testA", "testB"])
+    with pytest.raises(ValueError, match=r"train and testB share 1 subject\(s\): \['s1'\]"):
+        list(DFMEOfficialSplit(split).split(None, None, ["s1", "s2", "s1", "s1", "s2", "s4"]))
+    with pytest.raises(ValueError, match="groups has 5 entries but split has 6"):
+        check_dfme_split(split, groups=subjects[:5])
