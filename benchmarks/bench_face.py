@@ -15,7 +15,15 @@ Prints three tables:
    file list) vs naive (load the whole clip into one array, then ``align_clip``), plus the baseline
    of a process that only imports the modules and reads one frame; target < 300 MB for streaming;
 3. TIM: mefeat's closed form vs the literal SVD/eig/solve reference, and FaceAligner over several
-   clips with 1 job, 2 threads and 2 processes.
+   clips with 1 job, 2 threads and 2 processes;
+4. the cost of aligning one 130-frame clip of 1024x768 and 1280x1024 PNG frames (DFME sizes), split into
+   face detection, landmarks, 130 warps and 130 PNG decodes, with full-resolution detection
+   (``detect_scale=1.0``, upsample 1) and the default coarse detection (``detect_scale="auto"``);
+5. how far the coarse detection moves the alignment: mean/max distance between where the two crop
+   transforms put the 68 landmarks (crop px), and between the two landmark sets (source px), over
+   faces of 300-450 px at several positions.
+
+``--only 4 5`` runs some sections only.
 
 Timings on a busy machine are noisy; compare ratios within one run.
 """
@@ -37,12 +45,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-def _median_ms(fn, repeat):
+def _median_ms(fn, repeat, clock=time.perf_counter):
     times = []
     for _ in range(repeat):
-        t = time.perf_counter()
+        t = clock()
         fn()
-        times.append(time.perf_counter() - t)
+        times.append(clock() - t)
     return 1e3 * statistics.median(times)
 
 
@@ -74,6 +82,7 @@ def bench_per_frame(repeat):
             ("decode PNG", lambda: cv2.imdecode(png, cv2.IMREAD_GRAYSCALE), repeat),
             ("detect, upsample 0", lambda: detect_faces(frame, upsample=0), repeat),
             ("detect, upsample 1", lambda: detect_faces(frame, upsample=1), max(2, repeat // 3)),
+            ("find_face, detect_scale='auto'", lambda: find_face(frame), repeat),
             ("68 landmarks in a rect", lambda: find_face(frame, rect=det.rect), repeat),
             ("warp+crop 128, antialias", lambda: warp_face(frame, M, 128), repeat),
             ("warp+crop 128, plain", lambda: warp_face(frame, M, 128, antialias=False), repeat),
@@ -146,8 +155,10 @@ def bench_memory(n_frames, ext):
         print(f"raw clip in memory: {raw_mb:.0f} MB (uint8); aligned output: {n_frames * 128 * 128 / 2**20:.1f} MB")
         print("peak RSS = VmHWM of the child (Linux): ru_maxrss survives exec() and so also counts the parent's")
         print("memory at spawn time, shown for reference. 'baseline' = imports + dlib's models + one decoded frame;")
-        print("seconds exclude loading the models (load s) and include the reference-frame detection (upsample 1)")
-        print(f"{'mode':<10}{'peak RSS MB':>13}{'ru_maxrss MB':>14}{'load s':>8}{'seconds':>10}{'ms/frame':>10}  output")
+        print("seconds exclude loading the models (load s) and include the reference-frame detection "
+              "(detect_scale='auto')")
+        print(f"{'mode':<10}{'peak RSS MB':>13}{'ru_maxrss MB':>14}{'load s':>8}{'seconds':>10}{'ms/frame':>10}"
+              "  output")
         for mode in ("baseline", "stream", "naive"):
             code = CHILD.format(root=str(ROOT), paths=paths, mode=mode)
             out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -196,16 +207,96 @@ def bench_tim_and_parallel(quick):
     print(f"{n_clips} clips x {T} frames: " + ", ".join(f"{k} {v:.2f} s" for k, v in results.items()))
 
 
+def _noisy_png(frame, rng):
+    """PNG bytes of ``frame`` with sensor-like noise (a clean synthetic frame would compress, and decode, too well)."""
+    import cv2
+
+    noisy = np.clip(frame + rng.normal(0, 1.5, frame.shape), 0, 255).astype(np.uint8)
+    return cv2.imencode(".png", noisy)[1]
+
+
+def bench_clip_share(repeat, n_frames=130):
+    import cv2
+
+    from mefeat.face import find_face, fit_similarity, warp_face
+    from mefeat.face.landmarks import _detect_shrunk, _fit, _refine, detect_faces, detection_factor
+
+    print(f"\n4. One {n_frames}-frame clip of PNG frames (median ms): where the time goes")
+    print("wall = elapsed time, cpu = this process's CPU time (less sensitive to other jobs on the machine)")
+    print(f"{'frame':>10}  {'detection':<22}{'clock':>6}{'detect':>9}{'landmarks':>10}{'warps':>9}{'decodes':>9}"
+          f"{'total':>9}{'detect %':>10}")
+    rng = np.random.default_rng(0)
+    for H, W, face_px in [(768, 1024, 300), (1024, 1280, 400)]:
+        frame = synthetic_frame(H, W, face_px)
+        png = _noisy_png(frame, rng)
+        full = find_face(frame, detect_scale=1.0)
+        M = fit_similarity(full.landmarks)
+        factor = detection_factor(frame.shape)
+        lm0 = _fit(frame, _detect_shrunk(frame, factor)[0])
+        for clock_name, clock in [("wall", time.perf_counter), ("cpu", time.process_time)]:
+            decode = _median_ms(lambda: cv2.imdecode(png, cv2.IMREAD_GRAYSCALE), repeat, clock)
+            warp = _median_ms(lambda: warp_face(frame, M, 128), repeat, clock)
+            fit = _median_ms(lambda: _fit(frame, full.rect), repeat, clock)
+            rows = [
+                ("full size, upsample 1",
+                 _median_ms(lambda: detect_faces(frame, upsample=1), max(3, repeat // 3), clock), fit),
+                (f"auto (/{factor:g}, upsample 0)", _median_ms(lambda: _detect_shrunk(frame, factor), repeat, clock),
+                 fit + _median_ms(lambda: _refine(frame, lm0), repeat, clock)),
+            ]
+            for label, det, lm in rows:
+                total = det + lm + n_frames * (warp + decode)
+                print(f"{f'{H}x{W}':>10}  {label:<22}{clock_name:>6}{det:9.1f}{lm:10.1f}{n_frames * warp:9.1f}"
+                      f"{n_frames * decode:9.1f}{total:9.1f}{100 * det / total:9.1f}%")
+    print("(landmarks: one fit at full size; auto adds the refinement's nine fits)")
+
+
+def bench_alignment_difference():
+    from mefeat.face import find_face, fit_similarity
+
+    print("\n5. Coarse (detect_scale='auto') vs full-resolution detection: how far the alignment moves")
+    print(f"{'frame':>10}{'face':>6}{'factor':>8}{'transform mean':>16}{'max':>7}{'landmarks mean':>16}{'max':>7}")
+    rng = np.random.default_rng(1)
+    means, maxes = [], []
+    for H, W in [(768, 1024), (1024, 1280)]:
+        for face_px in (300, 340, 380, 420, 450):
+            for _ in range(3):
+                dx, dy = rng.uniform(-40, 40, 2)
+                frame = synthetic_frame(H, W, face_px, dx, dy)
+                full, coarse = find_face(frame, detect_scale=1.0), find_face(frame)
+                M0, M1 = fit_similarity(full.landmarks), fit_similarity(coarse.landmarks)
+                p = full.landmarks
+                moved = np.linalg.norm((p @ M0[:, :2].T + M0[:, 2]) - (p @ M1[:, :2].T + M1[:, 2]), axis=1)
+                lm = np.linalg.norm(coarse.landmarks - full.landmarks, axis=1)
+                means.append(moved.mean())
+                maxes.append(moved.max())
+                print(f"{f'{H}x{W}':>10}{face_px:6d}{coarse.detect_factor:8.2f}{moved.mean():16.3f}{moved.max():7.3f}"
+                      f"{lm.mean():16.2f}{lm.max():7.2f}")
+    print(f"transform (crop px, 128 px crop) over {len(means)} frames: mean {np.mean(means):.3f}, "
+          f"largest frame mean {np.max(means):.3f}, largest point {np.max(maxes):.3f}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="40 frames and fewer repeats")
     parser.add_argument("--frames", type=int, default=None, help="frames of the synthetic clip (default 270)")
     parser.add_argument("--format", choices=("jpg", "png"), default="jpg", help="frame file format")
+    parser.add_argument("--only", type=int, nargs="+", choices=(1, 2, 3, 4, 5), help="sections to run")
     args = parser.parse_args(argv)
     n_frames = args.frames or (40 if args.quick else 270)
-    bench_per_frame(5 if args.quick else 15)
-    bench_memory(n_frames, args.format)
-    bench_tim_and_parallel(args.quick)
+    only = set(args.only or (1, 2, 3, 4, 5))
+    from mefeat.face.landmarks import _detector, _predictor, predictor_path
+
+    _detector(), _predictor(predictor_path())  # dlib's models, loaded before anything is timed
+    if 1 in only:
+        bench_per_frame(5 if args.quick else 15)
+    if 2 in only:
+        bench_memory(n_frames, args.format)
+    if 3 in only:
+        bench_tim_and_parallel(args.quick)
+    if 4 in only:
+        bench_clip_share(5 if args.quick else 15)
+    if 5 in only:
+        bench_alignment_difference()
     return 0
 
 

@@ -1,7 +1,9 @@
 """Face detection, 68-point landmarks, alignment and cropping (dlib and cv2 imported lazily).
 
 Importing :mod:`mefeat.face` imports numpy only; dlib loads on the first detection and cv2 on
-the first warp. The detector and the landmark model are cached per process.
+the first warp. The detector and the landmark model are cached per process. Large frames are
+searched for the face on a shrunken copy and the landmarks fitted at full resolution
+(``detect_scale="auto"``, see :func:`find_face`).
 """
 
 from mefeat.face.align import (
@@ -18,6 +20,7 @@ from mefeat.face.landmarks import (
     MultipleFacesWarning,
     detect_faces,
     detect_landmarks,
+    detection_factor,
     find_face,
     predictor_path,
 )
@@ -31,6 +34,7 @@ __all__ = [
     "align_frames",
     "detect_faces",
     "detect_landmarks",
+    "detection_factor",
     "find_face",
     "fit_similarity",
     "predictor_path",

@@ -14,7 +14,7 @@ import numpy as np
 from mefeat._config import DEFAULT_FACE_MARGIN, DEFAULT_FACE_SIZE, DEFAULT_FACE_UPSAMPLE
 from mefeat._validation import check_landmarks
 from mefeat.face._template import TEMPLATE, umeyama
-from mefeat.face.landmarks import MultipleFacesWarning, as_uint8_gray, find_face
+from mefeat.face.landmarks import MultipleFacesWarning, as_uint8_gray, detection_factor, find_face
 
 __all__ = ["AlignedFrames", "template_landmarks", "fit_similarity", "warp_face", "align_frames", "align_clip"]
 
@@ -154,6 +154,8 @@ class AlignedFrames:
         source -> crop), ``transforms`` ((T, 2, 3) list, per-frame mode only), ``landmarks_per_frame``
         ((T, 68, 2) list, per-frame mode only), ``scale``, ``rotation_deg``, ``fit_rmse_px`` (template
         fit residual, crop px), ``n_faces`` (None when landmarks were given), ``face_rect``,
+        ``detect_factor`` (down-scaling of the frame the face was detected in, 1.0 = full
+        resolution, None when landmarks were given, see :func:`mefeat.face.find_face`),
         ``reference_index``, ``source_landmarks`` (reference, source px), ``input_shape``, ``size``,
         ``margin``, ``per_frame``, ``antialias``, ``template``.
     """
@@ -186,12 +188,12 @@ class _Source:
     def read(self, i):
         item = self.get(i)
         if isinstance(item, (str, bytes, os.PathLike)):
-            import cv2
+            from mefeat._frames import read_frame
 
-            img = cv2.imread(os.fsdecode(item), cv2.IMREAD_GRAYSCALE)
-            if img is None:
-                raise ValueError(f"could not read frame {i} of clip {self.clip_name!r} from {os.fsdecode(item)!r}")
-            return img
+            try:
+                return read_frame(os.fsdecode(item))
+            except OSError as exc:  # missing, empty or undecodable file
+                raise ValueError(f"could not read frame {i} of clip {self.clip_name!r}: {exc}") from exc
         arr = np.asarray(item)
         if arr.ndim == 3 and arr.shape[-1] in (3, 4):
             return as_uint8_gray(arr, name=f"frame {i}") if arr.dtype == np.uint8 else _gray_float(arr)
@@ -206,9 +208,12 @@ class _Source:
         return arr
 
 
-def _track(frame, prev_rect, upsample, clip_name, index):
-    """Re-detect the face near ``prev_rect`` (a window of 3x its size), else in the whole frame."""
-    from mefeat.face.landmarks import FaceNotFoundError, detect_faces
+def _track(frame, prev_rect, upsample, detect_scale, clip_name, index):
+    """Re-detect the face near ``prev_rect`` (a window of 3x its size), else in the whole frame.
+
+    Returns the landmarks (full-frame coordinates) and the rectangle of the face nearest to ``prev_rect``.
+    """
+    from mefeat.face.landmarks import FaceNotFoundError, _fit_detected, _locate
 
     H, W = frame.shape
     left, top, right, bottom = prev_rect
@@ -216,10 +221,10 @@ def _track(frame, prev_rect, upsample, clip_name, index):
     x0, y0 = max(0, left - w), max(0, top - h)
     x1, y1 = min(W, right + w), min(H, bottom + h)
     gray = as_uint8_gray(frame[y0:y1, x0:x1]) if x1 - x0 > 8 and y1 - y0 > 8 else None
-    found = [] if gray is None else detect_faces(gray, upsample=upsample)
+    found, factor = ([], 1.0) if gray is None else _locate(gray, upsample, detect_scale)
     faces = [(a + x0, b + y0, c + x0, d + y0) for a, b, c, d in found]
     if not faces:
-        faces = detect_faces(frame, upsample=upsample)
+        faces, factor = _locate(as_uint8_gray(frame), upsample, detect_scale)
     if not faces:
         raise FaceNotFoundError(
             f"per-frame alignment: no face found in frame {index} of clip {clip_name!r}",
@@ -227,7 +232,8 @@ def _track(frame, prev_rect, upsample, clip_name, index):
             frame_index=index,
         )
     cx, cy = 0.5 * (left + right), 0.5 * (top + bottom)
-    return min(faces, key=lambda r: (0.5 * (r[0] + r[2]) - cx) ** 2 + (0.5 * (r[1] + r[3]) - cy) ** 2)
+    rect = min(faces, key=lambda r: (0.5 * (r[0] + r[2]) - cx) ** 2 + (0.5 * (r[1] + r[3]) - cy) ** 2)
+    return _fit_detected(as_uint8_gray(frame), rect, factor), rect
 
 
 def _gray_float(rgb):
@@ -256,6 +262,7 @@ def align_frames(
     per_frame=False,
     landmarks=None,
     upsample=DEFAULT_FACE_UPSAMPLE,
+    detect_scale="auto",
     antialias=True,
     n_frames=None,
     clip_name=None,
@@ -269,8 +276,9 @@ def align_frames(
     Parameters
     ----------
     frames : sequence of path or (H, W)/(H, W, 3) array, (T, H, W) ndarray, or callable
-        Frame files (read with ``cv2.imread(..., IMREAD_GRAYSCALE)``), arrays, or a callable
-        ``i -> frame`` (then give ``n_frames``). RGB arrays are converted to grayscale.
+        Frame files (decoded to uint8 grayscale: colour files converted, 16-bit files reduced to
+        their high byte), arrays, or a callable ``i -> frame`` (then give ``n_frames``). RGB
+        arrays are converted to grayscale.
     reference_index : int, default 0
         Frame whose landmarks define the transform (the onset, normally).
     size : int, default 128
@@ -284,7 +292,13 @@ def align_frames(
     landmarks : (68, 2) array_like or None
         Landmarks of the reference frame in source coordinates; skips detection.
     upsample : int, default 1
-        dlib detector up-sampling (see :func:`mefeat.face.detect_faces`).
+        dlib detector up-sampling of full-resolution detection (see :func:`mefeat.face.detect_faces`).
+    detect_scale : "auto" or float, default "auto"
+        Search a shrunken copy of the frame for the face, then fit the landmarks at full
+        resolution; full-resolution detection when the copy holds no face. ``"auto"`` shrinks
+        frames whose short side is >= 384 px to a short side of ~256 px (1024x768: by 3, the
+        detection then takes ~7 ms instead of ~300 ms); 1.0 detects at full resolution. See
+        :func:`mefeat.face.find_face`. Also used by ``per_frame`` re-detection.
     antialias : bool, default True
         See :func:`warp_face`.
     n_frames : int, optional
@@ -317,8 +331,10 @@ def align_frames(
         raise ValueError(f"reference_index={ref} is outside the clip's frames 0..{T - 1}")
     ref_frame = _warp_dtype(src.read(ref))
     if landmarks is None:
-        det = find_face(ref_frame, upsample=upsample, clip_name=clip_name, frame_index=ref)
-        ref_lm, rect, n_faces = det.landmarks, det.rect, det.n_faces
+        det = find_face(
+            ref_frame, upsample=upsample, detect_scale=detect_scale, clip_name=clip_name, frame_index=ref
+        )
+        ref_lm, rect, n_faces, factor = det.landmarks, det.rect, det.n_faces, det.detect_factor
         if n_faces > 1:
             warnings.warn(
                 f"{n_faces} faces found in frame {ref} of clip {clip_name!r}; aligning the largest, rect={rect}",
@@ -328,7 +344,8 @@ def align_frames(
     else:
         ref_lm = check_landmarks(landmarks)
         lo, hi = ref_lm.min(0), ref_lm.max(0)
-        rect, n_faces = (int(lo[0]), int(lo[1]), int(math.ceil(hi[0])), int(math.ceil(hi[1]))), None
+        rect, n_faces, factor = (int(lo[0]), int(lo[1]), int(math.ceil(hi[0])), int(math.ceil(hi[1]))), None, None
+        detection_factor(ref_frame.shape, detect_scale)  # validated even when unused
     M = fit_similarity(ref_lm, size, margin)
     out_dtype = np.uint8 if ref_frame.dtype == np.uint8 else np.float64
     out = np.empty((T, size, size), dtype=out_dtype)
@@ -352,8 +369,7 @@ def align_frames(
             if i == ref:
                 lm_i = ref_lm
             else:
-                prev_rect = _track(frame, prev_rect, upsample, clip_name, i)
-                lm_i = find_face(frame, rect=prev_rect, clip_name=clip_name, frame_index=i).landmarks
+                lm_i, prev_rect = _track(frame, prev_rect, upsample, detect_scale, clip_name, i)
             Mi = fit_similarity(lm_i, size, margin)
             transforms[i] = Mi
             lms[i] = _apply(Mi, lm_i)
@@ -374,6 +390,7 @@ def align_frames(
         "rotation_deg": math.degrees(math.atan2(M[1, 0], M[0, 0])),
         "fit_rmse_px": float(np.sqrt(np.mean(np.sum((crop_lm - tmpl) ** 2, axis=1)))),
         "n_faces": n_faces,
+        "detect_factor": factor,
         "face_rect": tuple(int(v) for v in rect),
         "source_landmarks": ref_lm.tolist(),
         "input_shape": tuple(int(v) for v in ref_frame.shape),
@@ -405,6 +422,7 @@ def align_clip(
     per_frame=False,
     landmarks=None,
     upsample=DEFAULT_FACE_UPSAMPLE,
+    detect_scale="auto",
     antialias=True,
 ):
     """Align and crop the face of a clip with one similarity transform.
@@ -432,7 +450,12 @@ def align_clip(
         Reference-frame landmarks in source coordinates (skips detection). ``clip.landmarks`` is
         not used implicitly: pass ``landmarks=clip.landmarks`` if they belong to the reference frame.
     upsample : int, default 1
-        dlib detector up-sampling.
+        dlib detector up-sampling when detecting at full resolution.
+    detect_scale : "auto" or float, default "auto"
+        Detect the face on a shrunken copy of the reference frame and fit the landmarks at full
+        resolution (``"auto"``: short side ~256 px for frames with a short side >= 384 px; a float:
+        that factor; 1.0: full-resolution detection). Falls back to full-resolution detection when
+        the copy holds no face. See :func:`mefeat.face.find_face`.
     antialias : bool, default True
         Area-average before warping when shrinking (see :func:`warp_face`).
 
@@ -488,6 +511,7 @@ def align_clip(
         per_frame=per_frame,
         landmarks=landmarks,
         upsample=upsample,
+        detect_scale=detect_scale,
         antialias=antialias,
         clip_name=clip.name,
     )

@@ -3,6 +3,9 @@
 The detector is dlib's HOG frontal face detector; the landmark model is the 68-point shape
 predictor shipped by the ``face-recognition-models`` package (nothing is downloaded). Both are
 loaded once per process and cached.
+
+Large frames are searched for a face on a shrunken copy (``detect_scale="auto"``, see
+:func:`find_face`); the landmarks are always fitted on the full-resolution frame.
 """
 
 import functools
@@ -16,6 +19,40 @@ import numpy as np
 
 from mefeat._config import DEFAULT_FACE_UPSAMPLE
 
+# --- coarse face detection (``detect_scale="auto"``) ---
+# Measured on 1024x768 and 1280x1024 frames with 300-450 px faces: dlib's detector takes ~300 ms at full size with
+# upsample 1, ~6 ms on a copy whose short side is 256 px with upsample 0.
+
+#: Short side (px) of the shrunken copy searched for a face. Micro-expression cameras frame the face tightly (it
+#: spans about 30-60 % of the frame's short side in CASME II, SAMM, SMIC and DFME), so the face keeps about 80 px
+#: or more, the smallest face dlib's detector finds without up-sampling.
+DETECT_SHORT_SIDE = 256
+
+#: Frames whose short side is below this many times DETECT_SHORT_SIDE (384 px) are searched at full size:
+#: the saving would be small and their faces may be small.
+DETECT_MIN_FACTOR = 1.5
+
+#: Largest accepted ``detect_scale`` factor.
+DETECT_MAX_FACTOR = 16.0
+
+#: dlib up-sampling used on the shrunken copy (0: faces >= ~80 px of the copy).
+DETECT_COARSE_UPSAMPLE = 0
+
+#: Face box predicted from 68 landmarks, as (centre x offset, centre y offset, side) in units of the landmarks' RMS
+#: distance from their centroid. Fitted to dlib's full-resolution detections of one real face (the skimage
+#: astronaut rendered at 300-450 px at 30 positions): spread 0.08 (centre) and 0.15 (side) in the same units.
+BOX_FROM_LANDMARKS = (0.0, -0.07, 2.66)
+
+#: Refinement boxes, as (dx, dy, scale) relative to the landmark-predicted box (dx, dy in units of its side). The
+#: landmarks fitted in the nine boxes are averaged. A detector rectangle is only known to within its scan stride,
+#: and the landmark model's output moves with the rectangle; averaging over a spread of boxes of about that size
+#: removes most of this dependence (mean landmark-transform difference to the full-resolution path 0.17 -> 0.13 px,
+#: worst clip 0.35 -> 0.27 px, in a 128 px crop).
+REFINE_BOXES = (
+    (0.0, 0.0, 1.0), (0.04, 0.0, 1.0), (-0.04, 0.0, 1.0), (0.0, 0.04, 1.0), (0.0, -0.04, 1.0),
+    (0.0, 0.0, 0.93), (0.0, 0.0, 1.07), (0.03, 0.03, 1.0), (-0.03, -0.03, 1.0),
+)
+
 __all__ = [
     "FaceNotFoundError",
     "MultipleFacesWarning",
@@ -24,6 +61,7 @@ __all__ = [
     "detect_faces",
     "find_face",
     "detect_landmarks",
+    "detection_factor",
     "as_uint8_gray",
 ]
 
@@ -56,15 +94,24 @@ class FaceDetection(NamedTuple):
     ----------
     landmarks : (68, 2) ndarray of float64
         (x, y) = (column, row) in the frame's pixel coordinates (pixel centres at integers).
+        Integer positions (dlib's output) when detected at full size or fitted in a given
+        ``rect``; the average of several fits (see :func:`find_face`) after a coarse detection.
     rect : tuple of int
-        (left, top, right, bottom) of the face rectangle the landmarks were fitted in.
+        (left, top, right, bottom) of the face rectangle, in full-resolution pixels: the given
+        ``rect``, or the detector's rectangle (mapped back from the shrunken copy when
+        ``detect_factor > 1``).
     n_faces : int or None
         Faces found by the detector (the largest was used); None when ``rect`` was given.
+    detect_factor : float
+        Down-scaling of the frame the face was found in: 1.0 for full-resolution detection (also
+        after a fallback, or when ``rect`` was given), e.g. 3.0 for a 1024x768 frame searched at
+        341x256.
     """
 
     landmarks: np.ndarray
     rect: tuple
     n_faces: Optional[int]
+    detect_factor: float = 1.0
 
 
 def predictor_path():
@@ -225,7 +272,113 @@ def _check_rect(rect, shape):
     return left, top, right, bottom
 
 
-def find_face(frame, *, upsample=DEFAULT_FACE_UPSAMPLE, rect=None, clip_name=None, frame_index=None):
+def detection_factor(shape, detect_scale="auto"):
+    """Down-scaling factor of the frame copy searched for a face.
+
+    Parameters
+    ----------
+    shape : (int, int)
+        (H, W) of the frame.
+    detect_scale : "auto" or float, default "auto"
+        ``"auto"``: shrink so that the short side is about 256 px
+        (``min(H, W) / DETECT_SHORT_SIDE``), but only when that factor is at least 1.5 (frames
+        with a short side below 384 px are searched at full size); a float >= 1: that factor
+        (1.0 = full resolution).
+
+    Returns
+    -------
+    factor : float
+        >= 1; 1.0 means detection on the full-resolution frame.
+
+    Raises
+    ------
+    ValueError
+        ``detect_scale`` is neither ``"auto"`` nor a number in [1, 16].
+
+    Examples
+    --------
+    >>> from mefeat.face import detection_factor
+    >>> detection_factor((768, 1024)), detection_factor((1024, 1280)), detection_factor((480, 640))
+    (3.0, 4.0, 1.875)
+    >>> detection_factor((300, 400)), detection_factor((768, 1024), 1.0)
+    (1.0, 1.0)
+    """
+    if isinstance(detect_scale, str):
+        if detect_scale != "auto":
+            raise ValueError(
+                f"detect_scale must be 'auto' or a factor in [1, {DETECT_MAX_FACTOR:g}], got {detect_scale!r}"
+            )
+        factor = min(shape[0], shape[1]) / DETECT_SHORT_SIDE
+        return float(factor) if factor >= DETECT_MIN_FACTOR else 1.0
+    if (
+        isinstance(detect_scale, (bool, np.bool_))
+        or not isinstance(detect_scale, (int, float, np.integer, np.floating))
+        or not 1.0 <= float(detect_scale) <= DETECT_MAX_FACTOR
+    ):
+        raise ValueError(
+            f"detect_scale must be 'auto' or a factor in [1, {DETECT_MAX_FACTOR:g}] (1 = full resolution, "
+            f"4 = detect on a 4x smaller copy), got {detect_scale!r}"
+        )
+    return float(detect_scale)
+
+
+def _detect_shrunk(gray, factor):
+    """Faces found on a copy shrunk by ``factor``, as full-resolution rectangles (largest first)."""
+    import cv2
+
+    H, W = gray.shape
+    w, h = max(1, int(round(W / factor))), max(1, int(round(H / factor)))
+    small = cv2.resize(gray, (w, h), interpolation=cv2.INTER_AREA)
+    fx, fy = W / w, H / h
+    # small pixel i covers full-resolution pixels [i fx, (i + 1) fx): map the rectangle's outer edges
+    return [
+        (int(round(l * fx)), int(round(t * fy)), int(round((r + 1) * fx)) - 1, int(round((b + 1) * fy)) - 1)
+        for l, t, r, b in detect_faces(small, upsample=DETECT_COARSE_UPSAMPLE)
+    ]
+
+
+def _fit(gray, rect):
+    import dlib
+
+    shape = _predictor(predictor_path())(gray, dlib.rectangle(*(int(round(v)) for v in rect)))
+    return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
+
+
+def _refine(gray, landmarks):
+    """Average of the landmark fits in the REFINE_BOXES around the box predicted from ``landmarks``."""
+    c = landmarks.mean(axis=0)
+    r = float(np.sqrt(np.mean(np.sum((landmarks - c) ** 2, axis=1))))
+    ox, oy, side = BOX_FROM_LANDMARKS
+    cx, cy, side = c[0] + ox * r, c[1] + oy * r, side * r
+    fits = []
+    for dx, dy, scale in REFINE_BOXES:
+        x, y, half = cx + dx * side, cy + dy * side, 0.5 * scale * side
+        fits.append(_fit(gray, (x - half, y - half, x + half, y + half)))
+    return np.mean(fits, axis=0)
+
+
+def _locate(gray, upsample, detect_scale):
+    """``(faces, factor)``: full-resolution rectangles (largest first) and the factor they were found at.
+
+    Tries the shrunken copy first when ``detection_factor > 1``, and the full-resolution frame (with
+    ``upsample``) when that finds nothing.
+    """
+    factor = detection_factor(gray.shape, detect_scale)
+    if factor > 1.0:
+        faces = _detect_shrunk(gray, factor)
+        if faces:
+            return faces, factor
+    return detect_faces(gray, upsample=upsample), 1.0
+
+
+def _fit_detected(gray, rect, factor):
+    landmarks = _fit(gray, rect)
+    return _refine(gray, landmarks) if factor > 1.0 else landmarks
+
+
+def find_face(
+    frame, *, upsample=DEFAULT_FACE_UPSAMPLE, detect_scale="auto", rect=None, clip_name=None, frame_index=None
+):
     """Landmarks of the largest face in a frame, with its rectangle and the number of faces.
 
     Parameters
@@ -233,7 +386,12 @@ def find_face(frame, *, upsample=DEFAULT_FACE_UPSAMPLE, rect=None, clip_name=Non
     frame : (H, W) or (H, W, 3) array_like
         Grayscale or RGB image (see :func:`as_uint8_gray`).
     upsample : int, default 1
-        See :func:`detect_faces`.
+        dlib up-sampling of the full-resolution detection (see :func:`detect_faces`).
+    detect_scale : "auto" or float, default "auto"
+        Search a shrunken copy of the frame for the face (see :func:`detection_factor`): with
+        ``"auto"``, frames with a short side of 384 px or more are shrunk to a short side of ~256 px
+        (1024x768 by 3, 1280x1024 by 4) and searched with upsample 0. A float >= 1 gives the
+        factor; 1.0 always detects at full resolution (with ``upsample``), as before this option.
     rect : (left, top, right, bottom) or None
         Fit the landmarks inside this face rectangle and skip detection (e.g. the reference
         frame's rectangle, to track a face through a clip).
@@ -243,38 +401,68 @@ def find_face(frame, *, upsample=DEFAULT_FACE_UPSAMPLE, rect=None, clip_name=Non
     Returns
     -------
     FaceDetection
-        ``(landmarks (68, 2) float64 (x, y), rect, n_faces)``.
+        ``(landmarks (68, 2) float64 (x, y), rect, n_faces, detect_factor)``.
 
     Raises
     ------
     FaceNotFoundError
-        The detector found no face (the message names the clip and frame).
+        No face found, neither on the shrunken copy nor at full resolution (the message names the
+        clip and frame).
+
+    Notes
+    -----
+    Coarse detection (``detection_factor > 1``):
+
+    1. dlib's HOG detector runs on the copy shrunk with area averaging, without up-sampling, so it
+       finds faces of at least ~80 px there (~240 px in a 1024x768 frame, ~320 px in a 1280x1024
+       one). Face detection then costs ~6 ms instead of ~300 ms on 1024x768 and 1280x1024 frames.
+    2. The largest rectangle is mapped back to full-resolution pixels.
+    3. The 68 landmarks are fitted on the **full-resolution** frame in that rectangle.
+    4. Refinement: a face box is predicted from these landmarks, and the landmarks are fitted again
+       in nine boxes around it (shifted by up to 4 % of the side, scaled by 0.93-1.07) and
+       averaged (~2 ms per fit). The coarse rectangle is only known to within the detector's scan
+       stride at the small scale (8 px there, 24-32 px in the frame), and dlib's landmarks follow
+       the rectangle they are fitted in by up to several pixels; the averaged fit no longer depends
+       on where the coarse rectangle fell.
+    5. When the shrunken copy holds no face, detection is repeated at full resolution with
+       ``upsample`` (the ``detect_scale=1.0`` behaviour), so small faces are still found, at the
+       full cost plus ~6 ms.
+
+    Measured on the astronaut face rendered at 300-450 px in 1024x768 and 1280x1024 frames (30
+    positions and sizes, ``benchmarks/bench_face.py``), the crop transform of
+    :func:`mefeat.face.fit_similarity` puts the 68 points 0.13 px (mean) from where the
+    full-resolution detection puts them in the 128 px crop (largest mean of one frame 0.24 px,
+    largest single point 0.37 px). Without the refinement: 0.17, 0.35 and 0.59 px. That is about
+    how much dlib's fit depends on its box anyway: refitting the full-resolution landmarks in the
+    box predicted from them moves the transform by 0.17 px on average.
+
+    Only faces seen on the shrunken copy are counted in ``n_faces``: a second, small face (e.g. in
+    the background) may be missed there. Pass ``detect_scale=1.0`` to get the full-resolution
+    behaviour, e.g. for frames where the face fills less than ~30 % of the short side.
     """
     gray = as_uint8_gray(frame)
-    if rect is None:
-        faces = detect_faces(gray, upsample=upsample)
-        if not faces:
-            hint = ""
-            if gray.max() <= 1:
-                hint = " The frame's values are all <= 1: pass pixels on the 0..255 scale."
-            raise FaceNotFoundError(
-                f"no face found in {_where(clip_name, frame_index)} ({gray.shape[0]}x{gray.shape[1]} px, "
-                f"upsample={upsample}); dlib's HOG detector needs a roughly frontal face of at least "
-                f"~{80 // (2 ** upsample)} px.{hint}",
-                clip_name=clip_name,
-                frame_index=frame_index,
-            )
-        rect, n_faces = faces[0], len(faces)
-    else:
-        rect, n_faces = _check_rect(rect, gray.shape), None
-    import dlib
-
-    shape = _predictor(predictor_path())(gray, dlib.rectangle(*rect))
-    landmarks = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
-    return FaceDetection(landmarks, tuple(int(v) for v in rect), n_faces)
+    if rect is not None:
+        rect = _check_rect(rect, gray.shape)
+        return FaceDetection(_fit(gray, rect), rect, None, 1.0)
+    faces, factor = _locate(gray, upsample, detect_scale)
+    if not faces:
+        hint = ""
+        if gray.max() <= 1:
+            hint = " The frame's values are all <= 1: pass pixels on the 0..255 scale."
+        raise FaceNotFoundError(
+            f"no face found in {_where(clip_name, frame_index)} ({gray.shape[0]}x{gray.shape[1]} px, "
+            f"upsample={upsample}); dlib's HOG detector needs a roughly frontal face of at least "
+            f"~{80 // (2 ** upsample)} px.{hint}",
+            clip_name=clip_name,
+            frame_index=frame_index,
+        )
+    rect = tuple(int(v) for v in faces[0])
+    return FaceDetection(_fit_detected(gray, rect, factor), rect, len(faces), factor)
 
 
-def detect_landmarks(frame, *, upsample=DEFAULT_FACE_UPSAMPLE, rect=None, clip_name=None, frame_index=None):
+def detect_landmarks(
+    frame, *, upsample=DEFAULT_FACE_UPSAMPLE, detect_scale="auto", rect=None, clip_name=None, frame_index=None
+):
     """68 dlib landmarks of the largest face in a frame.
 
     Parameters
@@ -283,6 +471,8 @@ def detect_landmarks(frame, *, upsample=DEFAULT_FACE_UPSAMPLE, rect=None, clip_n
         Grayscale or RGB image; uint8, or another numeric dtype on the 0..255 scale.
     upsample : int, default 1
         See :func:`detect_faces`.
+    detect_scale : "auto" or float, default "auto"
+        Detect on a shrunken copy of large frames, fit at full resolution (see :func:`find_face`).
     rect : (left, top, right, bottom) or None
         Skip detection and fit inside this rectangle.
     clip_name, frame_index : str, int, optional
@@ -292,7 +482,8 @@ def detect_landmarks(frame, *, upsample=DEFAULT_FACE_UPSAMPLE, rect=None, clip_n
     -------
     landmarks : (68, 2) ndarray of float64
         (x, y) = (column, row), dlib's 0-based 68-point order (jaw 0-16, brows 17-26, nose 27-35,
-        eyes 36-47, mouth 48-67). dlib returns integer pixel positions.
+        eyes 36-47, mouth 48-67). dlib returns integer pixel positions (averages of several fits
+        after a coarse detection, see :func:`find_face`).
 
     Raises
     ------
@@ -317,7 +508,9 @@ def detect_landmarks(frame, *, upsample=DEFAULT_FACE_UPSAMPLE, rect=None, clip_n
     CVPR 2014, doi:10.1109/CVPR.2014.241. D. E. King, "Dlib-ml: a machine learning toolkit",
     JMLR 10:1755-1758, 2009.
     """
-    det = find_face(frame, upsample=upsample, rect=rect, clip_name=clip_name, frame_index=frame_index)
+    det = find_face(
+        frame, upsample=upsample, detect_scale=detect_scale, rect=rect, clip_name=clip_name, frame_index=frame_index
+    )
     if det.n_faces is not None and det.n_faces > 1:
         warnings.warn(
             f"{det.n_faces} faces found in {_where(clip_name, frame_index)}; using the largest, rect={det.rect}",
