@@ -5,13 +5,13 @@ dlib nor OpenCV. Public names are resolved lazily on first access.
 
 Layers (nothing imports upward)::
 
-    extract -> transformers / evaluation -> descriptors / flow / face / temporal
-            -> _kernels -> _jit / _config / _validation
+    extract -> runner -> catalogue -> transformers / evaluation
+            -> descriptors / flow / face / temporal -> _kernels -> _jit / _config / _validation
 """
 
 from mefeat._lazy import attach
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # public name -> module that defines it
 _LAZY = {
@@ -33,6 +33,10 @@ _LAZY = {
     "OpticalStrain": "mefeat.transformers",
     "FaceAligner": "mefeat.transformers",
     "TemporalNormalizer": "mefeat.transformers",
+    # extraction runner and the readers of its output folder
+    "extract_features": "mefeat.runner",
+    "read_features": "mefeat._io",
+    "read_clips": "mefeat._io",
 }
 _SUBMODULES = {
     "descriptors",
@@ -42,7 +46,9 @@ _SUBMODULES = {
     "temporal",
     "datasets",
     "evaluation",
-    "preprocessing",
+    "catalogue",
+    "runner",
+    "plot",
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _LAZY, _SUBMODULES)

@@ -49,6 +49,10 @@ FDM_MAX_ANGLE = 0.7853981633974483  # pi / 4
 #: canonical template's landmark bounding box (0.1 -> the 68 landmarks span 80 % of the crop).
 DEFAULT_FACE_MARGIN = 0.1
 
+#: Length of the time-normalised (TIM) clip the texture descriptors and the TIM flows are computed on
+#: (10 frames: the MEGC 2019 LBP-TOP baseline's and meb's choice).
+DEFAULT_TIM_FRAMES = 10
+
 #: dlib HOG detector upsampling (1 finds faces down to ~40 px; 0 is ~4x faster, faces >= ~80 px).
 DEFAULT_FACE_UPSAMPLE = 1
 

@@ -17,11 +17,12 @@ import json
 import os
 import tempfile
 import threading
+import time
 
 import numpy as np
 
-__all__ = ["write_features", "read_features", "read_clips_table", "write_clips_table", "write_json",
-           "atomic_write", "sha256_file", "list_descriptors", "INDEX"]
+__all__ = ["write_features", "read_features", "read_clips_table", "read_clips", "write_clips_table", "write_json",
+           "atomic_write", "sha256_file", "list_descriptors", "INDEX", "FolderLock", "OutputLocked", "fsync_dir"]
 
 INDEX = ("dataset", "subject", "clip")
 
@@ -46,24 +47,120 @@ def _current_umask():
 
 @contextlib.contextmanager
 def atomic_write(path, mode="w", **kwargs):
-    """Open a temporary file next to ``path``; on success move it over ``path`` (os.replace).
+    """Open a temporary file next to ``path``; on success fsync it and move it over ``path``.
 
     The file gets the permissions a plain ``open(path, "w")`` would give (``0o666 & ~umask``),
-    not the private ``0o600`` of :func:`tempfile.mkstemp`.
+    not the private ``0o600`` of :func:`tempfile.mkstemp`. The data is fsync'ed before the
+    rename and the folder after it, so a crash leaves either the old file or the new one.
+
+    Raises
+    ------
+    OSError
+        With the target path in the message (e.g. a full disk: ``No space left on device``).
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise _named_error(exc, path) from exc
     try:
         with os.fdopen(fd, mode, **kwargs) as f:
             yield f
+            f.flush()
+            os.fsync(f.fileno())
         os.chmod(tmp, 0o666 & ~_current_umask())
         os.replace(tmp, path)
-    except BaseException:
+        fsync_dir(folder)
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and path not in str(exc):
+            raise _named_error(exc, path) from exc
         raise
+
+
+def _named_error(exc, path):
+    """The same OSError class, with ``path`` named in the message."""
+    err = type(exc)(exc.errno, f"cannot write {path}: {exc.strerror or exc}") if exc.errno else OSError(
+        f"cannot write {path}: {exc}")
+    err.filename = path
+    return err
+
+
+def fsync_dir(folder):
+    """fsync a folder (so a rename in it is durable); a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class OutputLocked(RuntimeError):
+    """Another extraction holds the output folder."""
+
+
+class FolderLock:
+    """An exclusive lock on an output folder, held by one run at a time.
+
+    The lock is ``fcntl.flock`` on ``<folder>/.mefeat.lock``: the operating system releases it
+    when the holding process ends, however it ends, so a killed run never leaves a stale lock.
+    The file names the holder (pid, host, start time, command) for the error message of a
+    second run.
+    """
+
+    NAME = ".mefeat.lock"
+
+    def __init__(self, folder, holder=""):
+        self.folder = os.fspath(folder)
+        self.path = os.path.join(self.folder, self.NAME)
+        self.holder = holder
+        self._fd = None
+
+    def acquire(self):
+        import fcntl
+        import socket
+
+        os.makedirs(self.folder, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            try:
+                info = os.read(fd, 4096).decode("utf-8", "replace").strip()
+            finally:
+                os.close(fd)
+            raise OutputLocked(f"{self.folder} is being written by another extraction ({info or 'unknown holder'}); "
+                               "wait for it to finish or choose another --out") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}, started "
+                     f"{time.strftime('%Y-%m-%d %H:%M:%S')}{': ' + self.holder if self.holder else ''}".encode())
+        os.fsync(fd)
+        self._fd = fd
+        return self
+
+    def release(self):
+        if self._fd is not None:
+            import fcntl
+
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, 0)
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self):
+        return self.acquire()
+
+    def __exit__(self, *exc):
+        self.release()
 
 
 def sha256_file(path, chunk=1 << 20):
@@ -244,3 +341,31 @@ def read_clips_table(out_dir):
         if c in df:
             df[c] = df[c].replace({"": None})
     return df.set_index(list(INDEX))
+
+
+def read_clips(out_dir):
+    """The clip table of an extraction output: labels, groups and status of every clip.
+
+    Parameters
+    ----------
+    out_dir : str or path-like
+
+    Returns
+    -------
+    pandas.DataFrame, (n_clips, n_columns)
+        Indexed like :func:`read_features` (dataset, subject, clip). Columns include
+        ``emotion`` (the label ``y``), ``group`` (the subject-independent CV group: the subject,
+        or ``"<dataset>/<subject>"`` for composite data sets), ``split`` when the data set has
+        one (DFME: ``train``/``testA``/``testB``), ``aus``, ``onset``, ``apex``, ``offset``,
+        ``fps`` and ``status`` (``ok`` or why the clip failed).
+
+    Examples
+    --------
+    >>> clips = read_clips("mefeat_output")                 # doctest: +SKIP
+    >>> X = read_features("mefeat_output", "lbp_top")       # doctest: +SKIP
+    >>> y, groups = clips.loc[X.index, "emotion"], clips.loc[X.index, "group"]  # doctest: +SKIP
+    """
+    df = read_clips_table(out_dir)
+    if "group" not in df.columns:  # the loaders set a group only where it is not the subject
+        df["group"] = df.index.get_level_values("subject")
+    return df

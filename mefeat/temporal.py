@@ -51,7 +51,8 @@ class RankDeficientWarning(UserWarning):
     """
 
 
-def _check_n_frames(n_frames, name="n_frames"):
+def check_n_frames(n_frames, name="n_frames"):
+    """Validate an output length of the temporal normalisation (an int >= 2) and return it."""
     if isinstance(n_frames, bool) or not isinstance(n_frames, (int, np.integer)):
         raise TypeError(f"{name} must be an int, got {n_frames!r}")
     if n_frames < 2:
@@ -85,7 +86,7 @@ def _rank_deficient(X):
 def _positions(n_frames, positions):
     """Curve positions in [0, 1]: ``linspace(0, 1, n_frames)`` or the validated ``positions``."""
     if positions is None:
-        return np.linspace(0.0, 1.0, _check_n_frames(n_frames))
+        return np.linspace(0.0, 1.0, check_n_frames(n_frames))
     p = np.asarray(positions, dtype=np.float64).ravel()
     if p.size == 0 or not np.all(np.isfinite(p)) or p.min() < 0 or p.max() > 1:
         raise ValueError(f"positions must be finite values in [0, 1]; got {p.size} value(s)")
@@ -212,7 +213,7 @@ def tim(frames, n_frames, *, positions=None, full_rank_check=False):
     ((5, 2, 2), True, True)
     """
     if positions is None:
-        n_frames = _check_n_frames(n_frames)
+        n_frames = check_n_frames(n_frames)
     arr = _check_frames(frames)
     n = arr.shape[0]
     X = arr.reshape(n, -1).astype(np.float64, copy=False)
@@ -342,7 +343,7 @@ def normalize_clip(clip, n_frames, method="tim", *, dtype=None):
     if not isinstance(clip, Clip):
         raise TypeError(f"clip must be a mefeat.Clip, got {type(clip).__name__}")
     check_option(method, name="method", options=("tim", "linear"))
-    n_frames = _check_n_frames(n_frames)
+    n_frames = check_n_frames(n_frames)
     if isinstance(dtype, str) and dtype == "same":
         dtype = clip.frames.dtype if np.issubdtype(clip.frames.dtype, np.integer) else None
     fn = tim if method == "tim" else linear_interpolate

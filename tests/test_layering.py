@@ -1,6 +1,7 @@
-"""The layering of STYLE.md §6, checked on the source (imports anywhere in a module, lazy ones included).
+"""The package layering, checked on the source (imports anywhere in a module, lazy ones included).
 
-extract -> transformers / evaluation -> descriptors / flow / face / temporal -> _kernels -> _jit / _config / _validation
+extract / compare -> runner -> catalogue -> transformers / evaluation -> descriptors / flow / face / temporal
+-> _kernels -> _jit / _config / _validation
 """
 
 import ast
@@ -61,12 +62,35 @@ FORBIDDEN = {
     "mefeat._kernels": ("mefeat.descriptors", "mefeat.transformers", "mefeat._validation"),
     "mefeat.datasets": ("mefeat.descriptors", "mefeat.transformers", "mefeat._kernels", "mefeat.evaluation",
                         "mefeat.extract"),
-    "mefeat.evaluation": ("numba", "mefeat._kernels", "mefeat.extract"),
+    "mefeat.evaluation": ("numba", "mefeat._kernels", "mefeat.extract", "mefeat.catalogue", "mefeat.runner",
+                          "mefeat.compare", "mefeat.transformers"),
     "mefeat.temporal": ("mefeat.transformers", "mefeat.datasets", "mefeat.evaluation", "mefeat.extract"),
     "mefeat.face": ("mefeat.transformers", "mefeat.datasets", "mefeat.evaluation", "mefeat.extract"),
     "mefeat.flow": ("mefeat.transformers", "mefeat.datasets", "mefeat.evaluation", "mefeat.extract"),
-    "mefeat.transformers": ("mefeat.extract", "mefeat.datasets", "mefeat.evaluation", "mefeat._kernels"),
+    "mefeat.transformers": ("mefeat.extract", "mefeat.datasets", "mefeat.evaluation", "mefeat._kernels",
+                            "mefeat.catalogue", "mefeat.runner", "mefeat.compare"),
+    "mefeat.catalogue": ("mefeat.runner", "mefeat.extract", "mefeat.compare", "mefeat.datasets"),
+    "mefeat.runner": ("mefeat.extract", "mefeat.compare"),
+    "mefeat._frames": ("mefeat.datasets", "mefeat.face", "mefeat.transformers", "mefeat.descriptors"),
 }
+
+
+def test_no_private_imports_across_packages():
+    """Nothing outside a package imports its private names (``from mefeat.datasets._base import _x``)."""
+    import ast
+
+    found = []
+    for path in MODULES:
+        name = _name(path)
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("mefeat."):
+                pkg = ".".join(node.module.split(".")[:2])
+                if name.startswith(pkg):
+                    continue
+                private = [a.name for a in node.names if a.name.startswith("_") and a.name != "__version__"]
+                found.extend(f"{name}: {a} from {node.module}" for a in private)
+    assert not found, "\n".join(found)
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: _name(p))

@@ -59,7 +59,6 @@ def is_missing(value):
         return False
 
 
-_isna = is_missing  # old private name, still imported by mefeat.extract
 
 
 def _blank(value):

@@ -199,14 +199,6 @@ def make_demo(seed=0, *, data_dir=None, force=False, n_jobs=1, size="full", **pa
     return root
 
 
-def _demo_sizes_for_tests():
-    """Deprecated: the ``"tiny"`` preset's parameters; use ``load_demo(size="tiny")`` instead.
-
-    Kept until ``mefeat.extract`` and its tests switch to the public ``size=`` parameter.
-    """
-    return dict(DEMO_SIZES["tiny"])
-
-
 # ----------------------------------------------------------------------------- internals
 def _sized(size, params):
     """``params`` on top of the ``size`` preset (an int ``size`` is the frame side, the old meaning)."""

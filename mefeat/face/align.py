@@ -19,7 +19,8 @@ from mefeat.face.landmarks import MultipleFacesWarning, as_uint8_gray, detection
 __all__ = ["AlignedFrames", "template_landmarks", "fit_similarity", "warp_face", "align_frames", "align_clip"]
 
 
-def _check_size_margin(size, margin):
+def check_size_margin(size, margin):
+    """Validate the crop ``size`` (int >= 16) and ``margin`` (float in [0, 0.5)); returns them as (int, float)."""
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 16:
         raise ValueError(f"size must be an int >= 16 (pixels of the square crop), got {size!r}")
     if isinstance(margin, bool) or not isinstance(margin, (int, float, np.floating)) or not 0 <= margin < 0.5:
@@ -43,7 +44,7 @@ def template_landmarks(size=DEFAULT_FACE_SIZE, margin=DEFAULT_FACE_MARGIN):
     points : (68, 2) ndarray of float64
         (x, y), pixel centres at integers (the crop spans -0.5 .. size - 0.5).
     """
-    size, margin = _check_size_margin(size, margin)
+    size, margin = check_size_margin(size, margin)
     return margin * size - 0.5 + TEMPLATE * (1.0 - 2.0 * margin) * size
 
 
@@ -323,7 +324,7 @@ def align_frames(
     MultipleFacesWarning
         Several faces in the reference frame (the largest is used; ``meta["n_faces"]`` says how many).
     """
-    size, margin = _check_size_margin(size, margin)
+    size, margin = check_size_margin(size, margin)
     src = _Source(frames, n_frames, clip_name)
     T = src.n
     ref = _check_int(reference_index, "reference_index")

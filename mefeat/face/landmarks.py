@@ -223,7 +223,8 @@ def as_uint8_gray(frame, *, name="frame"):
     return np.ascontiguousarray(arr)
 
 
-def _check_upsample(upsample):
+def check_upsample(upsample):
+    """Validate dlib's detector ``upsample`` (an int in 0..4) and return it."""
     if isinstance(upsample, bool) or not isinstance(upsample, (int, np.integer)) or not 0 <= upsample <= 4:
         raise ValueError(f"upsample must be an int in 0..4 (dlib pyramid up-sampling), got {upsample!r}")
     return int(upsample)
@@ -253,7 +254,7 @@ def detect_faces(frame, *, upsample=DEFAULT_FACE_UPSAMPLE):
     []
     """
     gray = as_uint8_gray(frame)
-    upsample = _check_upsample(upsample)
+    upsample = check_upsample(upsample)
     detector = _detector()
     with _DETECTOR_LOCK:
         rects, scores, _ = detector.run(gray, upsample, 0.0)

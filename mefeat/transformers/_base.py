@@ -15,13 +15,74 @@ Samples ``X`` may be a sequence of :class:`mefeat.Clip`, a sequence of ``(T, H, 
 arrays, or one ``(N, T, H, W)`` array.
 """
 
+import inspect
+import numbers
+
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from mefeat._clip import Clip
 
-__all__ = ["as_clip", "as_clip_list", "ClipFeatureTransformer", "ClipToClipTransformer"]
+__all__ = ["as_clip", "as_clip_list", "ClipFeatureTransformer", "ClipToClipTransformer", "defaults_of",
+           "clip_index", "CLIP_INDEX"]
+
+#: Names of the index levels of every feature table: the clip id (same as :func:`mefeat.read_features`).
+CLIP_INDEX = ("dataset", "subject", "clip")
+
+
+def defaults_of(function):
+    """The keyword defaults of ``function`` (the single source of a transformer's defaults).
+
+    Each transformer pairs with a function (``LBPTOP`` <-> :func:`mefeat.descriptors.lbp_top`) and
+    takes its defaults from that function's signature, so the two can never disagree.
+
+    Returns
+    -------
+    dict
+        ``{parameter name: default}`` for every parameter that has one.
+    """
+    return {k: p.default for k, p in inspect.signature(function).parameters.items()
+            if p.default is not inspect.Parameter.empty}
+
+
+def clip_index(clips):
+    """The (dataset, subject, clip) ids of a list of clips, as a :class:`pandas.MultiIndex`.
+
+    ``dataset`` comes from ``clip.meta["dataset"]`` ("" when absent), ``clip`` from ``clip.name``
+    (the sample number for bare arrays).
+    """
+    import pandas as pd
+
+    return pd.MultiIndex.from_tuples(
+        [(str(c.meta.get("dataset", "") or ""), c.subject, c.name) for c in clips], names=list(CLIP_INDEX))
+
+
+def check_n_jobs(n_jobs):
+    """``n_jobs`` as None or a non-zero int (joblib's convention: -1 = all cores)."""
+    if n_jobs is None:
+        return None
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
+        raise ValueError(f"n_jobs must be None or a non-zero int (-1 = all cores), got {n_jobs!r}")
+    return int(n_jobs)
+
+
+def check_verbose(verbose):
+    """``verbose`` as a bool (True or an int > 0 shows a progress bar)."""
+    if isinstance(verbose, (bool, np.bool_)):
+        return bool(verbose)
+    if isinstance(verbose, numbers.Integral) and verbose >= 0:
+        return verbose > 0
+    raise ValueError(f"verbose must be a bool or an int >= 0, got {verbose!r}")
+
+
+def _progress(items, total, desc, enabled):
+    """Wrap ``items`` in a tqdm progress bar when ``enabled`` (stderr; off by default)."""
+    if not enabled:
+        return items
+    from tqdm.auto import tqdm
+
+    return tqdm(items, total=total, desc=desc, unit="clip")
 
 
 def as_clip(x, index=None):
@@ -102,15 +163,21 @@ class _ClipTransformerBase(TransformerMixin, BaseEstimator):
             as_clip_list(X)
         return self
 
-    def _map(self, X):
+    def _map(self, X, clips=None):
         params = self._check_params()
-        clips = as_clip_list(X)
-        n_jobs = getattr(self, "n_jobs", None)
+        clips = as_clip_list(X) if clips is None else clips
+        return self._map_clips(clips, lambda c: self._transform_one(c, params))
+
+    def _map_clips(self, clips, fn, n_jobs=None):
+        """``[fn(c) for c in clips]``, in parallel with joblib when ``n_jobs`` says so, with a
+        progress bar when ``verbose``."""
+        n_jobs = getattr(self, "n_jobs", None) if n_jobs is None else n_jobs
+        bar = check_verbose(getattr(self, "verbose", False))
+        desc = type(self).__name__
         if n_jobs in (None, 1) or len(clips) == 1:
-            return [self._transform_one(c, params) for c in clips]
-        return Parallel(n_jobs=n_jobs, prefer=self._parallel_prefer)(
-            delayed(self._transform_one)(c, params) for c in clips
-        )
+            return [fn(c) for c in _progress(clips, len(clips), desc, bar)]
+        par = Parallel(n_jobs=n_jobs, prefer=self._parallel_prefer, return_as="generator")
+        return list(_progress(par(delayed(fn)(c) for c in clips), len(clips), desc, bar))
 
     def __sklearn_is_fitted__(self):
         return True
@@ -138,10 +205,27 @@ class ClipFeatureTransformer(_ClipTransformerBase):
 
         Returns
         -------
-        features : (n_samples, n_features) ndarray of float64
+        features : (n_samples, n_features) ndarray of float64, or DataFrame
+            A :class:`pandas.DataFrame` indexed by the clip ids (dataset, subject, clip; see
+            :func:`clip_index`) when ``set_output(transform="pandas")`` is configured.
         """
-        rows = self._map(X)
-        return np.vstack([np.asarray(r, dtype=np.float64).reshape(1, -1) for r in rows])
+        clips = as_clip_list(X)
+        rows = self._map(X, clips)
+        out = np.vstack([np.asarray(r, dtype=np.float64).reshape(1, -1) for r in rows])
+        if self._pandas_output():
+            import pandas as pd
+
+            return pd.DataFrame(out, index=clip_index(clips), columns=self.get_feature_names_out())
+        return out
+
+    def _pandas_output(self):
+        """True when this estimator's (or the global) ``transform`` output is set to pandas."""
+        config = getattr(self, "_sklearn_output_config", {}).get("transform")
+        if config is None:
+            from sklearn import get_config
+
+            config = get_config().get("transform_output", "default")
+        return config == "pandas"
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output features, e.g. ``lbptop_b000_xy_u2_00``.
@@ -173,3 +257,15 @@ class ClipToClipTransformer(_ClipTransformerBase):
         clips : list of Clip
         """
         return list(self._map(X))
+
+    def set_output(self, *, transform=None):
+        """Accept :meth:`sklearn.pipeline.Pipeline.set_output`; clips pass through unchanged.
+
+        A clip-to-clip step outputs clips, not a table, so there is nothing to wrap: the
+        feature step after it returns the DataFrame, indexed by the clip ids.
+
+        Returns
+        -------
+        self
+        """
+        return self

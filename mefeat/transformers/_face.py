@@ -8,16 +8,18 @@ import numbers
 
 import numpy as np
 
-from mefeat._config import DEFAULT_FACE_MARGIN, DEFAULT_FACE_SIZE, DEFAULT_FACE_UPSAMPLE
+from mefeat._config import DEFAULT_TIM_FRAMES
 from mefeat._validation import check_option
-from mefeat.transformers._base import ClipToClipTransformer
+from mefeat.face import align_clip
+from mefeat.transformers._base import ClipToClipTransformer, check_n_jobs, check_verbose, defaults_of
 
 __all__ = ["FaceAligner", "TemporalNormalizer"]
 
+_ALIGN = defaults_of(align_clip)
+
 
 def _check_n_jobs(n_jobs):
-    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0):
-        raise ValueError(f"n_jobs must be None, a positive int or a negative int (joblib); got {n_jobs!r}")
+    check_n_jobs(n_jobs)
 
 
 class FaceAligner(ClipToClipTransformer):
@@ -35,10 +37,16 @@ class FaceAligner(ClipToClipTransformer):
         Re-fit the transform on every frame (clips with head motion).
     upsample : int, default 1
         dlib detector up-sampling (0 is ~4x faster, needs faces >= ~80 px).
+    detect_scale : "auto" or float, default "auto"
+        Look for the face on a copy shrunk by this factor, then fit the landmarks at full
+        resolution ("auto": by the frame size, so DFME's 1024x768 frames are searched at 1/3;
+        1.0: full resolution); see :func:`mefeat.face.find_face`.
     antialias : bool, default True
         Area-average before a shrinking warp.
     n_jobs : int or None
         Clips processed in parallel with joblib threads (None or 1: sequential).
+    verbose : bool or int, default False
+        Show a progress bar (tqdm, on stderr) over the clips.
 
     See Also
     --------
@@ -56,6 +64,16 @@ class FaceAligner(ClipToClipTransformer):
     processes 6 clips took 6.8 s vs 1.1 s sequential in benchmarks/bench_face.py). Detection calls
     are serialised by a lock (dlib's detector is not safe for concurrent use, one detection per
     clip); decoding, landmarks and warping run in parallel.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimage import data
+    >>> from mefeat import Clip, FaceAligner
+    >>> gray = (data.astronaut() @ [0.299, 0.587, 0.114]).astype(np.uint8)
+    >>> [aligned] = FaceAligner(size=96).fit_transform([Clip(np.stack([gray, gray]), name="astro")])
+    >>> aligned.frames.shape, aligned.landmarks.shape
+    ((2, 96, 96), (68, 2))
     """
 
     _parallel_prefer = "threads"
@@ -63,27 +81,31 @@ class FaceAligner(ClipToClipTransformer):
     def __init__(
         self,
         *,
-        size=DEFAULT_FACE_SIZE,
-        margin=DEFAULT_FACE_MARGIN,
-        reference="onset",
-        per_frame=False,
-        upsample=DEFAULT_FACE_UPSAMPLE,
-        antialias=True,
+        size=_ALIGN["size"],
+        margin=_ALIGN["margin"],
+        reference=_ALIGN["reference"],
+        per_frame=_ALIGN["per_frame"],
+        upsample=_ALIGN["upsample"],
+        detect_scale=_ALIGN["detect_scale"],
+        antialias=_ALIGN["antialias"],
         n_jobs=None,
+        verbose=False,
     ):
         self.size = size
         self.margin = margin
         self.reference = reference
         self.per_frame = per_frame
         self.upsample = upsample
+        self.detect_scale = detect_scale
         self.antialias = antialias
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     def _check_params(self):
-        from mefeat.face.align import _check_size_margin
-        from mefeat.face.landmarks import _check_upsample
+        from mefeat.face.align import check_size_margin
+        from mefeat.face.landmarks import check_upsample, detection_factor
 
-        size, margin = _check_size_margin(self.size, self.margin)
+        size, margin = check_size_margin(self.size, self.margin)
         ref = self.reference
         if isinstance(ref, str):
             check_option(ref, name="reference", options=("onset", "apex", "first"))
@@ -92,13 +114,16 @@ class FaceAligner(ClipToClipTransformer):
         for name in ("per_frame", "antialias"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise TypeError(f"{name} must be a bool, got {getattr(self, name)!r}")
+        detection_factor((1, 1), self.detect_scale)  # raises on a bad detect_scale
         _check_n_jobs(self.n_jobs)
+        check_verbose(self.verbose)
         return {
             "size": size,
             "margin": margin,
             "reference": ref,
             "per_frame": bool(self.per_frame),
-            "upsample": _check_upsample(self.upsample),
+            "upsample": check_upsample(self.upsample),
+            "detect_scale": self.detect_scale,
             "antialias": bool(self.antialias),
         }
 
@@ -123,6 +148,8 @@ class TemporalNormalizer(ClipToClipTransformer):
         rounds and saturates (e.g. ``np.uint8`` to reproduce meb's rounded TIM).
     n_jobs : int or None
         Clips processed in parallel with joblib threads (numpy's matmul releases the GIL).
+    verbose : bool or int, default False
+        Show a progress bar (tqdm, on stderr) over the clips.
 
     See Also
     --------
@@ -136,20 +163,30 @@ class TemporalNormalizer(ClipToClipTransformer):
     differences between interpolated frames that should be equal, so uint8 video should stay
     uint8. onset/apex/offset are mapped to the nearest output frame
     (:func:`mefeat.temporal.map_index`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mefeat import Clip, TemporalNormalizer
+    >>> clip = Clip(np.random.default_rng(0).integers(0, 256, (30, 8, 8), dtype=np.uint8), apex=12)
+    >>> [short] = TemporalNormalizer(n_frames=10).fit_transform([clip])
+    >>> short.frames.shape, short.frames.dtype, short.apex
+    ((10, 8, 8), dtype('uint8'), 4)
     """
 
     _parallel_prefer = "threads"
 
-    def __init__(self, *, n_frames=10, method="tim", dtype="same", n_jobs=None):
+    def __init__(self, *, n_frames=DEFAULT_TIM_FRAMES, method="tim", dtype="same", n_jobs=None, verbose=False):
         self.n_frames = n_frames
         self.method = method
         self.dtype = dtype
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     def _check_params(self):
-        from mefeat.temporal import _check_n_frames
+        from mefeat.temporal import check_n_frames
 
-        n_frames = _check_n_frames(self.n_frames)
+        n_frames = check_n_frames(self.n_frames)
         check_option(self.method, name="method", options=("tim", "linear"))
         if self.dtype is not None and not (isinstance(self.dtype, str) and self.dtype == "same"):
             try:
@@ -159,6 +196,7 @@ class TemporalNormalizer(ClipToClipTransformer):
             if not (np.issubdtype(dt, np.integer) or np.issubdtype(dt, np.floating)):
                 raise TypeError(f"dtype must be an integer or float dtype, got {dt}")
         _check_n_jobs(self.n_jobs)
+        check_verbose(self.verbose)
         return {"n_frames": n_frames, "method": self.method, "dtype": self.dtype}
 
     def _transform_one(self, clip, params):

@@ -13,9 +13,17 @@ import os
 import numpy as np
 
 from mefeat._validation import check_int_tuple, check_option
-from mefeat.transformers._base import ClipFeatureTransformer, as_clip_list
+from mefeat.descriptors import bi_woof, fdm, mdmo
+from mefeat.flow import clip_flows
+from mefeat.transformers._base import ClipFeatureTransformer, check_n_jobs, check_verbose, defaults_of
 
 __all__ = ["BiWOOF", "MDMO", "FDM", "OpticalStrain"]
+
+_BIWOOF = defaults_of(bi_woof)
+_MDMO = defaults_of(mdmo)
+_FDM = defaults_of(fdm)
+#: Flow backend of every flow transformer (and of ``python -m mefeat.extract``): clip_flows' default.
+_FLOW_METHOD = defaults_of(clip_flows)["method"]
 
 
 def _clip_flows_uncached(frames, mode, onset, apex, method, params, versions, n_jobs):
@@ -57,9 +65,8 @@ class _FlowTransformer(ClipFeatureTransformer):
         params = {} if self.flow_params is None else dict(self.flow_params)
         params = _flow_params(self.flow_method, params)
         _resolve_memory(self.memory)
-        n_jobs = self.n_jobs
-        if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0):
-            raise ValueError(f"n_jobs must be None, a positive int or -1; got {n_jobs!r}")
+        check_n_jobs(self.n_jobs)
+        check_verbose(self.verbose)
         return params
 
     def _flows(self, clip, params, mode, n_jobs=None):
@@ -78,22 +85,19 @@ class _FlowTransformer(ClipFeatureTransformer):
             return _clip_flows_uncached(*args, n_jobs)
         return memory.cache(_clip_flows_uncached, ignore=["n_jobs"])(*args, n_jobs)
 
-    def _map(self, X):
+    def _map(self, X, clips=None):
         params = self._check_params()
-        clips = as_clip_list(X)
+        clips = as_clip_list(X) if clips is None else clips
         n_jobs = self.n_jobs
         if n_jobs in (None, 1) or len(clips) == 1:
             # one clip at a time; the flow pairs of a clip run in parallel when n_jobs > 1
-            return [self._transform_one(c, params, n_jobs) for c in clips]
+            return self._map_clips(clips, lambda c: self._transform_one(c, params, n_jobs), n_jobs=1)
         import cv2
-        from joblib import Parallel, delayed
 
         old = cv2.getNumThreads()
         cv2.setNumThreads(1)
         try:
-            return Parallel(n_jobs=n_jobs, prefer=self._parallel_prefer)(
-                delayed(self._transform_one)(c, params, None) for c in clips
-            )
+            return self._map_clips(clips, lambda c: self._transform_one(c, params, None))
         finally:
             cv2.setNumThreads(old)
 
@@ -106,7 +110,9 @@ _FLOW_DOC = """flow_method : {"tvl1", "dis", "farneback"}
         Cache of the flows (key: frames hash + mode + onset/apex + backend + parameters); None = no cache.
     n_jobs : int or None
         Several clips: clips in parallel (threads, OpenCV on one thread each). One clip: its flow pairs
-        in parallel. None = serial."""
+        in parallel. None = serial.
+    verbose : bool or int, default False
+        Show a progress bar (tqdm, on stderr) over the clips."""
 
 
 class BiWOOF(_FlowTransformer):
@@ -132,8 +138,8 @@ class BiWOOF(_FlowTransformer):
     when the apex is not annotated).
     """
 
-    def __init__(self, *, grid=(5, 5), n_bins=8, compat=False, flow_method="tvl1", flow_params=None,
-                 memory=None, n_jobs=None):
+    def __init__(self, *, grid=_BIWOOF["grid"], n_bins=_BIWOOF["n_bins"], compat=_BIWOOF["compat"],
+                 flow_method=_FLOW_METHOD, flow_params=None, memory=None, n_jobs=None, verbose=False):
         self.grid = grid
         self.n_bins = n_bins
         self.compat = compat
@@ -141,6 +147,7 @@ class BiWOOF(_FlowTransformer):
         self.flow_params = flow_params
         self.memory = memory
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     def _check_params(self):
         flow = self._check_flow_params()
@@ -184,8 +191,8 @@ class OpticalStrain(_FlowTransformer):
 
     _STATS = ("mean", "max", "std")
 
-    def __init__(self, *, grid=(5, 5), statistics=("mean", "max"), scheme="backward", flow_method="tvl1",
-                 flow_params=None, memory=None, n_jobs=None):
+    def __init__(self, *, grid=(5, 5), statistics=("mean", "max"), scheme="backward", flow_method=_FLOW_METHOD,
+                 flow_params=None, memory=None, n_jobs=None, verbose=False):
         self.grid = grid
         self.statistics = statistics
         self.scheme = scheme
@@ -193,6 +200,7 @@ class OpticalStrain(_FlowTransformer):
         self.flow_params = flow_params
         self.memory = memory
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     def _check_params(self):
         flow = self._check_flow_params()
@@ -253,8 +261,8 @@ class MDMO(_FlowTransformer):
     frame in frame coordinates (set by ``mefeat.FaceAligner``).
     """
 
-    def __init__(self, *, n_bins=8, align=True, brow_offset=20.0, flow_method="tvl1", flow_params=None,
-                 memory=None, n_jobs=None):
+    def __init__(self, *, n_bins=_MDMO["n_bins"], align=_MDMO["align"], brow_offset=_MDMO["brow_offset"],
+                 flow_method=_FLOW_METHOD, flow_params=None, memory=None, n_jobs=None, verbose=False):
         self.n_bins = n_bins
         self.align = align
         self.brow_offset = brow_offset
@@ -262,6 +270,7 @@ class MDMO(_FlowTransformer):
         self.flow_params = flow_params
         self.memory = memory
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     def _check_params(self):
         flow = self._check_flow_params()
@@ -317,8 +326,9 @@ class FDM(_FlowTransformer):
     ``fit`` only validates the parameters. The clip needs at least ``grid[2] + 1`` frames from its onset.
     """
 
-    def __init__(self, *, grid=(6, 6, 2), n_iter=10, max_angle=np.pi / 4, magnitude=True, align=False,
-                 mode="onset_each", flow_method="tvl1", flow_params=None, memory=None, n_jobs=None):
+    def __init__(self, *, grid=_FDM["grid"], n_iter=_FDM["n_iter"], max_angle=_FDM["max_angle"],
+                 magnitude=_FDM["magnitude"], align=_FDM["align"], mode="onset_each", flow_method=_FLOW_METHOD,
+                 flow_params=None, memory=None, n_jobs=None, verbose=False):
         self.grid = grid
         self.n_iter = n_iter
         self.max_angle = max_angle
@@ -329,6 +339,7 @@ class FDM(_FlowTransformer):
         self.flow_params = flow_params
         self.memory = memory
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     def _check_params(self):
         flow = self._check_flow_params()

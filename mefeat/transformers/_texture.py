@@ -4,21 +4,14 @@ Each class only validates its parameters and maps its descriptor function over t
 samples (see :mod:`mefeat.transformers._base`).
 """
 
-import numbers
-
-from mefeat.descriptors._hog_top import higo_top, hog_top, hog_top_feature_names, hog_top_n_features
-from mefeat.descriptors._lbp_top import lbp_top, lbp_top_feature_names, lbp_top_n_features
-from mefeat.transformers._base import ClipFeatureTransformer
+from mefeat.descriptors import (higo_top, hog_top, hog_top_feature_names, hog_top_n_features, lbp_top,
+                                lbp_top_feature_names, lbp_top_n_features)
+from mefeat.transformers._base import ClipFeatureTransformer, check_n_jobs, check_verbose, defaults_of
 
 __all__ = ["LBPTOP", "HOGTOP", "HIGOTOP"]
 
-
-def _check_n_jobs(n_jobs):
-    if n_jobs is None:
-        return None
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
-        raise ValueError(f"n_jobs must be None or a non-zero int (-1 = all cores), got {n_jobs!r}")
-    return int(n_jobs)
+_LBP = defaults_of(lbp_top)
+_HOG = defaults_of(hog_top)
 
 
 def _threads_for(n_jobs):
@@ -36,7 +29,8 @@ class _TextureTransformer(ClipFeatureTransformer):
         return {name: getattr(self, name) for name in self._param_names}
 
     def _check_params(self):
-        n_jobs = _check_n_jobs(self.n_jobs)
+        n_jobs = check_n_jobs(self.n_jobs)
+        check_verbose(self.verbose)
         kwargs = self._descriptor_kwargs()
         kwargs["n_threads"] = _threads_for(n_jobs)
         self._n_features(kwargs)  # validates every option with the descriptor's own rules
@@ -60,9 +54,9 @@ class LBPTOP(_TextureTransformer):
 
     Parameters
     ----------
-    radii : (Rx, Ry, Rt) tuple of int, default (1, 1, 1)
+    radii : (Rx, Ry, Rt) tuple of int, default (1, 1, 4)
     n_points : (Pxy, Pxt, Pyt) tuple of int, default (8, 8, 8)
-    grid : (rows, cols, tblocks) tuple of int, default (1, 1, 1)
+    grid : (rows, cols, tblocks) tuple of int, default (5, 5, 1)
     overlap : float, default 0.0
     mapping : {"u2", "riu2", "ri", "default"}, default "u2"
     interpolation : {"bilinear", "nearest"}, default "bilinear"
@@ -74,6 +68,8 @@ class LBPTOP(_TextureTransformer):
         Clips processed in parallel by joblib (threads; the numba kernel releases the
         GIL). None or 1: one clip at a time, each using numba's threads; otherwise each
         clip runs single-threaded, so parallelism happens at one level only.
+    verbose : bool or int, default False
+        Show a progress bar (tqdm, on stderr) over the clips.
 
     See Also
     --------
@@ -100,9 +96,10 @@ class LBPTOP(_TextureTransformer):
     _param_names = ("radii", "n_points", "grid", "overlap", "mapping", "interpolation", "convention",
                     "normalize", "arithmetic")
 
-    def __init__(self, *, radii=(1, 1, 1), n_points=(8, 8, 8), grid=(1, 1, 1), overlap=0.0, mapping="u2",
-                 interpolation="bilinear", convention="zhao2007", normalize="plane", arithmetic="reference",
-                 n_jobs=None):
+    def __init__(self, *, radii=_LBP["radii"], n_points=_LBP["n_points"], grid=_LBP["grid"],
+                 overlap=_LBP["overlap"], mapping=_LBP["mapping"], interpolation=_LBP["interpolation"],
+                 convention=_LBP["convention"], normalize=_LBP["normalize"], arithmetic=_LBP["arithmetic"],
+                 n_jobs=None, verbose=False):
         self.radii = radii
         self.n_points = n_points
         self.grid = grid
@@ -113,6 +110,7 @@ class LBPTOP(_TextureTransformer):
         self.normalize = normalize
         self.arithmetic = arithmetic
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     def _function(self, frames, **params):
         return lbp_top(frames, **params)
@@ -128,12 +126,14 @@ class _GradientTransformer(_TextureTransformer):
     _param_names = ("orientations", "grid", "signed", "normalize")
     _prefix = ""
 
-    def __init__(self, *, orientations=8, grid=(1, 1, 1), signed=False, normalize="l1", n_jobs=None):
+    def __init__(self, *, orientations=_HOG["orientations"], grid=_HOG["grid"], signed=_HOG["signed"],
+                 normalize=_HOG["normalize"], n_jobs=None, verbose=False):
         self.orientations = orientations
         self.grid = grid
         self.signed = signed
         self.normalize = normalize
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     def _n_features(self, params):
         return hog_top_n_features(**params)
@@ -147,7 +147,7 @@ _GRADIENT_PARAMS_DOC = """
     ----------
     orientations : int, default 8
         Orientation bins per block and plane.
-    grid : (rows, cols, tblocks) tuple of int, default (1, 1, 1)
+    grid : (rows, cols, tblocks) tuple of int, default (5, 5, 1)
         Blocks along y, x and t.
     signed : bool, default False
         Orientations over [0, 360) instead of [0, 180).
@@ -157,6 +157,8 @@ _GRADIENT_PARAMS_DOC = """
         Clips processed in parallel by joblib (threads; the numba kernel releases the
         GIL). None or 1: one clip at a time, each using numba's threads; otherwise each
         clip runs single-threaded, so parallelism happens at one level only.
+    verbose : bool or int, default False
+        Show a progress bar (tqdm, on stderr) over the clips.
 """
 
 _GRADIENT_NOTES = """

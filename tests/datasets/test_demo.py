@@ -123,10 +123,10 @@ def test_tiny_preset_has_every_split(tiny_preset):
     assert t.groupby("split", sort=False)["subject"].unique().map(list).to_dict() == {
         "train": ["sub0001"], "testA": ["sub0002"], "testB": ["sub0003"]}
     assert set(t.loc[t["split"] == "train", "emotion"]) == {"happiness", "surprise"}
-    # the same folder as the old private helper's parameters, and as the explicit parameters
-    from mefeat.datasets.demo import _demo_sizes_for_tests
+    # the same folder as the preset's parameters, and as the explicit parameters
+    from mefeat.datasets.demo import DEMO_SIZES
 
-    assert demo_dir(0, data_dir=base, size="tiny") == demo_dir(0, data_dir=base, **_demo_sizes_for_tests())
+    assert demo_dir(0, data_dir=base, size="tiny") == demo_dir(0, data_dir=base, **DEMO_SIZES["tiny"])
     assert demo_dir(0, size="tiny") == demo_dir(0, size=160, n_subjects=3, emotions=("happiness", "surprise"),
                                                 clip_frames=(12, 14))
 

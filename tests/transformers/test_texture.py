@@ -39,9 +39,9 @@ def test_parameters_mirror_the_function(cls, func):
     fparams = inspect.signature(func).parameters
     cparams = inspect.signature(cls.__init__).parameters
     expected = {n: p.default for n, p in fparams.items() if p.kind is p.KEYWORD_ONLY and n != "n_threads"}
-    got = {n: p.default for n, p in cparams.items() if n not in ("self", "n_jobs")}
+    got = {n: p.default for n, p in cparams.items() if n not in ("self", "n_jobs", "verbose")}
     assert got == expected
-    assert cparams["n_jobs"].default is None
+    assert cparams["n_jobs"].default is None and cparams["verbose"].default is False
     assert all(p.kind is p.KEYWORD_ONLY for n, p in cparams.items() if n != "self")
 
 

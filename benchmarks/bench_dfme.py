@@ -1,0 +1,157 @@
+"""DFME-scale benchmark of ``python -m mefeat.extract``: the pipeline against the time it takes to decode the frames.
+
+Renders (once) a DFME-like set -- a real face at 1024x768 and 1280x1024, 130-frame clips, the DFME
+folder layout and sheet -- and measures, in one run, on this machine:
+
+- the decode floor (every onset..offset frame read with OpenCV, 1 and 2 processes);
+- the whole default pipeline (every default descriptor, no cache) with 1 and 2 workers: seconds
+  per clip per stage, clips/s, the 1 -> 2 worker scaling and the pipeline-to-decode ratio;
+- a cached re-run into a new output folder (shared cache) and a one-parameter sweep, as shares of
+  a full run;
+- cold (empty numba cache) against warm start of the command on the tiny demo;
+- Dask (local cluster) against loky on the same clips;
+- the peak memory of one 270-frame 1280x1024 clip;
+- the projection for DFME's 7,526 clips on this machine and on N Dask workers.
+
+    python benchmarks/bench_dfme.py            # 14 clips of 130 frames (about 10 min on 2 cores)
+    python benchmarks/bench_dfme.py --quick    # 6 clips of 60 frames
+
+Every command runs as a subprocess (``python -m mefeat.extract``), as a user runs it.
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+DFME_CLIPS = 7526
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def extract(args, env=None):
+    """Run the command; returns (wall seconds, manifest or None, peak RSS MB of the children so far)."""
+    cmd = [sys.executable, "-m", "mefeat.extract", "-q", *args]
+    t0 = time.perf_counter()
+    r = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})})
+    wall = time.perf_counter() - t0
+    if r.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({r.returncode}):\n{r.stderr}")
+    out = args[args.index("--out") + 1]
+    path = os.path.join(out, "manifest.json")
+    man = json.load(open(path)) if os.path.exists(path) else None
+    return wall, man
+
+
+def stage_table(man, n):
+    stages = man["timings_s"]["per_stage_cpu_sum"]
+    total = sum(stages.values())
+    rows = [f"  {k:16s} {v / n * 1000:8.0f} ms/clip  {100 * v / total:5.1f} %"
+            for k, v in sorted(stages.items(), key=lambda kv: -kv[1])]
+    return "\n".join(rows)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="6 clips of 60 frames")
+    ap.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "mefeat_dfme_like"),
+                    help="where the DFME-like set is rendered (kept between runs)")
+    ap.add_argument("--skip", default="", help="comma list of parts to skip: cold,dask,rss")
+    args = ap.parse_args(argv)
+    skip = set(filter(None, args.skip.split(",")))
+    from benchmarks._dfme_like import make_dfme_like
+    from benchmarks.bench_decode import decode_floor
+
+    n_clips, n_frames = (6, 60) if args.quick else (14, 130)
+    t0 = time.perf_counter()
+    root, sheets = make_dfme_like(os.path.join(args.data_dir, f"{n_clips}x{n_frames}"), n_clips=n_clips,
+                                  n_frames=n_frames, n_jobs=2)
+    print(f"DFME-like set: {n_clips} clips x {n_frames} frames (1024x768 and 1280x1024 PNG), ready in "
+          f"{time.perf_counter() - t0:.0f} s; CPU: {cpu_model()}, {os.cpu_count()} cores; "
+          f"load {os.getloadavg()[0]:.1f}")
+    data = ["--dataset", "dfme", "--root", root] + sum((["--annotations", s] for s in sheets), [])
+    floor = {k: decode_floor(root, sheets, n_jobs=k) for k in (1, 2)}
+    res = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        # warm numba's cache and the face model once, so that the timed runs compare like with like
+        extract(data + ["--out", os.path.join(tmp, "warm"), "--cache-dir", "none", "--limit", "1", "--n-jobs", "1"])
+        for jobs in (1, 2):
+            res[jobs] = extract(data + ["--out", os.path.join(tmp, f"j{jobs}"), "--cache-dir", "none",
+                                        "--n-jobs", str(jobs)])
+        cache = os.path.join(tmp, "cache")
+        full, _ = extract(data + ["--out", os.path.join(tmp, "c1"), "--cache-dir", cache, "--n-jobs", "2"])
+        rerun, _ = extract(data + ["--out", os.path.join(tmp, "c2"), "--cache-dir", cache, "--n-jobs", "2"])
+        sweep, sweep_man = extract(data + ["--out", os.path.join(tmp, "c3"), "--cache-dir", cache, "--n-jobs", "2",
+                                           "--descriptors", "default", "--param", "lbp_top.n_points=4,4,4"])
+        dask = None
+        if "dask" not in skip:
+            dask, _ = extract(data + ["--out", os.path.join(tmp, "dask"), "--cache-dir", "none", "--n-jobs", "2",
+                                      "--backend", "dask"])
+        cold = warm = None
+        if "cold" not in skip:
+            demo = ["--demo-size", "tiny", "--root", os.path.join(args.data_dir, "demo"), "--cache-dir", "none",
+                    "--n-jobs", "2"]
+            extract(demo + ["--out", os.path.join(tmp, "demo0")])  # the demo set itself, generated once
+            numba_cache = os.path.join(tmp, "numba_cache")
+            cold, _ = extract(demo + ["--out", os.path.join(tmp, "cold")], env={"NUMBA_CACHE_DIR": numba_cache})
+            warm, _ = extract(demo + ["--out", os.path.join(tmp, "warm2")], env={"NUMBA_CACHE_DIR": numba_cache})
+        rss = None
+        if "rss" not in skip:
+            big_root, big_sheets = make_dfme_like(os.path.join(args.data_dir, "1x270"), n_clips=1, n_frames=270,
+                                                  sizes=((1024, 1280),), seed=1)
+            code = ("import resource, sys; from mefeat.extract import main; rc = main(sys.argv[1:]); "
+                    "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+            big = ["--dataset", "dfme", "--root", big_root, "--annotations", big_sheets[0], "-q", "--n-jobs", "1",
+                   "--cache-dir", "none", "--out", os.path.join(tmp, "big")]
+            r = subprocess.run([sys.executable, "-c", code, *big], capture_output=True, text=True, check=True)
+            rss = int(r.stdout.split()[-1]) / 1024
+    (w1, m1), (w2, m2) = res[1], res[2]
+    n = m1["n_clips"]
+    print(f"\n{'':28s} {'wall s':>8s} {'s/clip':>8s} {'clips/s':>8s}")
+    for k in (1, 2):
+        print(f"decode floor, {k} process{'es' if k > 1 else '  '}     {floor[k]['seconds_total']:8.1f} "
+              f"{floor[k]['seconds_total'] / n:8.2f} {n / floor[k]['seconds_total']:8.2f}")
+    for k, (w, _) in res.items():
+        print(f"pipeline, {k} worker{'s' if k > 1 else ' '}           {w:8.1f} {w / n:8.2f} {n / w:8.2f}")
+    print(f"\npipeline / decode floor (2 workers vs 2 processes): {w2 / floor[2]['seconds_total']:.2f}  (goal <= 1.5)")
+    print(f"1 -> 2 worker scaling:                                {w1 / w2:.2f}x  (goal >= 1.8)")
+    print(f"cached re-run into a new --out / full run:            {rerun / full:.1%}  (goal <= 10 %)")
+    print(f"one-parameter sweep (lbp_top.n_points) / full run:    {sweep / full:.1%}  "
+          f"(LBP-TOP computed for {sweep_man['tables']['lbp_top']['computed']} clips, every other table cached)")
+    if cold is not None:
+        print(f"cold / warm start, tiny demo (empty numba cache):     {cold / warm:.2f}  ({cold:.1f} s vs {warm:.1f} s;"
+              " goal <= 1.5)")
+    if dask is not None:
+        print(f"Dask local cluster / loky, 2 workers:                 {dask / w2:.2f}")
+    if rss is not None:
+        print(f"peak RSS, one 270-frame 1280x1024 clip, 1 worker:     {rss:.0f} MB  (goal < 600 MB)")
+    print(f"\nper clip and stage (1 worker, CPU seconds summed over stages; decode runs in a reader thread "
+          f"inside 'align'):\n{stage_table(m1, n)}")
+    per_clip_2 = w2 / n
+    print(f"\nprojection for DFME ({DFME_CLIPS} clips, ~130 frames each, mixed sizes as here):")
+    print(f"  this machine, 2 workers:        {DFME_CLIPS * per_clip_2 / 3600:6.2f} h "
+          f"(decode floor {DFME_CLIPS * floor[2]['seconds_total'] / n / 3600:.2f} h)")
+    for k in (8, 32):
+        print(f"  {k:3d} Dask workers (1 core each): {DFME_CLIPS * (w1 / n) / k / 3600:6.2f} h "
+              "(ideal scaling of the 1-worker time)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,625 @@
+"""The descriptor catalogue: one entry per descriptor, read by every front door.
+
+Each :class:`DescriptorSpec` binds a descriptor name (``"lbp_top"``) to its scikit-learn
+transformer (``mefeat.LBPTOP``), the prepared input it runs on, a human label for tables and
+figures, and a reference. Everything else is *derived* from the transformer, so it exists once:
+
+- the tunable parameters and their defaults are the transformer's constructor arguments, whose
+  defaults are the descriptor function's (``LBPTOP`` <-> :func:`mefeat.descriptors.lbp_top`);
+- the validation of a parameter is the transformer's own (``fit`` checks every argument);
+- the feature names are the transformer's :meth:`get_feature_names_out`.
+
+The extraction runner (:func:`mefeat.extract_features`), the command line
+(``python -m mefeat.extract --list-descriptors``), the comparison and the docs all read this
+catalogue; :func:`make_pipeline` builds the scikit-learn pipeline a notebook user runs to get the
+same numbers. Adding a descriptor means one :func:`register` call.
+
+Preprocessing stages
+--------------------
+``face``
+    :class:`mefeat.FaceAligner` (dlib landmarks, one similarity transform, square crop); its
+    parameters are ``face.<name>``, plus ``face.align`` (False: use the frames as they are).
+``tim``
+    :class:`mefeat.TemporalNormalizer` on the aligned clip, uint8 kept uint8 (``tim.n_frames``,
+    ``tim.method``).
+``flow``
+    The optical-flow backend shared by every flow descriptor: ``flow.method`` and the backend's
+    parameters (``flow.epsilon`` ... for TV-L1; see :data:`mefeat.flow.FLOW_METHODS`).
+
+Inputs
+------
+``"tim"``
+    The aligned, time-normalised clip (the texture descriptors, MDMO and FDM).
+``"key_frames"``
+    The aligned onset and apex frames (Bi-WOOF and optical strain: one onset->apex flow). Two
+    frames give exactly the flow the full aligned clip gives between those frames.
+"""
+
+import dataclasses
+import difflib
+import importlib
+import inspect
+
+import numpy as np
+
+__all__ = ["DescriptorSpec", "register", "get", "names", "default_names", "STAGES", "INPUTS", "resolve",
+           "Resolved", "make_pipeline", "make_stage", "describe", "parse_value", "RUNTIME_PARAMS"]
+
+#: Constructor arguments of a transformer that say how to run, not what to compute.
+RUNTIME_PARAMS = frozenset({"n_jobs", "verbose", "memory", "flow_method", "flow_params"})
+
+#: The prepared inputs a descriptor can run on (see the module docstring).
+INPUTS = {
+    "tim": "aligned, time-normalised clip (uint8)",
+    "key_frames": "aligned onset and apex frames",
+}
+
+_STAGE_CLASSES = {"face": "mefeat.transformers:FaceAligner", "tim": "mefeat.transformers:TemporalNormalizer"}
+#: Stage parameters that are fixed by the pipeline, not tunable.
+_STAGE_FIXED = {"face": {"n_jobs", "verbose", "reference"}, "tim": {"n_jobs", "verbose", "dtype"}}
+
+#: Preprocessing stages and what they do (parameters: :func:`describe`).
+STAGES = {
+    "face": "face detection, landmarks and similarity alignment (mefeat.FaceAligner); face.align=False skips it",
+    "tim": "temporal normalisation of the aligned clip (mefeat.TemporalNormalizer, uint8 kept uint8)",
+    "flow": "optical flow shared by the flow descriptors (mefeat.flow.clip_flows); flow.method and its parameters",
+}
+
+
+def _resolve_object(ref):
+    if isinstance(ref, str):
+        module, _, attr = ref.partition(":")
+        return getattr(importlib.import_module(module), attr)
+    return ref
+
+
+@dataclasses.dataclass(frozen=True)
+class DescriptorSpec:
+    """One catalogue entry.
+
+    Parameters
+    ----------
+    name : str
+        Identifier used on the command line, in table file names and in parameter keys
+        (``--param lbp_top.radii=1,1,4``).
+    transformer : type or str
+        A scikit-learn transformer class mapping a list of :class:`mefeat.Clip` to an
+        ``(n_clips, n_features)`` matrix with ``get_feature_names_out`` (or ``"module:Class"``).
+        Its keyword arguments minus :data:`RUNTIME_PARAMS` are the descriptor's parameters.
+    input : {"tim", "key_frames"}
+        The prepared clip it runs on (:data:`INPUTS`).
+    label : str, optional
+        Human label for tables and figures; default: the label
+        :func:`mefeat.evaluation.labels.method_label` gives the name (``"LBP-TOP"``), which is
+        also where the paper's row order of the built-in methods is defined.
+    summary : str
+    reference : str
+        Citation with DOI.
+    default : bool, default True
+        Part of the default descriptor set.
+    params : dict, optional
+        Parameters of this entry that differ from the transformer's defaults (a named
+        configuration such as the MEGC 2019 LBP-TOP baseline).
+    """
+
+    name: str
+    transformer: object
+    input: str
+    label: str = ""
+    summary: str = ""
+    reference: str = ""
+    default: bool = True
+    params: dict = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self):
+        if not self.name.isidentifier():
+            raise ValueError(f"descriptor name must be an identifier (letters, digits, _), got {self.name!r}")
+        if self.input not in INPUTS:
+            raise ValueError(f"descriptor {self.name!r}: input must be one of {sorted(INPUTS)}, got {self.input!r}")
+        if not self.label:
+            from mefeat.evaluation.labels import method_label
+
+            object.__setattr__(self, "label", method_label(self.name))
+
+    @property
+    def transformer_class(self):
+        """The transformer class (imported on first use)."""
+        return _resolve_object(self.transformer)
+
+    @property
+    def uses_flow(self):
+        """True when the transformer computes optical flows (takes ``flow_method``)."""
+        return "flow_method" in self.transformer_class().get_params(deep=False)
+
+    def parameters(self):
+        """The tunable parameters and their defaults, ``{name: default}``."""
+        params = self.transformer_class().get_params(deep=False)
+        out = {k: v for k, v in params.items() if k not in RUNTIME_PARAMS}
+        unknown = sorted(set(self.params) - set(out))
+        if unknown:
+            raise ValueError(f"descriptor {self.name!r}: {self.transformer_class.__name__} has no parameter "
+                             f"{', '.join(unknown)}")
+        return {**out, **self.params}
+
+    def make_transformer(self, params=None, *, flow=None, **runtime):
+        """The transformer with ``params`` (descriptor parameters) and the shared ``flow`` settings.
+
+        Parameters
+        ----------
+        params : dict, optional
+        flow : dict, optional
+            ``{"method": ..., <backend parameter>: ...}`` (flow descriptors only).
+        **runtime
+            ``n_jobs``, ``verbose``, ``memory``.
+        """
+        kwargs = dict(params or {})
+        if flow is not None and self.uses_flow:
+            flow = dict(flow)
+            method = flow.pop("method", None)
+            if method is not None:
+                kwargs["flow_method"] = method
+            kwargs["flow_params"] = flow or None
+        cls = self.transformer_class
+        valid = cls().get_params(deep=False)
+        kwargs.update({k: v for k, v in runtime.items() if k in valid})
+        return cls(**kwargs)
+
+    def feature_names(self, params=None):
+        """Feature names for ``params`` (default: the entry's parameters)."""
+        params = self.parameters() if params is None else params
+        return [str(n) for n in self.make_transformer(params).get_feature_names_out()]
+
+
+_CATALOGUE = {}
+
+
+def register(spec, *, replace=False):
+    """Add a descriptor to the catalogue and return it.
+
+    Parameters
+    ----------
+    spec : DescriptorSpec
+    replace : bool, default False
+        Replace an entry of the same name (otherwise that is an error).
+
+    Examples
+    --------
+    >>> from mefeat.catalogue import DescriptorSpec, register
+    >>> spec = DescriptorSpec("lbp_top_r2", "mefeat.transformers:LBPTOP", "tim", label="LBP-TOP (R=2)",
+    ...                       params={"radii": (2, 2, 2)}, default=False)
+    >>> spec.label, spec.parameters()["radii"]
+    ('LBP-TOP (R=2)', (2, 2, 2))
+    >>> register(spec)          # now python -m mefeat.extract --descriptors lbp_top_r2  # doctest: +SKIP
+    """
+    if not isinstance(spec, DescriptorSpec):
+        raise TypeError(f"register takes a DescriptorSpec, got {type(spec).__name__}")
+    if spec.name in _CATALOGUE and not replace:
+        raise ValueError(f"descriptor {spec.name!r} is already registered; pass replace=True to replace it")
+    if spec.name in STAGES:
+        raise ValueError(f"{spec.name!r} is the name of a preprocessing stage; choose another name")
+    _CATALOGUE[spec.name] = spec
+    return spec
+
+
+def names():
+    """Names of every registered descriptor, in the paper's row order (custom ones last)."""
+    from mefeat.evaluation.labels import order_key
+
+    return sorted(_CATALOGUE, key=lambda n: order_key("method", n))
+
+
+def default_names():
+    """Names of the default descriptors, in the paper's row order."""
+    return [n for n in names() if _CATALOGUE[n].default]
+
+
+def _suggest(word, candidates):
+    close = difflib.get_close_matches(str(word), [str(c) for c in candidates], n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def get(name):
+    """The :class:`DescriptorSpec` named ``name``.
+
+    Raises
+    ------
+    ValueError
+        Unknown name (the message suggests the closest and lists the known ones).
+    """
+    try:
+        return _CATALOGUE[name]
+    except KeyError:
+        raise ValueError(f"unknown descriptor {name!r}{_suggest(name, _CATALOGUE)} "
+                         f"(known: {', '.join(_CATALOGUE)})") from None
+
+
+for _spec in (
+    DescriptorSpec("lbp_top", "mefeat.transformers:LBPTOP", "tim",
+                   summary="local binary patterns on three orthogonal planes, per spatial block",
+                   reference="Zhao & Pietikäinen, IEEE TPAMI 29(6), 2007, doi:10.1109/TPAMI.2007.1110"),
+    DescriptorSpec("lbp_top_megc2019", "mefeat.transformers:LBPTOP", "tim",
+                   summary="the MEGC 2019 baseline: radii (1, 1, 4), 4 points per plane, 5x5 blocks, on 10 TIM frames",
+                   reference="See et al., MEGC 2019, IEEE FG 2019, doi:10.1109/FG.2019.8756611", default=False,
+                   params={"radii": (1, 1, 4), "n_points": (4, 4, 4), "grid": (5, 5, 1)}),
+    DescriptorSpec("hog_top", "mefeat.transformers:HOGTOP", "tim",
+                   summary="magnitude-weighted gradient-orientation histograms on three orthogonal planes",
+                   reference="Li et al., IEEE TAFFC 9(4), 2018, doi:10.1109/TAFFC.2017.2667642"),
+    DescriptorSpec("higo_top", "mefeat.transformers:HIGOTOP", "tim",
+                   summary="gradient-orientation histograms (one vote per voxel) on three orthogonal planes",
+                   reference="Li et al., IEEE TAFFC 9(4), 2018, doi:10.1109/TAFFC.2017.2667642"),
+    DescriptorSpec("mdmo", "mefeat.transformers:MDMO", "tim",
+                   summary="main directional mean optical flow in 36 landmark regions (flows onset -> each frame)",
+                   reference="Liu et al., IEEE TAFFC 7(4), 2016, doi:10.1109/TAFFC.2015.2485205"),
+    DescriptorSpec("fdm", "mefeat.transformers:FDM", "tim",
+                   summary="facial dynamics map: principal flow direction per spatio-temporal cuboid",
+                   reference="Xu et al., IEEE TAFFC 8(2), 2017, doi:10.1109/TAFFC.2016.2518162"),
+    DescriptorSpec("bi_woof", "mefeat.transformers:BiWOOF", "key_frames",
+                   summary="bi-weighted oriented optical flow of the onset -> apex flow",
+                   reference="Liong et al., Signal Process. Image Commun. 62, 2018, doi:10.1016/j.image.2017.11.006"),
+    DescriptorSpec("optical_strain", "mefeat.transformers:OpticalStrain", "key_frames",
+                   summary="block statistics of the onset -> apex optical strain magnitude",
+                   reference="Liong et al., Signal Process. Image Commun. 62, 2018, doi:10.1016/j.image.2017.11.006"),
+):
+    register(_spec)
+del _spec
+
+
+# --------------------------------------------------------------------------- stages
+def _stage_class(stage):
+    return _resolve_object(_STAGE_CLASSES[stage])
+
+
+def _stage_parameters(stage):
+    """Tunable parameters of a stage and their defaults."""
+    if stage == "flow":
+        from mefeat.flow import FLOW_METHODS
+
+        method = _flow_default_method()
+        return {"method": method, **FLOW_METHODS[method]}
+    params = _stage_class(stage)().get_params(deep=False)
+    out = {k: v for k, v in params.items() if k not in _STAGE_FIXED[stage]}
+    if stage == "face":
+        out = {"align": True, **out}
+    return out
+
+
+def _flow_default_method():
+    from mefeat.transformers import BiWOOF
+
+    return BiWOOF().flow_method
+
+
+def make_stage(stage, params=None):
+    """The transformer of a preprocessing stage (``"face"`` or ``"tim"``) with ``params``.
+
+    ``face.align`` is not a transformer argument (it says whether the stage runs) and is ignored
+    here; TIM keeps uint8 clips uint8 (``dtype="same"``).
+    """
+    params = {k: v for k, v in (params or {}).items() if not (stage == "face" and k == "align")}
+    return _stage_class(stage)(**params)
+
+
+# --------------------------------------------------------------------------- resolution
+@dataclasses.dataclass(frozen=True)
+class Resolved:
+    """Validated descriptor and stage parameters (the output of :func:`resolve`).
+
+    Attributes
+    ----------
+    tables : dict
+        ``{table name: (DescriptorSpec, {parameter: value})}`` with every parameter filled in
+        (defaults included); the table name is the descriptor name unless aliased.
+    face, tim, flow : dict
+        Stage parameters (complete; ``flow["method"]`` plus that backend's parameters).
+    """
+
+    tables: dict
+    face: dict
+    tim: dict
+    flow: dict
+
+    @property
+    def stages(self):
+        return {"face": self.face, "tim": self.tim, "flow": self.flow}
+
+    def config(self, table):
+        """The JSON-able configuration of one table (what its numbers depend on)."""
+        spec, params = self.tables[table]
+        cfg = {"descriptor": spec.name, "params": _jsonable(params), "input": spec.input,
+               "face": _jsonable(self.face)}
+        if spec.input == "tim":
+            cfg["tim"] = _jsonable(self.tim)
+        if spec.uses_flow:
+            cfg["flow"] = _jsonable(self.flow)
+        return cfg
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, float) and obj == int(obj) and abs(obj) < 2**53:
+        return obj
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    return repr(obj)
+
+
+def parse_value(text):
+    """Parse a command-line parameter value: ``1,1,4`` -> (1, 1, 4), ``0.05``, ``true``, ``none``, ``u2``."""
+    text = str(text).strip()
+    low = text.lower()
+    if low in ("true", "yes", "on"):
+        return True
+    if low in ("false", "no", "off"):
+        return False
+    if low in ("none", "null"):
+        return None
+    parts = [p.strip() for p in text.strip("()[]").split(",")] if "," in text else [text]
+    vals = []
+    for p in parts:
+        for cast in (int, float):
+            try:
+                vals.append(cast(p))
+                break
+            except ValueError:
+                continue
+        else:
+            vals.append(p)
+    return tuple(vals) if len(parts) > 1 else vals[0]
+
+
+def _split_tables(descriptors):
+    """``"default"``/``"all"``/list of ``name`` or ``alias=name`` -> ``{table: spec}``."""
+    if descriptors is None or (isinstance(descriptors, str) and descriptors.strip() in ("", "default")):
+        items = default_names()
+    elif isinstance(descriptors, str) and descriptors.strip() == "all":
+        items = names()
+    elif isinstance(descriptors, str):
+        items = [d.strip() for d in descriptors.split(",") if d.strip()]
+    elif isinstance(descriptors, dict):
+        items = [f"{k}={v}" for k, v in descriptors.items()]
+    else:
+        items = [str(d).strip() for d in descriptors]
+    if not items:
+        raise ValueError("no descriptor requested; choose from " + ", ".join(names()))
+    tables = {}
+    for item in items:
+        table, _, name = item.partition("=")
+        table, name = table.strip(), (name or table).strip()
+        if not table.isidentifier():
+            raise ValueError(f"descriptors: table name {table!r} must be an identifier (letters, digits, _)")
+        if table in STAGES:
+            raise ValueError(f"descriptors: {table!r} is a preprocessing stage, not a table name")
+        if table in tables:
+            raise ValueError(f"descriptors: {table!r} is requested twice")
+        tables[table] = get(name)
+    return tables
+
+
+def _flatten(params):
+    """``{"lbp_top.radii": v}`` and/or ``{"lbp_top": {"radii": v}}`` -> ``[("lbp_top", "radii", v)]``."""
+    out = []
+    for key, value in (params or {}).items():
+        key = str(key)
+        if isinstance(value, dict) and "." not in key:
+            out.extend((key, k, v) for k, v in value.items())
+            continue
+        head, dot, tail = key.partition(".")
+        if not dot or not head or not tail:
+            raise ValueError(f"parameter {key!r}: expected NAME.KEY (e.g. lbp_top.radii or tim.n_frames)")
+        out.append((head, tail, value))
+    return out
+
+
+def resolve(descriptors="default", params=None):
+    """Validate a descriptor selection and its parameters before any clip is read.
+
+    Parameters
+    ----------
+    descriptors : "default", "all", str or sequence of str
+        Comma-separated or listed names; ``alias=name`` computes descriptor ``name`` into a
+        table called ``alias`` (e.g. ``lbp_top_p4=lbp_top`` beside ``lbp_top``).
+    params : dict, optional
+        ``{"<table or stage>.<parameter>": value}`` or nested ``{"lbp_top": {"radii": ...}}``.
+        Stages: ``face``, ``tim``, ``flow``. Strings are parsed with :func:`parse_value`.
+
+    Returns
+    -------
+    Resolved
+
+    Raises
+    ------
+    ValueError
+        Unknown descriptor, table or parameter name (with a "did you mean" suggestion), or a
+        value the descriptor's or stage's own validation rejects (the message names the
+        parameter and what is allowed).
+    """
+    tables = _split_tables(descriptors)
+    given = {name: {} for name in list(tables) + list(STAGES)}
+    for head, key, value in _flatten(params):
+        if head not in given:
+            raise ValueError(f"parameter {head}.{key}: {head!r} is neither a requested descriptor table nor a "
+                             f"stage{_suggest(head, given)} (tables: {', '.join(tables)}; stages: "
+                             f"{', '.join(STAGES)})")
+        if isinstance(value, str):
+            value = parse_value(value)
+        given[head][key] = value
+    # stages
+    stage_params = {}
+    for stage in ("face", "tim"):
+        valid = _stage_parameters(stage)
+        _check_keys(stage, given[stage], valid)
+        merged = {**valid, **given[stage]}
+        if not isinstance(merged.get("align", True), (bool, np.bool_)) and stage == "face":
+            raise ValueError(f"parameter face.align must be true or false, got {merged['align']!r}")
+        try:
+            make_stage(stage, merged).fit()
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{_what(stage, given[stage])}: {exc}") from None
+        stage_params[stage] = merged
+    stage_params["flow"] = _resolve_flow(given["flow"])
+    out = {}
+    for table, spec in tables.items():
+        valid = spec.parameters()
+        _check_keys(table, given[table], valid)
+        merged = {**valid, **given[table]}
+        try:
+            spec.make_transformer(merged, flow=stage_params["flow"]).fit()
+            spec.feature_names(merged)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{_what(table, given[table])}: {exc}") from None
+        out[table] = (spec, merged)
+    return Resolved(out, stage_params["face"], stage_params["tim"], stage_params["flow"])
+
+
+def _what(head, given):
+    if not given:
+        return head
+    return ", ".join(f"{head}.{k}={_fmt(v)}" for k, v in given.items())
+
+
+def _fmt(v):
+    if isinstance(v, tuple):
+        return ",".join(map(str, v))
+    return str(v)
+
+
+def _check_keys(head, given, valid):
+    for key in given:
+        if key not in valid:
+            raise ValueError(f"parameter {head}.{key}: {head} has no parameter {key!r}{_suggest(key, valid)} "
+                             f"(parameters: {', '.join(valid)})")
+
+
+def _resolve_flow(given):
+    from mefeat.flow import FLOW_METHODS
+
+    method = given.get("method", _flow_default_method())
+    if method not in FLOW_METHODS:
+        raise ValueError(f"parameter flow.method={method}: unknown backend{_suggest(method, FLOW_METHODS)} "
+                         f"(backends: {', '.join(FLOW_METHODS)})")
+    defaults = FLOW_METHODS[method]
+    rest = {k: v for k, v in given.items() if k != "method"}
+    _check_keys(f"flow (method {method})", rest, defaults)
+    for key, value in rest.items():
+        default = defaults[key]
+        kind = type(default)
+        ok = isinstance(value, kind) or (kind is float and isinstance(value, int) and not isinstance(value, bool))
+        if isinstance(default, bool) or isinstance(value, bool):
+            ok = isinstance(value, bool) == isinstance(default, bool) and ok
+        if not ok:
+            raise ValueError(f"parameter flow.{key}={_fmt(value)}: must be a {kind.__name__} like the default "
+                             f"{default!r} (method {method})")
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and (value < 0 or not np.isfinite(value)):
+            raise ValueError(f"parameter flow.{key}={value}: must be a finite number >= 0 (method {method})")
+    from mefeat.flow import _flow_params  # noqa: F401  (the backend's own checks, e.g. DIS presets)
+
+    try:
+        _flow_params(method, rest)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"flow: {exc}") from None
+    return {"method": method, **defaults, **{k: (float(v) if isinstance(defaults[k], float) else v)
+                                             for k, v in rest.items()}}
+
+
+# --------------------------------------------------------------------------- pipelines and docs
+def make_pipeline(descriptor, params=None, *, face=None, tim=None, flow=None, classifier=None, **runtime):
+    """The scikit-learn pipeline that computes ``descriptor`` exactly as the extraction runner does.
+
+    ``FaceAligner -> TemporalNormalizer -> <descriptor>`` for ``input="tim"`` descriptors,
+    ``FaceAligner -> <descriptor>`` for ``input="key_frames"`` ones, optionally followed by a
+    classifier. The steps are named ``face``, ``tim``, ``<descriptor name>`` and ``clf``.
+
+    Parameters
+    ----------
+    descriptor : str
+    params : dict, optional
+        Descriptor parameters (defaults: the catalogue's).
+    face, tim, flow : dict, optional
+        Stage parameters as in :func:`resolve` (``face={"size": 128}``, ``flow={"method": "dis"}``).
+    classifier : estimator, optional
+    **runtime
+        ``n_jobs``, ``verbose`` for every clip step.
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+
+    Examples
+    --------
+    >>> from mefeat.catalogue import make_pipeline
+    >>> [name for name, _ in make_pipeline("bi_woof").steps]
+    ['face', 'bi_woof']
+    """
+    from sklearn.pipeline import Pipeline
+
+    res = resolve([descriptor], {**{f"{descriptor}.{k}": v for k, v in (params or {}).items()},
+                                 **{f"face.{k}": v for k, v in (face or {}).items()},
+                                 **{f"tim.{k}": v for k, v in (tim or {}).items()},
+                                 **{f"flow.{k}": v for k, v in (flow or {}).items()}})
+    spec, merged = res.tables[descriptor]
+    steps = []
+    if res.face.get("align", True):
+        steps.append(("face", make_stage("face", res.face).set_params(
+            **{k: v for k, v in runtime.items() if k in ("n_jobs", "verbose")})))
+    if spec.input == "tim":
+        steps.append(("tim", make_stage("tim", res.tim)))
+    steps.append((spec.name, spec.make_transformer(merged, flow=res.flow, **runtime)))
+    if classifier is not None:
+        steps.append(("clf", classifier))
+    return Pipeline(steps)
+
+
+def describe():
+    """Every descriptor and stage with its parameters and defaults, as text (``--list-descriptors``)."""
+    lines = ["Descriptors (python -m mefeat.extract --descriptors NAME[,NAME...]; * = default):", ""]
+    for name in names():
+        spec = _CATALOGUE[name]
+        lines.append(f"{'*' if spec.default else ' '} {name:15s} {spec.label} -- {spec.summary}")
+        lines.append(f"  {'':15s} input: {INPUTS[spec.input]}{'; uses the flow stage' if spec.uses_flow else ''}")
+        for k, v in spec.parameters().items():
+            lines.append(f"  {'':15s} --param {name}.{k}={_fmt(v)}")
+        lines.append(f"  {'':15s} {spec.reference}")
+    lines += ["", "Preprocessing stages:", ""]
+    for stage, text in STAGES.items():
+        lines.append(f"  {stage:15s} {text}")
+        for k, v in _stage_parameters(stage).items():
+            lines.append(f"  {'':15s} --param {stage}.{k}={_fmt(v)}")
+    return "\n".join(lines)
+
+
+def markdown_table():
+    """The descriptor parameters as a Markdown table (used for the README)."""
+    rows = ["| descriptor | name | input | parameters (defaults) |", "|---|---|---|---|"]
+    for name in names():
+        spec = _CATALOGUE[name]
+        params = ", ".join(f"`{k}={_fmt(v)}`" for k, v in spec.parameters().items())
+        rows.append(f"| {spec.label} | `{name}` | {INPUTS[spec.input]} | {params} |")
+    for stage in STAGES:
+        params = ", ".join(f"`{k}={_fmt(v)}`" for k, v in _stage_parameters(stage).items())
+        rows.append(f"| stage | `{stage}` | | {params} |")
+    return "\n".join(rows)
+
+
+def source_of(spec):
+    """Source of the module defining a descriptor's transformer (fingerprints custom descriptors).
+
+    The whole module file, read from disk, so that an edit anywhere in it (a helper, a constant)
+    invalidates cached results; the class source when there is no file (a notebook cell).
+    """
+    cls = spec.transformer_class
+    try:
+        path = inspect.getsourcefile(cls)
+        if path:
+            with open(path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+    except (OSError, TypeError):
+        pass
+    try:
+        return inspect.getsource(cls)
+    except (OSError, TypeError):
+        return repr(cls)

@@ -1,0 +1,447 @@
+"""Reliability of the extraction runner and its command line (issue 9's requirements, one test each).
+
+Most tests use a small "own data" set in the manifest format (random-texture clips, no face) with
+``face.align=false`` and LBP-TOP only, so that a run takes about a second.
+"""
+
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import mefeat
+from mefeat import _cache, runner
+from mefeat._io import FolderLock, OutputLocked, atomic_write, sha256_file
+from mefeat.extract import main
+from mefeat.runner import ExtractionError, extract_features
+
+CHEAP = ["--dataset", "manifest", "--descriptors", "lbp_top", "--param", "face.align=false", "--n-jobs", "1", "-q"]
+CHEAP_PARAMS = {"face.align": False}
+
+
+def make_clips(folder, n=4, frames=12, size=40, seed=0):
+    """``n`` clips of random texture in the manifest layout; returns the manifest path."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    rows = ["subject,clip,frame_dir,onset,apex,offset,emotion"]
+    for k in range(n):
+        d = folder / f"p{k % 2}" / f"c{k}"
+        d.mkdir(parents=True)
+        base = rng.integers(0, 256, (size, size), dtype=np.uint8)
+        for t in range(frames):
+            img = np.roll(base, t, axis=1) ^ rng.integers(0, 4, (size, size), dtype=np.uint8)
+            cv2.imwrite(str(d / f"{t:04d}.png"), img)
+        rows.append(f"p{k % 2},c{k},p{k % 2}/c{k},0,{frames // 2},{frames - 1},{'happiness' if k % 2 else 'surprise'}")
+    path = folder / "clips.csv"
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+@pytest.fixture
+def data(tmp_path):
+    return make_clips(tmp_path / "data")
+
+
+def cli(data, out, *extra):
+    return main(CHEAP + ["--annotations", str(data), "--out", str(out)] + list(extra))
+
+
+def manifest(out):
+    with open(os.path.join(out, "manifest.json")) as f:
+        return json.load(f)
+
+
+def load(data):
+    return mefeat.datasets.load_manifest(data)
+
+
+# --------------------------------------------------------------------------- parameters, up front
+@pytest.mark.parametrize("param, words", [
+    ("lbp_top.radi=1,1,4", ["lbp_top.radi", "did you mean 'radii'"]),
+    ("lbp_top.radii=abc", ["radii", "integers"]),
+    ("tim.n_frames=-3", ["tim.n_frames", ">= 2"]),
+    ("lbptop.radii=1,1,4", ["lbptop", "did you mean 'lbp_top'"]),
+    ("flow.epsilon=abc", ["flow.epsilon", "float"]),
+    ("face.size=0", ["face.size", ">= 16"]),
+])
+def test_bad_param_exits_2_before_the_data_set_is_read(tmp_path, data, monkeypatch, capsys, param, words):
+    from mefeat import extract
+
+    def boom(args):
+        raise AssertionError("the data set was opened before the parameters were checked")
+
+    monkeypatch.setattr(extract, "load_dataset_from_args", boom)
+    assert cli(data, tmp_path / "out", "--param", param) == 2
+    err = capsys.readouterr().err
+    for w in words:
+        assert w in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_out_of_range_grid_and_limit(tmp_path, data, capsys):
+    assert main(CHEAP + ["--annotations", str(data), "--out", str(tmp_path / "o"), "--descriptors", "optical_strain",
+                         "--param", "optical_strain.grid=0,0"]) == 2
+    assert "optical_strain.grid=0,0" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        cli(data, tmp_path / "o", "--limit", "-1")
+    assert exc.value.code == 2
+    assert "--limit" in capsys.readouterr().err
+
+
+def test_data_dependent_check_runs_before_any_clip(tmp_path, data, monkeypatch):
+    """Rt=6 needs 13 frames; the TIM clips have 10: refused up front, no clip read."""
+    ds = load(data)
+    monkeypatch.setattr(type(ds), "frame_paths", lambda self, i: pytest.fail("a clip was read"))
+    with pytest.raises(ValueError, match="lbp_top"):
+        extract_features(ds, "lbp_top", {**CHEAP_PARAMS, "lbp_top.radii": (1, 1, 6)}, out=tmp_path / "o",
+                         progress=False)
+    with pytest.raises(ValueError, match="did you mean"):
+        extract_features(ds, "lbp_top", {"lbp_top.n_point": 4}, out=tmp_path / "o")
+
+
+# --------------------------------------------------------------------------- runs that cannot succeed
+def test_every_clip_failing_exits_1_and_keeps_earlier_outputs(tmp_path, data, capsys):
+    out = tmp_path / "out"
+    assert cli(data, out) == 0
+    before = sha256_file(out / "features" / "lbp_top.csv")
+    for png in (data.parent).rglob("*.png"):
+        png.write_bytes(b"not an image")
+    assert cli(data, out, "--force") == 1
+    err = capsys.readouterr().err
+    assert "every clip failed" in err and "4 of 4" in err
+    assert sha256_file(out / "features" / "lbp_top.csv") == before
+    assert json.loads((out / "failed_run.json").read_text())["failures"]
+
+
+def test_no_clip_after_validation_exits_nonzero(tmp_path, data):
+    ds = load(data).subset([])
+    with pytest.raises(ExtractionError, match="empty after validation"):
+        extract_features(ds, "lbp_top", CHEAP_PARAMS, out=tmp_path / "o")
+
+
+def test_summary_states_dropped_rows(tmp_path, data, capsys):
+    text = data.read_text() + "p9,gone,p9/nowhere,0,3,6,happiness\n"
+    data.write_text(text)
+    assert main(CHEAP[:-1] + ["--annotations", str(data), "--out", str(tmp_path / "o")]) == 0
+    err = capsys.readouterr().err
+    assert "1 annotation rows dropped by validation" in err
+    assert manifest(tmp_path / "o")["n_dropped_rows"] == 1
+
+
+# --------------------------------------------------------------------------- one run per folder
+def test_a_held_folder_is_refused(tmp_path, data, capsys):
+    out = tmp_path / "out"
+    with FolderLock(out, holder="another run"):
+        assert cli(data, out) == 1
+    err = capsys.readouterr().err
+    assert "being written by another extraction" in err and "another run" in err and str(os.getpid()) in err
+    assert cli(data, out) == 0  # released
+
+
+def test_concurrent_runs_with_different_parameters(tmp_path, data):
+    out = tmp_path / "out"
+    base = [sys.executable, "-m", "mefeat.extract"] + CHEAP + ["--annotations", str(data), "--out", str(out)]
+    procs = [subprocess.Popen(base + ["--param", f"lbp_top.n_points={p},{p},{p}"], stderr=subprocess.PIPE, text=True)
+             for p in (4, 8)]
+    codes = [p.wait(timeout=300) for p in procs]
+    errs = [p.stderr.read() for p in procs]
+    assert sorted(codes) == [0, 1], errs
+    loser = errs[codes.index(1)]
+    assert "another extraction" in loser or "other settings" in loser
+    man = manifest(out)
+    table = mefeat.read_features(out, "lbp_top")
+    assert man["tables"]["lbp_top"]["sha256"] == sha256_file(out / "features" / "lbp_top.csv")
+    winner = {k: tuple(v) if isinstance(v, list) else v
+              for k, v in man["tables"]["lbp_top"]["config"]["params"].items()}
+    assert list(table.columns) == mefeat.catalogue.get("lbp_top").feature_names(winner)
+
+
+def test_failing_force_leaves_previous_results(tmp_path, data, monkeypatch, capsys):
+    out = tmp_path / "out"
+    assert cli(data, out) == 0
+    before = {p: sha256_file(out / p) for p in ("features/lbp_top.csv", "clips.csv", "manifest.json")}
+
+    real = os.fsync
+
+    def full_disk(fd):
+        if "staging" in os.readlink(f"/proc/self/fd/{fd}"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(fd)
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    assert cli(data, out, "--force", "--param", "lbp_top.n_points=4,4,4") == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and str(out) in err
+    assert {p: sha256_file(out / p) for p in before} == before
+    assert not [n for n in os.listdir(out) if n.startswith(".staging")]
+
+
+def test_full_disk_error_names_the_path(tmp_path, monkeypatch):
+    monkeypatch.setattr(os, "fsync", lambda fd: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left")))
+    target = tmp_path / "x" / "table.csv"
+    with pytest.raises(OSError, match="No space left") as exc:
+        with atomic_write(target) as f:
+            f.write("data")
+    assert str(target) in str(exc.value)
+    assert not target.exists() and not list((tmp_path / "x").iterdir())
+
+
+# --------------------------------------------------------------------------- resume without --force
+def test_kill_in_the_write_phase_resumes_without_recomputing(tmp_path, data, monkeypatch):
+    out = tmp_path / "out"
+    assert cli(data, out) == 0
+    data.write_text(data.read_text().replace("happiness", "disgust"))  # relabel: the tables must be rewritten
+    real = runner._swap_in
+
+    def killed(staging, out_, files):
+        os.replace(os.path.join(staging, "clips.csv"), os.path.join(out_, "clips.csv"))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "_swap_in", killed)
+    assert cli(data, out) == 130
+    monkeypatch.setattr(runner, "_swap_in", real)
+    assert cli(data, out) == 0
+    man = manifest(out)
+    assert man["tables"]["lbp_top"]["computed"] == 0 and man["tables"]["lbp_top"]["from_cache"] == 4
+    assert set(mefeat.read_clips(out)["emotion"]) == {"disgust", "surprise"}
+    assert not [n for n in os.listdir(out) if n.startswith(".staging") or n.endswith(".tmp")]
+
+
+def test_deleted_table_and_changed_row(tmp_path, data):
+    out = tmp_path / "out"
+    assert cli(data, out) == 0
+    first = mefeat.read_features(out, "lbp_top")
+    os.remove(out / "features" / "lbp_top.csv")
+    assert cli(data, out) == 0
+    assert manifest(out)["tables"]["lbp_top"]["computed"] == 0
+    np.testing.assert_array_equal(mefeat.read_features(out, "lbp_top").to_numpy(), first.to_numpy())
+    # one annotation row changes its span: only that clip is computed again
+    lines = data.read_text().splitlines()
+    lines[1] = lines[1].replace(",0,6,11,", ",1,6,11,")
+    data.write_text("\n".join(lines) + "\n")
+    assert cli(data, out) == 0
+    assert manifest(out)["tables"]["lbp_top"]["computed"] == 1
+
+
+def test_up_to_date_rerun_writes_nothing(tmp_path, data, capsys):
+    out = tmp_path / "out"
+    assert cli(data, out) == 0
+    mtime = os.stat(out / "manifest.json").st_mtime_ns
+    assert main(CHEAP[:-1] + ["--annotations", str(data), "--out", str(out)]) == 0
+    assert "up to date" in capsys.readouterr().err
+    assert os.stat(out / "manifest.json").st_mtime_ns == mtime
+
+
+def test_stale_temporary_files_are_removed(tmp_path, data):
+    out = tmp_path / "out"
+    assert cli(data, out) == 0
+    (out / ".clips.csv.abc.tmp").write_text("x")
+    (out / "features" / ".lbp_top.csv.abc.tmp").write_text("x")
+    (out / ".staging-99999").mkdir()
+    assert cli(data, out) == 0
+    leftovers = [p for p in out.rglob("*") if p.name.endswith(".tmp") or p.name.startswith(".staging")]
+    assert not leftovers
+
+
+def test_other_settings_for_an_existing_table_need_force_or_a_new_name(tmp_path, data, capsys):
+    out = tmp_path / "out"
+    assert cli(data, out) == 0
+    assert cli(data, out, "--param", "lbp_top.n_points=4,4,4") == 1
+    assert "other settings" in capsys.readouterr().err
+    assert main(CHEAP + ["--annotations", str(data), "--out", str(out), "--descriptors", "lbp_top_p4=lbp_top",
+                         "--param", "lbp_top_p4.n_points=4,4,4"]) == 0
+    assert sorted(manifest(out)["tables"]) == ["lbp_top", "lbp_top_p4"]
+    p4 = {**mefeat.catalogue.get("lbp_top").parameters(), "n_points": (4, 4, 4)}
+    assert mefeat.read_features(out, "lbp_top_p4").shape == (4, len(mefeat.catalogue.get("lbp_top").feature_names(p4)))
+    assert cli(data, out, "--force", "--param", "lbp_top.n_points=4,4,4") == 0
+    assert sorted(manifest(out)["tables"]) == ["lbp_top"]
+    assert sorted(os.listdir(out / "features")) == ["lbp_top.csv"]
+
+
+# --------------------------------------------------------------------------- the cache
+def _entries(cache, kind="feat"):
+    return sorted((cache / kind).rglob("*.mfc"))
+
+
+@pytest.mark.parametrize("damage", ["zero_bytes", "truncated", "bit_flip", "swapped"])
+def test_damaged_cache_entries_are_detected_and_recomputed(tmp_path, data, damage, capsys):
+    out = tmp_path / "out"
+    assert cli(data, out) == 0
+    first = mefeat.read_features(out, "lbp_top")
+    entries = _entries(out / "cache")
+    assert len(entries) == 4
+    a, b = entries[0], entries[1]
+    raw = a.read_bytes()
+    if damage == "zero_bytes":
+        a.write_bytes(b"")
+    elif damage == "truncated":
+        a.write_bytes(raw[: len(raw) // 2])
+    elif damage == "bit_flip":
+        pos = len(raw) - 20
+        a.write_bytes(raw[:pos] + bytes([raw[pos] ^ 0x10]) + raw[pos + 1:])
+    else:
+        a.write_bytes(b.read_bytes())
+    shutil_out = tmp_path / "out2"
+    assert main(CHEAP[:-1] + ["--annotations", str(data), "--out", str(shutil_out),
+                              "--cache-dir", str(out / "cache")]) == 0
+    err = capsys.readouterr().err
+    assert "corrupt cache entry" in err and a.name in err
+    man = manifest(shutil_out)
+    assert man["tables"]["lbp_top"]["computed"] == 1 and man["corrupt_cache_entries"]
+    np.testing.assert_array_equal(mefeat.read_features(shutil_out, "lbp_top").to_numpy(), first.to_numpy())
+
+
+def test_entry_checksum_unit(tmp_path):
+    p = _cache.entry_path(str(tmp_path), "feat", "ab" * 32)
+    _cache.write_entry(p, "ab" * 32, {"x": np.arange(3.0)})
+    np.testing.assert_array_equal(_cache.read_entry(p, "ab" * 32)["x"], np.arange(3.0))
+    with pytest.raises(_cache.CorruptEntry, match="moved or copied"):
+        _cache.read_entry(p, "cd" * 32)
+    assert _cache.read_entry(p + "missing", "ab" * 32) is None
+
+
+def test_cache_keys_do_not_depend_on_entry_point_or_n_jobs(tmp_path, data):
+    cache = tmp_path / "cache"
+    args = CHEAP[:-3] + ["-q", "--annotations", str(data), "--cache-dir", str(cache)]
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    subprocess.run([sys.executable, "-m", "mefeat.extract", *args, "--out", str(tmp_path / "a"), "--n-jobs", "1"],
+                   check=True, env=env)
+    script = os.path.join(os.path.dirname(sys.executable), "mefeat-extract")
+    if os.path.exists(script):
+        subprocess.run([script, *args, "--out", str(tmp_path / "b"), "--n-jobs", "2"], check=True, env=env)
+        assert manifest(tmp_path / "b")["tables"]["lbp_top"]["computed"] == 0
+    r = extract_features(load(data), "lbp_top", CHEAP_PARAMS, out=tmp_path / "c", cache_dir=cache, n_jobs=2,
+                         progress=False)
+    assert r.tables["lbp_top"]["computed"] == 0 and r.tables["lbp_top"]["from_cache"] == 4
+
+
+CUSTOM = '''
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+
+class MeanFrame(TransformerMixin, BaseEstimator):
+    def __init__(self, *, scale=1.0):
+        self.scale = scale
+
+    def fit(self, X=None, y=None):
+        return self
+
+    def transform(self, X):
+        return np.array([[float(np.asarray(c.frames, float).mean()) * self.scale * FACTOR] for c in X])
+
+    def get_feature_names_out(self, input_features=None):
+        return np.array(["mean_frame"], dtype=object)
+
+
+FACTOR = {factor}
+'''
+
+
+def test_custom_descriptor_source_is_fingerprinted_in_workers(tmp_path, data, monkeypatch):
+    from mefeat import catalogue
+
+    pkg = tmp_path / "mods"
+    pkg.mkdir()
+    (pkg / "my_desc.py").write_text(CUSTOM.format(factor=1.0))
+    monkeypatch.syspath_prepend(str(pkg))
+    monkeypatch.setenv("PYTHONPATH", str(pkg) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    runner._kill_loky_workers()  # new workers see PYTHONPATH
+    import importlib
+
+    import my_desc
+
+    spec = catalogue.DescriptorSpec("mean_frame", my_desc.MeanFrame, "tim", label="Mean frame", default=False)
+    monkeypatch.setitem(catalogue._CATALOGUE, "mean_frame", spec)
+    r1 = extract_features(load(data), "mean_frame", CHEAP_PARAMS, out=tmp_path / "o", n_jobs=2, progress=False)
+    assert r1.tables["mean_frame"]["computed"] == 4
+    (pkg / "my_desc.py").write_text(CUSTOM.format(factor=2.0))
+    importlib.reload(my_desc)
+    spec2 = catalogue.DescriptorSpec("mean_frame", my_desc.MeanFrame, "tim", label="Mean frame", default=False)
+    monkeypatch.setitem(catalogue._CATALOGUE, "mean_frame", spec2)
+    runner._kill_loky_workers()
+    r2 = extract_features(load(data), "mean_frame", CHEAP_PARAMS, out=tmp_path / "o2", n_jobs=2, progress=False,
+                          cache_dir=tmp_path / "o" / "cache")
+    assert r2.tables["mean_frame"]["computed"] == 4  # edited source: not served from the old entries
+    a, b = mefeat.read_features(tmp_path / "o", "mean_frame"), mefeat.read_features(tmp_path / "o2", "mean_frame")
+    np.testing.assert_allclose(b.to_numpy(), 2 * a.to_numpy())
+
+
+# --------------------------------------------------------------------------- logging, signals, workers
+def test_verbose_logs_and_quiet_is_silent(tmp_path, data, capsys):
+    assert main(CHEAP[:-1] + ["-v", "--annotations", str(data), "--out", str(tmp_path / "a")]) == 0
+    err = capsys.readouterr().err
+    assert "4 clips: 0 fully cached, 4 to compute" in err and "written" in err
+    assert cli(data, tmp_path / "b") == 0
+    assert capsys.readouterr().err == ""
+
+
+def _children(pid):
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    st = subprocess.run(["ps", "-o", "stat=", "-p", str(pid)], capture_output=True, text=True).stdout.strip()
+    return bool(st) and not st.startswith("Z")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_prints_one_line_and_leaves_no_worker(tmp_path, sig):
+    data = make_clips(tmp_path / "data", n=16, frames=40, size=96)
+    cmd = [sys.executable, "-m", "mefeat.extract", "--dataset", "manifest", "--annotations", str(data),
+           "--descriptors", "lbp_top,bi_woof", "--param", "face.align=false", "--out", str(tmp_path / "out"),
+           "--n-jobs", "2", "-q"]
+    p = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 240
+    workers = []
+    while time.time() < deadline and not _entries(tmp_path / "out" / "cache") and p.poll() is None:
+        workers = _children(p.pid) or workers
+        time.sleep(0.2)
+    workers = _children(p.pid) or workers
+    assert p.poll() is None, p.stderr.read()
+    p.send_signal(sig)
+    code = p.wait(timeout=60)
+    err = [line for line in p.stderr.read().splitlines() if line.strip()]
+    assert code == 130
+    assert err == ["mefeat.extract: interrupted; finished clips are cached -- run the same command again to resume"]
+    time.sleep(1.0)
+    assert workers and not [w for w in workers if _alive(w)]
+    # and the same command resumes from the cache
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert manifest(tmp_path / "out")["tables"]["lbp_top"]["from_cache"] >= 1
+
+
+@pytest.mark.slow
+def test_dask_matches_loky_and_quiet_silences_dask(tmp_path, data, capsys):
+    pytest.importorskip("dask.distributed")
+    assert cli(data, tmp_path / "loky", "--n-jobs", "2", "--cache-dir", "none") == 0
+    assert cli(data, tmp_path / "dask", "--n-jobs", "2", "--backend", "dask", "--cache-dir", "none") == 0
+    err = capsys.readouterr().err
+    assert err.strip() == "", err
+    np.testing.assert_array_equal(mefeat.read_features(tmp_path / "loky", "lbp_top").to_numpy(),
+                                  mefeat.read_features(tmp_path / "dask", "lbp_top").to_numpy())
+
+
+def test_lock_file_is_released_by_a_killed_process(tmp_path):
+    out = tmp_path / "out"
+    code = f"from mefeat._io import FolderLock; import os; FolderLock({str(out)!r}).acquire(); os._exit(0)"
+    subprocess.run([sys.executable, "-c", code], check=True)
+    with FolderLock(out):
+        pass
+    with FolderLock(out):
+        with pytest.raises(OutputLocked):
+            FolderLock(out).acquire()
