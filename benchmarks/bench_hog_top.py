@@ -30,7 +30,7 @@ if str(ROOT) not in sys.path:
 
 from mefeat.descriptors._hog_top import higo_top, hog_top  # noqa: E402
 from tests.reference.hog_top_naive import hog_top_naive  # noqa: E402
-from benchmarks._timing import best_time  # noqa: E402
+from benchmarks._timing import best_time, machine  # noqa: E402
 
 
 def skimage_slices(clip, orientations, grid):
@@ -59,6 +59,7 @@ def main(argv=None):
     n = args.orientations
     rng = np.random.default_rng(0)
 
+    print(machine())
     print(f"orientations={n} grid={grid} repeat={repeat} (best time, numba compile excluded)")
     header = f"{'clip':>13} {'method':>9} {'thr':>3} {'time s':>9} {'Mvox/s':>8} {'x skimage':>10} {'x numpy':>8}"
     print(header)
@@ -76,6 +77,7 @@ def main(argv=None):
                 t = best_time(lambda: fn(clip, orientations=n, grid=grid, n_threads=threads), repeat, warmup=True)
                 print(f"{label:>13} {name:>9} {threads:>3} {t:>9.4f} {nvox / t / 1e6:>8.1f} "
                       f"{t_sk / t:>10.1f} {t_np / t:>8.1f}")
+    print(machine())
     return 0
 
 

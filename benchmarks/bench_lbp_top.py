@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))  # repo root
-from benchmarks._timing import best_time  # noqa: E402
+from benchmarks._timing import best_time, machine  # noqa: E402
 
 P, R = 8, 1
 
@@ -106,6 +106,7 @@ def main(argv=None):
     repeat = args.repeat or (2 if args.quick else 5)
     slow_repeat = 1 if args.quick else 2
     rng = np.random.default_rng(0)
+    print(machine())
     print(f"LBP-TOP P={P}, R={R}, u2, bilinear, uint8 clips; Mvox/s = clip voxels / best time")
     header = f"{'clip':>13} {'thr':>3} | {'mefeat':>8} {'skimage':>8} {'numpy':>8} | {'vs skimage':>10} {'vs numpy':>9}"
     print(header)
@@ -134,6 +135,7 @@ def main(argv=None):
         sk1 = next(r[3] for r in rows if r[0] == shape and r[1] == 1)
         print(f"{'x'.join(map(str, shape))}: mefeat 2 threads / 1 thread = {t1 / t2:.2f}x; "
               f"mefeat 1 thread vs skimage 1 thread = {sk1 / t1:.1f}x")
+    print(machine())
     return 0
 
 

@@ -17,16 +17,17 @@ import math
 
 import numpy as np
 
-from mefeat._jit import jit
+from mefeat._jit import helper, jit
 
-__all__ = ["strain_kernel", "bi_woof_kernel", "polygon_pixels_kernel", "roi_main_direction_kernel", "fdm_kernel"]
+__all__ = ["strain_kernel", "strain_backward_kernel", "strain_central_kernel", "bi_woof_kernel",
+           "polygon_pixels_kernel", "roi_main_direction_kernel", "fdm_kernel"]
 
 #: ``scheme`` codes of :func:`strain_kernel`.
 STRAIN_BACKWARD = 0
 STRAIN_CENTRAL = 1
 
 
-@jit
+@helper
 def _diff_x(f, y, x, c, W, scheme):
     # d f[..., c] / d x at (y, x); backward: f[x]-f[x-1], 0 on column 0;
     # central: np.gradient (central inside, one-sided first order at the borders, 0 when W == 1).
@@ -43,7 +44,7 @@ def _diff_x(f, y, x, c, W, scheme):
     return 0.5 * (np.float64(f[y, x + 1, c]) - np.float64(f[y, x - 1, c]))
 
 
-@jit
+@helper
 def _diff_y(f, y, x, c, H, scheme):
     if scheme == 0:
         if y == 0:
@@ -58,7 +59,7 @@ def _diff_y(f, y, x, c, H, scheme):
     return 0.5 * (np.float64(f[y + 1, x, c]) - np.float64(f[y - 1, x, c]))
 
 
-@jit
+@helper
 def _load_row(fl, y, u, v):
     # Row y of a C-contiguous (H, W, 2) flow, given flat (``flow.reshape(flow.size)``), into the
     # float64 rows u, v (contiguous rows vectorise below). A slice indexed from 0 keeps the loads
@@ -70,7 +71,7 @@ def _load_row(fl, y, u, v):
         v[x] = seg[2 * x + 1]
 
 
-@jit
+@helper
 def _strain_row(cu, cv, pu, pv, has_prev, out):
     # os.m strain of one row from its flow (cu, cv) and the previous row's (pu, pv); the
     # differences are 0 on column 0 and, without a previous row (row 0), across rows.
@@ -96,7 +97,6 @@ def _strain_row(cu, cv, pu, pv, has_prev, out):
             out[x] = math.sqrt(ux * ux + 0.0 * 0.0 + 0.5 * s * s)
 
 
-@jit
 def strain_kernel(flow, scheme, out):
     """Optical strain magnitude ``sqrt(u_x^2 + v_y^2 + 0.5 (u_y + v_x)^2)``.
 
@@ -108,32 +108,49 @@ def strain_kernel(flow, scheme, out):
         ``STRAIN_BACKWARD`` (os.m) or ``STRAIN_CENTRAL`` (np.gradient).
     out : (H, W) float64
         Filled with the strain magnitude.
+
+    A plain Python switch over one compiled kernel per scheme (:func:`strain_backward_kernel`,
+    :func:`strain_central_kernel`), so that a scheme compiles only its own code.
     """
+    if scheme == STRAIN_BACKWARD:
+        strain_backward_kernel(flow, out)
+    else:
+        strain_central_kernel(flow, out)
+
+
+@jit
+def strain_backward_kernel(flow, out):
+    """:func:`strain_kernel` with the os.m backward differences."""
     H = flow.shape[0]
     W = flow.shape[1]
-    if scheme == 0:
-        fl = flow.reshape(flow.size)
-        pu = np.empty(W)
-        pv = np.empty(W)
-        cu = np.empty(W)
-        cv = np.empty(W)
-        for y in range(H):
-            _load_row(fl, y, cu, cv)
-            _strain_row(cu, cv, pu, pv, y > 0, out[y])
-            pu, cu = cu, pu
-            pv, cv = cv, pv
-        return
+    fl = flow.reshape(flow.size)
+    pu = np.empty(W)
+    pv = np.empty(W)
+    cu = np.empty(W)
+    cv = np.empty(W)
+    for y in range(H):
+        _load_row(fl, y, cu, cv)
+        _strain_row(cu, cv, pu, pv, y > 0, out[y])
+        pu, cu = cu, pu
+        pv, cv = cv, pv
+
+
+@jit
+def strain_central_kernel(flow, out):
+    """:func:`strain_kernel` with np.gradient's differences (central inside, one-sided at the borders)."""
+    H = flow.shape[0]
+    W = flow.shape[1]
     for y in range(H):
         for x in range(W):
-            ux = _diff_x(flow, y, x, 0, W, scheme)
-            vx = _diff_x(flow, y, x, 1, W, scheme)
-            uy = _diff_y(flow, y, x, 0, H, scheme)
-            vy = _diff_y(flow, y, x, 1, H, scheme)
+            ux = _diff_x(flow, y, x, 0, W, STRAIN_CENTRAL)
+            vx = _diff_x(flow, y, x, 1, W, STRAIN_CENTRAL)
+            uy = _diff_y(flow, y, x, 0, H, STRAIN_CENTRAL)
+            vy = _diff_y(flow, y, x, 1, H, STRAIN_CENTRAL)
             s = uy + vx
             out[y, x] = math.sqrt(ux * ux + vy * vy + 0.5 * s * s)
 
 
-@jit
+@helper
 def _orientation_bin(angle, edges, n_bins, width, compat):
     # Bin of an angle in degrees, (-180, 180]. compat: histc semantics on ``edges`` (bin k holds
     # edges[k] <= a < edges[k+1]; the last bin holds a == edges[-1] only; larger angles -> -1).
@@ -166,7 +183,7 @@ _TAN_3PI_8 = 2.414213562373095
 _EDGE_BAND = 1e-9
 
 
-@jit
+@helper
 def _octant_bin8(u, v, compat):
     # The Bi-WOOF 8-bin index from signs and |u| vs |v| (no atan2); -2 when the vector lies within
     # a relative 1e-9 band of an edge (an axis or a diagonal) or is zero, where the caller uses
@@ -186,7 +203,7 @@ def _octant_bin8(u, v, compat):
     return -2 if edge else r
 
 
-@jit
+@helper
 def _centred_bin8(u, v):
     # The MDMO 8-bin index (bins centred on k pi/4) from |v| vs tan(pi/8)|u| and tan(3pi/8)|u|;
     # -2 within a relative 1e-9 band of an edge (caller uses atan2), as in _octant_bin8.
@@ -536,7 +553,7 @@ def roi_main_direction_kernel(flows, transforms, roi_pix, roi_ptr, n_bins, eps, 
             out[i, r, 1] = rho * math.sin(theta)
 
 
-@jit(fastmath={"reassoc"})
+@helper(fastmath={"reassoc"})
 def _moving_sums(bu, bv, bc, n):
     # Sum and count of the vectors with bc < inf (the moving ones). ``reassoc`` only lets the sums
     # vectorise (rounding-level changes of the totals); the selections are exact comparisons.
@@ -551,7 +568,7 @@ def _moving_sums(bu, bv, bc, n):
     return sx, sy, m
 
 
-@jit(fastmath={"reassoc"})
+@helper(fastmath={"reassoc"})
 def _cone_sums(bu, bv, bc, n, xi_x, xi_y):
     # Sum and count of the inliers ``u xi_x + v xi_y >= bc`` (bc = cos_max |f|, inf when still).
     sx = 0.0

@@ -28,9 +28,9 @@ Arithmetic codes: 0 = reference (float32 evaluation order of the original MATLAB
 import numpy as np
 
 from mefeat._config import LBP_ROW_BATCH, LBP_SKIMAGE_EPS
-from mefeat._jit import jit, pjit, prange
+from mefeat._jit import helper, jit
 
-__all__ = ["lbp_top_rows", "lbp_top_parallel", "mapping_table"]
+__all__ = ["lbp_top_rows", "mapping_table"]
 
 
 # --------------------------------------------------------------------------- mapping tables (numpy only)
@@ -80,17 +80,17 @@ def mapping_table(P, kind):
 # of the centre row segment in ``f``, ``n`` = run length, ``p`` = bit.
 
 
-@jit
+@helper
 def _plane_codes(f, shape, t, y, q, off, wt, wy, wxf, wx32f, wstride, lattice, n_p, yt_first, arith, exact,
-                 thr, cf, cstride, x0, n, nearest, row, lattice_pass):
+                 thr, cf, cstride, x0, n, f32, row, lattice_pass):
     # lattice_pass: zero the codes and add the lattice neighbours of the batch's ``n`` consecutive
     # samples from centre (t, y, x0) on (the rows of a batch are contiguous in ``f``, so one run covers
     # them all, border columns included: their codes are never counted). Otherwise: add the off-lattice
     # neighbours of the batch's row ``row`` = centre row (t, y), ``n`` = its run length.
-    # nearest samples off the lattice (corners that depend on the position, 0/1 weights) go through the
-    # exact float64 path; its comparison is ">=" for the reference and skimage's tolerance otherwise
+    # f32: the reference's float32 arithmetic (arithmetic "reference", bilinear); else the float64 path
+    # (skimage, and nearest samples off the lattice: corners that depend on the position, 0/1 weights),
+    # whose comparison is ">=" for the reference and skimage's tolerance otherwise.
     neg_eps = -LBP_SKIMAGE_EPS if arith == 1 else 0.0
-    float32_path = arith == 0 and not nearest
     H = shape[1]
     W = shape[2]
     Pmax = off.shape[1]
@@ -135,7 +135,7 @@ def _plane_codes(f, shape, t, y, q, off, wt, wy, wxf, wx32f, wstride, lattice, n
             hi1 = np.uint64(rb + k1)
             wb0 = np.uint64(((q * Pmax + p) * 2) * wstride + x0)
             wb1 = np.uint64(((q * Pmax + p) * 2 + 1) * wstride + x0)
-            if float32_path:
+            if f32:
                 # reference float32 order, corner (x corner i, second corner j); floor(s) >= centre <=> s >= thr
                 fb0 = np.float32(w0)
                 fb1 = np.float32(w1)
@@ -182,7 +182,7 @@ def _plane_codes(f, shape, t, y, q, off, wt, wy, wxf, wx32f, wstride, lattice, n
                 f1 = wt[q, p, 1, t]
                 s0 = wy[q, p, 0, y]
                 s1 = wy[q, p, 1, y]
-            if float32_path:
+            if f32:
                 # reference float32 order, corner (first-axis corner i, second-axis corner j)
                 b00 = np.uint64(v00)
                 b01 = np.uint64(v01)
@@ -213,7 +213,7 @@ def _plane_codes(f, shape, t, y, q, off, wt, wy, wxf, wx32f, wstride, lattice, n
                     cf[cb + u] |= bit if v - np.float64(f[cc + u]) >= neg_eps else zero
 
 
-@jit
+@helper
 def _block_runs(blk, other, x0, x1, n_cols, only_diff):
     """(n, 3) uint64 runs ``[xa, xb)`` of equal ``blk`` over ``x0 <= x < x1`` with their histogram offset
     ``blk * n_cols``; with ``only_diff`` only the centres where ``blk != other``."""
@@ -234,7 +234,7 @@ def _block_runs(blk, other, x0, x1, n_cols, only_diff):
     return runs[:n]
 
 
-@jit
+@helper
 def _count_run(cf, cb, tf, tb, raw, hf, hstride, n_split, base, xa, xb):
     """``hist[copy, base + col] += 1`` for the codes ``cf[cb + xa:cb + xb]``, ``col`` = the code (``raw``)
     or ``tf[tb + code]``; ``hf`` = the raveled (n_split, hstride) histogram copies (4 or 1), which the
@@ -287,6 +287,15 @@ def lbp_top_rows(vol, flat, off, wt, wy, wx, wx32, lattice, n_points, tables, bl
     ``x1 - x0`` rounded up to the vector multiple (half-open centre ranges). ``blk_*`` : (2, n)
     primary/secondary block index per coordinate.
     """
+    # flags: u8 = uint8 clip (the reference's thresholds are the values),
+    # f32 = reference float32 arithmetic, exact = plain ">=" on lattice samples, raw = raw-code histogram.
+    # Flags and constants reach the callees as runtime values (np.bool_, np.int64), never as literals:
+    # a literal True/False/0 argument makes numba compile one more specialisation of the callee
+    # (measured: twice the compile time of _plane_codes, and numba prunes no branch for it).
+    u8 = ints[16] == 1
+    f32 = ints[6] == 0 and ints[15] != 1  # reference arithmetic, bilinear
+    exact = ints[9] == 1
+    raw = ints[18] == 1
     t0 = ints[0]
     y0 = ints[2]
     y1 = ints[3]
@@ -295,16 +304,12 @@ def lbp_top_rows(vol, flat, off, wt, wy, wx, wx32, lattice, n_points, tables, bl
     arith = ints[6]
     n_rb = ints[7]
     n_cb = ints[8]
-    exact = ints[9] == 1
     yt_first = ints[10]
     n_total = ints[14]
-    nearest = ints[15] == 1
-    integer_input = ints[16] == 1
     n_y = y1 - y0
     H = vol.shape[1]
     W = vol.shape[2]
     vec = ints[17]
-    raw = ints[18] == 1
     n_code = ints[19]
     n_cols = 3 * n_code if raw else n_total  # histogram columns per block
     n_run = ((x1 - x0 + vec - 1) // vec) * vec
@@ -314,12 +319,12 @@ def lbp_top_rows(vol, flat, off, wt, wy, wx, wx32, lattice, n_points, tables, bl
     thr = np.zeros(cstride, dtype=np.float32)
     # column-block runs (the same for every row): primary block; secondary block where it differs from
     # the primary one (enough when the row's t and y blocks are the same); secondary block everywhere
-    seg_p = _block_runs(blk_x[0], blk_x[0], x0, x1, n_cols, False)
-    seg_d = _block_runs(blk_x[1], blk_x[0], x0, x1, n_cols, True)
-    seg_s = _block_runs(blk_x[1], blk_x[0], x0, x1, n_cols, False)
+    yes = np.bool_(True)
+    no = np.bool_(False)
+    seg_p = _block_runs(blk_x[0], blk_x[0], x0, x1, n_cols, no)
+    seg_d = _block_runs(blk_x[1], blk_x[0], x0, x1, n_cols, yes)
+    seg_s = _block_runs(blk_x[1], blk_x[0], x0, x1, n_cols, no)
     n_seg_p = seg_p.shape[0]
-    n_seg_d = seg_d.shape[0]
-    n_seg_s = seg_s.shape[0]
     inf32 = np.float32(np.inf)
     f = flat  # the clip raveled, followed by at least ``vec`` padding elements (the runs overshoot)
     cf = code.ravel()
@@ -341,67 +346,48 @@ def lbp_top_rows(vol, flat, off, wt, wy, wx, wx32, lattice, n_points, tables, bl
         nb = min(batch, y1 - y, row_stop - r)
         n_len = (nb - 1) * W + n_run  # one run over the batch's rows (border columns included)
         crow = (t * H + y) * W + x0  # the first centre in ``f``
-        if arith == 0 and integer_input:
-            for i in range(n_len):
-                thr[x0 + i] = np.float32(f[crow + i])  # exact for uint8 and the integer clips accepted here
-        elif arith == 0:
-            # floor(s) >= c  <=>  s >= ceil(c)  <=>  s >= smallest float32 >= ceil(c)   (s float32)
-            for i in range(n_len):
-                v = np.ceil(np.float64(f[crow + i]))
-                fv = np.float32(v)
-                if np.float64(fv) < v:
-                    fv = np.nextafter(fv, inf32)
-                thr[x0 + i] = fv
+        if f32:  # the thresholds are only read by the float32 paths
+            if u8:
+                for i in range(n_len):
+                    thr[x0 + i] = np.float32(f[crow + i])  # exact for uint8
+            else:
+                # floor(s) >= c  <=>  s >= ceil(c)  <=>  s >= smallest float32 >= ceil(c)   (s float32)
+                for i in range(n_len):
+                    v = np.ceil(np.float64(f[crow + i]))
+                    fv = np.float32(v)
+                    if np.float64(fv) < v:
+                        fv = np.nextafter(fv, inf32)
+                    thr[x0 + i] = fv
         for q in range(3):
             _plane_codes(f, shape, t, y, q, off, wt, wy, wxf, wx32f, wstride, lattice, n_points[q], yt_first,
-                         arith, exact, thr, cf, cstride, x0, n_len, nearest, 0, True)
+                         arith, exact, thr, cf, cstride, x0, n_len, f32, np.int64(0), yes)
             for j in range(nb):
                 _plane_codes(f, shape, t, y + j, q, off, wt, wy, wxf, wx32f, wstride, lattice, n_points[q],
-                             yt_first, arith, exact, thr, cf, cstride, x0, n_run, nearest, j, False)
+                             yt_first, arith, exact, thr, cf, cstride, x0, n_run, f32, j, no)
         for j in range(nb):
-            _count_row(cf, cstride, j * W, tf, n_tab, raw, n_code, hf, hstride, n_split, blk_t, blk_y, t, y + j,
-                       n_rb, n_cb, n_cols, seg_p, seg_d, seg_s)
+            # count the codes of centre row (t, y + j), at offset j * W of the code buffer: in its
+            # primary block, plus the secondary block once where it differs in any dimension (the
+            # same loop for both, one _count_run call site: less code to compile)
+            pt = blk_t[0, t]
+            st = blk_t[1, t]
+            py = blk_y[0, y + j]
+            sy = blk_y[1, y + j]
+            bp = np.uint64((pt * n_rb + py) * n_cb * n_cols)
+            bs = np.uint64((st * n_rb + sy) * n_cb * n_cols)
+            seg_2 = seg_d if (pt == st and py == sy) else seg_s
+            n_seg_2 = seg_2.shape[0]
+            for q in range(3):
+                cb = np.uint64(q * cstride + j * W)
+                tb = np.uint64(q * n_tab)
+                qo = np.uint64(q * n_code) if raw else np.uint64(0)
+                for s in range(n_seg_p + n_seg_2):
+                    if s < n_seg_p:
+                        base = bp + seg_p[s, 2] + qo
+                        xa = seg_p[s, 0]
+                        xb = seg_p[s, 1]
+                    else:
+                        base = bs + seg_2[s - n_seg_p, 2] + qo
+                        xa = seg_2[s - n_seg_p, 0]
+                        xb = seg_2[s - n_seg_p, 1]
+                    _count_run(cf, cb, tf, tb, raw, hf, hstride, n_split, base, xa, xb)
         r += nb
-
-
-@jit
-def _count_row(cf, cstride, rb, tf, n_tab, raw, n_code, hf, hstride, n_split, blk_t, blk_y, t, y, n_rb, n_cb,
-               n_cols, seg_p, seg_d, seg_s):
-    """Count the codes of centre row (t, y), at offset ``rb`` of the code buffer, into the histogram."""
-    n_seg_p = seg_p.shape[0]
-    n_seg_d = seg_d.shape[0]
-    n_seg_s = seg_s.shape[0]
-    # primary block, plus the secondary block once when it differs in any dimension
-    pt = blk_t[0, t]
-    st = blk_t[1, t]
-    py = blk_y[0, y]
-    sy = blk_y[1, y]
-    bp = np.uint64((pt * n_rb + py) * n_cb * n_cols)
-    bs = np.uint64((st * n_rb + sy) * n_cb * n_cols)
-    same_ty = pt == st and py == sy
-    for q in range(3):
-        cb = np.uint64(q * cstride + rb)
-        tb = np.uint64(q * n_tab)
-        qo = np.uint64(q * n_code) if raw else np.uint64(0)
-        for s in range(n_seg_p):
-            _count_run(cf, cb, tf, tb, raw, hf, hstride, n_split, bp + seg_p[s, 2] + qo, seg_p[s, 0],
-                       seg_p[s, 1])
-        if same_ty:
-            for s in range(n_seg_d):
-                _count_run(cf, cb, tf, tb, raw, hf, hstride, n_split, bs + seg_d[s, 2] + qo, seg_d[s, 0],
-                           seg_d[s, 1])
-        else:
-            for s in range(n_seg_s):
-                _count_run(cf, cb, tf, tb, raw, hf, hstride, n_split, bs + seg_s[s, 2] + qo, seg_s[s, 0],
-                           seg_s[s, 1])
-
-
-@pjit
-def lbp_top_parallel(vol, flat, off, wt, wy, wx, wx32, lattice, n_points, tables, blk_t, blk_y, blk_x, ints,
-                     hist_chunks, n_rows):
-    """Split the ``n_rows`` centre rows into ``hist_chunks.shape[0]`` contiguous chunks, one per prange
-    iteration; chunk ``k`` owns ``hist_chunks[k]`` (no races). The caller sums over chunks."""
-    n_chunks = hist_chunks.shape[0]
-    for k in prange(n_chunks):
-        lbp_top_rows(vol, flat, off, wt, wy, wx, wx32, lattice, n_points, tables, blk_t, blk_y, blk_x, ints,
-                     hist_chunks[k], (k * n_rows) // n_chunks, ((k + 1) * n_rows) // n_chunks)

@@ -8,6 +8,9 @@ package compiles nothing and loads no numba.
 The functions live in private modules (``_lbp_top.py`` ...), as skimage keeps ``hog`` in
 ``_hog.py``: a public module named like its function would shadow the function
 (``import mefeat.descriptors.lbp_top`` sets the package attribute to the module).
+
+The kernels are compiled by numba at their first call and cached on disk, once per environment;
+:func:`warm_up` compiles them ahead of time (call it before starting worker processes).
 """
 
 from mefeat.descriptors._bi_woof import bi_woof, bi_woof_n_features
@@ -15,6 +18,7 @@ from mefeat.descriptors._fdm import fdm, fdm_n_features
 from mefeat.descriptors._hog_top import higo_top, hog_top, hog_top_feature_names, hog_top_n_features
 from mefeat.descriptors._lbp_top import lbp_top, lbp_top_feature_names, lbp_top_n_features
 from mefeat.descriptors._mdmo import mdmo
+from mefeat.descriptors._warm_up import warm_up
 
 __all__ = [
     "bi_woof",
@@ -29,4 +33,5 @@ __all__ = [
     "lbp_top_feature_names",
     "lbp_top_n_features",
     "mdmo",
+    "warm_up",
 ]

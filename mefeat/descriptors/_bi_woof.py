@@ -6,6 +6,7 @@ import numpy as np
 
 from mefeat._config import EPS
 from mefeat._validation import check_flow, check_int_tuple
+from mefeat.descriptors._warm_up import COMPILE_SECONDS
 
 __all__ = ["bi_woof", "bi_woof_n_features"]
 
@@ -59,7 +60,7 @@ def bi_woof(flow, *, strain=None, grid=(5, 5), n_bins=8, compat=False):
 
     Notes
     -----
-    Deviations and choices (METHODS §6):
+    Deviations and choices:
 
     * Default mode fixes two artefacts of ``biwoof.m`` (dropped angles in (135, 180]; overlapping
       block borders); ``compat=True`` keeps them and matches the reference outputs to ~1e-16.
@@ -83,6 +84,7 @@ def bi_woof(flow, *, strain=None, grid=(5, 5), n_bins=8, compat=False):
     >>> v.shape, round(float(np.linalg.norm(v)), 6)
     ((32,), 1.0)
     """
+    from mefeat._jit import compile_notice
     from mefeat._kernels.flow import bi_woof_kernel
 
     arr = np.asarray(flow)
@@ -102,7 +104,8 @@ def bi_woof(flow, *, strain=None, grid=(5, 5), n_bins=8, compat=False):
         s = check_flow(np.stack([s, s], axis=-1), name="strain")[..., 0].copy()
     rows, cols, edges = _layout(H, W, g[0], g[1], nb, bool(compat))
     out = np.empty(g[0] * g[1] * nb)
-    bi_woof_kernel(f, s, strain is not None, rows, cols, edges, int(bool(compat)), EPS, out)
+    with compile_notice("Bi-WOOF", COMPILE_SECONDS["bi_woof"]):
+        bi_woof_kernel(f, s, strain is not None, rows, cols, edges, int(bool(compat)), EPS, out)
     return out
 
 

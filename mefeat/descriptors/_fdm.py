@@ -4,6 +4,7 @@ import numpy as np
 
 from mefeat._config import FDM_GRID, FDM_MAX_ANGLE, FDM_N_ITER, FLOW_MOTION_EPS
 from mefeat._validation import check_flows, check_int_tuple
+from mefeat.descriptors._warm_up import COMPILE_SECONDS
 
 __all__ = ["fdm", "fdm_n_features"]
 
@@ -49,7 +50,7 @@ def fdm(flows, *, grid=FDM_GRID, n_iter=FDM_N_ITER, max_angle=FDM_MAX_ANGLE, mag
 
     Notes
     -----
-    Only the abstract of the paper is verified (METHODS §7); this is mefeat's interpretation:
+    Only the abstract of the paper could be verified; this is mefeat's interpretation:
 
     1. The principal direction of a set of vectors f_j is the unit vector xi maximising
        ``sum_j f_j . xi``, i.e. the normalised sum of the vectors.
@@ -78,6 +79,7 @@ def fdm(flows, *, grid=FDM_GRID, n_iter=FDM_N_ITER, max_angle=FDM_MAX_ANGLE, mag
     >>> fdm(f, grid=(2, 2, 1))
     array([3., 4., 3., 4., 3., 4., 3., 4.])
     """
+    from mefeat._jit import compile_notice
     from mefeat._kernels.flow import fdm_kernel
     from mefeat.descriptors._regions import grid_ranges
 
@@ -99,7 +101,8 @@ def fdm(flows, *, grid=FDM_GRID, n_iter=FDM_N_ITER, max_angle=FDM_MAX_ANGLE, mag
         f = f - np.median(f.reshape(N, -1, 2).astype(np.float64), axis=1)[:, None, None, :]
     edges = [np.append(grid_ranges(n, k)[:, 0], n).astype(np.int64) for n, k in ((H, g[0]), (W, g[1]), (N, g[2]))]
     out = np.empty((g[0] * g[1] * g[2], 3))
-    fdm_kernel(np.ascontiguousarray(f), edges[0], edges[1], edges[2], it, float(np.cos(max_angle)),
-               FLOW_MOTION_EPS, out)
+    with compile_notice("FDM", COMPILE_SECONDS["fdm"]):
+        fdm_kernel(np.ascontiguousarray(f), edges[0], edges[1], edges[2], it, float(np.cos(max_angle)),
+                   FLOW_MOTION_EPS, out)
     vec = out[:, :2] * out[:, 2:3] if magnitude else out[:, :2]
     return np.ascontiguousarray(vec).ravel()

@@ -4,7 +4,10 @@ import functools
 
 import numpy as np
 
+from mefeat._config import DEFAULT_TOP_GRID
 from mefeat._validation import check_clip, check_int_tuple, check_option
+from mefeat.descriptors._threads import resolve_threads, run_blocks, split
+from mefeat.descriptors._warm_up import COMPILE_SECONDS
 
 __all__ = ["hog_top", "higo_top", "hog_top_n_features", "hog_top_feature_names"]
 
@@ -63,15 +66,20 @@ def _orientation_lut(n_bins, signed):
 
 
 def _run(clip, orientations, grid, signed, normalize, n_threads, weight, name):
-    from mefeat._jit import get_num_threads, set_num_threads
+    from mefeat._jit import compile_notice
     from mefeat._kernels import hog as kernels
 
     arr = check_clip(clip, name="clip", min_frames=MIN_EXTENT, min_size=(MIN_EXTENT, MIN_EXTENT))
     n_bins, (rows, cols, tblocks) = _check_options(arr.shape, orientations, grid, signed, normalize, n_threads)
+    threads = resolve_threads(n_threads, strict=True)
     if arr.dtype.kind in "iu" and arr.dtype.itemsize == 8:
         # float64 differences of int64 values are exact only up to 2**53
         if arr.size and (arr.max() > 2**52 or arr.min() < -(2**52)):
             raise ValueError(f"{name}: clip holds integers beyond 2**52, which float64 cannot difference exactly")
+    if arr.dtype != np.uint8:
+        # one compiled specialisation besides uint8: the kernel computes in float64 anyway, and every
+        # accepted dtype converts to float64 exactly (int64 checked above)
+        arr = np.ascontiguousarray(arr, dtype=np.float64)
     T, H, W = arr.shape
     row_of, _ = _block_of(H, rows)
     col_of, _ = _block_of(W, cols)
@@ -81,29 +89,18 @@ def _run(clip, orientations, grid, signed, normalize, n_threads, weight, name):
     code = kernels.WEIGHT_COUNT if weight == "count" else kernels.WEIGHT_MAGNITUDE
     params = np.array([n_bins, int(bool(signed)), code], dtype=np.int64)
     part = np.zeros((T, rows, cols, 3, n_bins), dtype=np.float64)
+    # frames are independent: the serial kernel runs on contiguous frame ranges in threads
+    ranges = split(T, min(threads, T))
     if arr.dtype == np.uint8 and n_bins <= np.iinfo(np.int16).max:
         # every gradient is an integer in [-255, 255]: read its bin from the exact table
         lut = _orientation_lut(n_bins, bool(signed))
+        kernel = kernels.hog_top_frames_lut
+        blocks = [(arr, row_of, col_of, params, part, lut, a, b) for a, b in ranges]
     else:
-        lut = np.zeros(0, dtype=np.int16)
-        lut.flags.writeable = False  # the same array type as the table: one compiled specialisation
-
-    if n_threads == 1:
-        kernels.hog_top_frames_serial(arr, row_of, col_of, params, edges, part, lut)
-    else:
-        previous = get_num_threads()
-        try:
-            if n_threads is not None:
-                try:
-                    set_num_threads(int(n_threads))
-                except ValueError:
-                    raise ValueError(
-                        f"n_threads={n_threads} exceeds the numba thread pool (NUMBA_NUM_THREADS); "
-                        "pass a smaller n_threads or None"
-                    ) from None
-            kernels.hog_top_frames_parallel(arr, row_of, col_of, params, edges, part, lut)
-        finally:
-            set_num_threads(previous)
+        kernel = kernels.hog_top_frames
+        blocks = [(arr, row_of, col_of, params, edges, part, a, b) for a, b in ranges]
+    with compile_notice("HOG-TOP/HIGO-TOP", COMPILE_SECONDS["hog_top"]):
+        run_blocks(kernel, blocks)
 
     hist = np.add.reduceat(part, t_starts, axis=0)  # (tblocks, rows, cols, 3, n_bins)
     if normalize == "l1":
@@ -128,8 +125,8 @@ _SHARED_DOC = """
         Arithmetic is float64 whatever the input dtype; the clip is never modified.
     orientations : int, default 8
         Number of orientation bins (>= 1), of equal width over the orientation range.
-    grid : (rows, cols, tblocks) tuple of int or int, default (1, 1, 1)
-        Blocks along y, x and t. Block boundaries along an axis of length N split into n
+    grid : (rows, cols, tblocks) tuple of int or int, default (5, 5, 1)
+        Blocks along y, x and t (the MER baselines' 5x5 spatial blocks; (1, 1, 1): one block). Block boundaries along an axis of length N split into n
         blocks are ``floor(i * N / n)``: every voxel belongs to exactly one block and block
         sizes differ by at most one. Requires rows <= H, cols <= W, tblocks <= T.
     signed : bool, default False
@@ -141,8 +138,10 @@ _SHARED_DOC = """
         histogram has unit Euclidean norm; ``"global"``: the whole vector sums to 1;
         None: raw sums. An all-zero histogram stays zero (no epsilon is added).
     n_threads : int or None, default None
-        Numba threads (parallel over frames). None uses numba's current setting; 1 runs
-        a serial kernel (use it when parallelising over clips instead).
+        Threads (parallel over frames: the serial kernel runs on frame ranges in a small
+        thread pool, it releases the GIL). None = ``NUMBA_NUM_THREADS`` (numba's current
+        thread count if its own pool is running); at most ``NUMBA_NUM_THREADS``; 1 runs in
+        the calling thread only (use it when parallelising over clips instead).
 
     Returns
     -------
@@ -187,7 +186,7 @@ _SHARED_NOTES = """
     a voxel lying within about 1e-14 degrees of a bin edge.
 
     Details of Li et al. (2018) that could not be checked against the paper or code
-    (METHODS.md section 4 marks them unverified), and are therefore this library's
+    (unverified), and are therefore this library's
     choices: the derivative filter, the border rule, the bin count and range, the
     block partition, the per block-plane L1 normalisation and the treatment of
     zero-gradient voxels.
@@ -203,11 +202,11 @@ _SHARED_NOTES = """
 """
 
 
-def hog_top(clip, *, orientations=8, grid=(1, 1, 1), signed=False, normalize="l1", n_threads=None):
+def hog_top(clip, *, orientations=8, grid=DEFAULT_TOP_GRID, signed=False, normalize="l1", n_threads=None):
     return _run(clip, orientations, grid, signed, normalize, n_threads, "magnitude", "hog_top")
 
 
-def higo_top(clip, *, orientations=8, grid=(1, 1, 1), signed=False, normalize="l1", n_threads=None):
+def higo_top(clip, *, orientations=8, grid=DEFAULT_TOP_GRID, signed=False, normalize="l1", n_threads=None):
     return _run(clip, orientations, grid, signed, normalize, n_threads, "count", "higo_top")
 
 
@@ -235,7 +234,7 @@ hog_top.__doc__ = (
     >>> import numpy as np
     >>> from mefeat.descriptors._hog_top import hog_top
     >>> clip = np.zeros((3, 4, 4), dtype=np.uint8); clip[:, :, 2:] = 10
-    >>> f = hog_top(clip, orientations=4, normalize=None)
+    >>> f = hog_top(clip, orientations=4, grid=1, normalize=None)
     >>> f.shape
     (12,)
     >>> f[:4]  # XY: vertical edge -> horizontal gradient, orientation 0 degrees
@@ -270,13 +269,13 @@ higo_top.__doc__ = (
     >>> import numpy as np
     >>> from mefeat.descriptors._hog_top import higo_top
     >>> clip = np.zeros((3, 4, 4), dtype=np.uint8); clip[:, :, 2:] = 10
-    >>> higo_top(clip, orientations=4, normalize=None)[:4]
+    >>> higo_top(clip, orientations=4, grid=1, normalize=None)[:4]
     array([24.,  0.,  0.,  0.])
 """
 )
 
 
-def hog_top_n_features(*, orientations=8, grid=(1, 1, 1), signed=False, normalize="l1", n_threads=None):
+def hog_top_n_features(*, orientations=8, grid=DEFAULT_TOP_GRID, signed=False, normalize="l1", n_threads=None):
     """Length of the :func:`hog_top` / :func:`higo_top` vector for these options.
 
     Parameters
@@ -293,7 +292,7 @@ def hog_top_n_features(*, orientations=8, grid=(1, 1, 1), signed=False, normaliz
     return tblocks * rows * cols * 3 * n_bins
 
 
-def hog_top_feature_names(prefix="hogtop", *, orientations=8, grid=(1, 1, 1), signed=False, normalize="l1",
+def hog_top_feature_names(prefix="hogtop", *, orientations=8, grid=DEFAULT_TOP_GRID, signed=False, normalize="l1",
                           n_threads=None):
     """Names of the :func:`hog_top` features, e.g. ``hogtop_t0r0c0_xt_b03``.
 

@@ -6,9 +6,11 @@ import numbers
 
 import numpy as np
 
-from mefeat._config import (LBP_HIST_PAD, LBP_MAX_POINTS, LBP_MIN_POINTS, LBP_RAW_MAX_BINS, LBP_SKIMAGE_DECIMALS,
+from mefeat._config import (DEFAULT_LBP_RADII, DEFAULT_TOP_GRID, LBP_HIST_PAD, LBP_MAX_POINTS, LBP_MIN_POINTS, LBP_RAW_MAX_BINS, LBP_SKIMAGE_DECIMALS,
                             LBP_SPLIT_HISTOGRAMS, LBP_SPLIT_MAX_BINS, LBP_VECTOR_MULTIPLE)
 from mefeat._validation import check_clip, check_int_tuple, check_option
+from mefeat.descriptors._threads import resolve_threads, run_blocks, split
+from mefeat.descriptors._warm_up import COMPILE_SECONDS
 
 __all__ = ["lbp_top", "lbp_top_n_features", "lbp_top_feature_names"]
 
@@ -61,7 +63,7 @@ def _n_bins(P, mapping):
     return mapping_table(P, "ri")[1]
 
 
-def lbp_top_n_features(*, radii=(1, 1, 1), n_points=(8, 8, 8), grid=(1, 1, 1), overlap=0.0, mapping="u2",
+def lbp_top_n_features(*, radii=DEFAULT_LBP_RADII, n_points=(8, 8, 8), grid=DEFAULT_TOP_GRID, overlap=0.0, mapping="u2",
                        interpolation="bilinear", convention="zhao2007", normalize="plane",
                        arithmetic="reference", n_threads=None):
     """Length of the :func:`lbp_top` vector for these parameters, without computing it.
@@ -87,7 +89,7 @@ def lbp_top_n_features(*, radii=(1, 1, 1), n_points=(8, 8, 8), grid=(1, 1, 1), o
     return grid[0] * grid[1] * grid[2] * sum(_n_bins(P, mapping) for P in n_points)
 
 
-def lbp_top_feature_names(*, radii=(1, 1, 1), n_points=(8, 8, 8), grid=(1, 1, 1), overlap=0.0, mapping="u2",
+def lbp_top_feature_names(*, radii=DEFAULT_LBP_RADII, n_points=(8, 8, 8), grid=DEFAULT_TOP_GRID, overlap=0.0, mapping="u2",
                           interpolation="bilinear", convention="zhao2007", normalize="plane",
                           arithmetic="reference", n_threads=None):
     """Names of the :func:`lbp_top` features, in output order.
@@ -261,7 +263,7 @@ def _mapping_tables(n_points, mapping):
 
 # --------------------------------------------------------------------------- public function
 
-def lbp_top(clip, *, radii=(1, 1, 1), n_points=(8, 8, 8), grid=(1, 1, 1), overlap=0.0, mapping="u2",
+def lbp_top(clip, *, radii=DEFAULT_LBP_RADII, n_points=(8, 8, 8), grid=DEFAULT_TOP_GRID, overlap=0.0, mapping="u2",
             interpolation="bilinear", convention="zhao2007", normalize="plane", arithmetic="reference",
             n_threads=None):
     r"""LBP-TOP histogram of a grayscale clip (local binary patterns on three orthogonal planes).
@@ -276,13 +278,15 @@ def lbp_top(clip, *, radii=(1, 1, 1), n_points=(8, 8, 8), grid=(1, 1, 1), overla
         Grayscale frames. dtype uint8, uint16, int16, int32, int64, float32 or float64; values are compared
         as they are (floats as floats, never rescaled). uint8 is the fastest path; every other dtype is
         converted to float64 (int64 values beyond 2**53 are refused). NaN/inf are refused.
-    radii : (int, int, int)
-        ``(Rx, Ry, Rt)``, integers >= 1 (an int is broadcast). Valid centres are
+    radii : (int, int, int), default (1, 1, 4)
+        ``(Rx, Ry, Rt)``, integers >= 1 (an int is broadcast). The default is the MER baselines' (CASME II,
+        MEGC 2019) and needs at least 9 frames; the original whole-volume release's example uses (1, 1, 1). Valid centres are
         ``Rt <= t < T - Rt`` and ``B <= y < H - B``, ``B <= x < W - B`` with ``B = max(Rx, Ry)``.
-    n_points : (int, int, int)
+    n_points : (int, int, int), default (8, 8, 8)
         Neighbours ``(P_xy, P_xt, P_yt)``, each in [4, 16] (an int is broadcast).
-    grid : (int, int, int)
-        ``(rows, cols, tblocks)`` blocks over the valid centres, Huang's block geometry (see Notes).
+    grid : (int, int, int), default (5, 5, 1)
+        ``(rows, cols, tblocks)`` blocks over the valid centres, Huang's block geometry (see Notes);
+        (1, 1, 1) gives one histogram per plane for the whole clip.
     overlap : float in [0, 1)
         Huang's spatial block overlap ratio (0 = disjoint blocks).
     mapping : {"u2", "riu2", "ri", "default"}
@@ -305,7 +309,9 @@ def lbp_top(clip, *, radii=(1, 1, 1), n_points=(8, 8, 8), grid=(1, 1, 1), overla
         ``value - centre >= -1e-12``). They differ only at exact ties. Also sets the comparison of
         lattice samples (``>=`` or ``>= -1e-12``), which matters for float clips only.
     n_threads : int or None
-        Numba threads for this call (None = numba's current default, 1 = serial, no thread pool).
+        Threads for this call: the serial kernel runs on blocks of centre rows in a small thread pool
+        (it releases the GIL). None = ``NUMBA_NUM_THREADS`` (numba's current thread count if its own
+        pool is running); 1 = in the calling thread only.
 
     Returns
     -------
@@ -326,7 +332,7 @@ def lbp_top(clip, *, radii=(1, 1, 1), n_points=(8, 8, 8), grid=(1, 1, 1), overla
 
     Notes
     -----
-    Conventions and deviations (METHODS.md §3, §11; reference MANIFEST A and B):
+    Conventions and deviations from the papers and the reference releases:
 
     * ``convention="zhao2007"`` (``LBPTOP_orig``): XY ``x = xc + Rx cos``, ``y = yc - Ry sin``; XT ``x = xc +
       Rx cos``, ``t = tc + Rt sin``; YT ``y = yc - Ry sin``, ``t = tc + Rt cos``, with
@@ -371,16 +377,16 @@ def lbp_top(clip, *, radii=(1, 1, 1), n_points=(8, 8, 8), grid=(1, 1, 1), overla
     Examples
     --------
     >>> import numpy as np
-    >>> clip = np.random.default_rng(0).integers(0, 256, size=(8, 16, 16), dtype=np.uint8)
-    >>> f = lbp_top(clip)
-    >>> f.shape, float(f.sum())
-    ((177,), 3.0)
+    >>> clip = np.random.default_rng(0).integers(0, 256, size=(10, 32, 32), dtype=np.uint8)
+    >>> f = lbp_top(clip)                       # 5x5 blocks x 3 planes x 59 bins, each plane's histogram sums to 1
+    >>> f.shape, round(float(f.sum()), 6)
+    ((4425,), 75.0)
+    >>> lbp_top(clip, radii=1, grid=1).shape    # the whole-volume LBP-TOP of the original release
+    (177,)
     """
     radii, n_points, grid, overlap = _check_params(radii, n_points, grid, overlap, mapping, interpolation,
                                                    convention, normalize, arithmetic)
-    if n_threads is not None:
-        if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral) or n_threads < 1:
-            raise ValueError(f"n_threads must be None or an int >= 1, got {n_threads!r}")
+    threads = resolve_threads(n_threads)
     vol = check_clip(clip)
     Rx, Ry, Rt = radii
     B = max(Rx, Ry)
@@ -420,7 +426,8 @@ def lbp_top(clip, *, radii=(1, 1, 1), n_points=(8, 8, 8), grid=(1, 1, 1), overla
     flat[:vol.size] = vol.ravel()
     vol = flat[:vol.size].reshape(vol.shape)
 
-    from mefeat._kernels.lbp import lbp_top_parallel, lbp_top_rows
+    from mefeat._jit import compile_notice
+    from mefeat._kernels.lbp import lbp_top_rows
 
     starts = (Rt, B, B)
     stops = (T - Rt, H - B, W - B)
@@ -456,26 +463,13 @@ def lbp_top(clip, *, radii=(1, 1, 1), n_points=(8, 8, 8), grid=(1, 1, 1), overla
     row_len = n_hist + LBP_HIST_PAD
     args = (vol, flat, off, wt, wy, wx, wx32, lattice, npts, tables, blk_t, blk_y, blk_x, ints)
 
-    from mefeat._jit import get_num_threads, set_num_threads
-
-    threads = get_num_threads() if n_threads is None else int(n_threads)
-    if threads == 1 or n_rows == 1:
-        hist = np.zeros((n_split, row_len), dtype=np.int32)
-        lbp_top_rows(*args, hist, 0, n_rows)
-        hist = hist[:, :n_hist].sum(axis=0, dtype=np.int64)
-    else:
-        n_chunks = min(threads, n_rows)
-        chunks = np.zeros((n_chunks, n_split, row_len), dtype=np.int32)
-        previous = get_num_threads()
-        try:
-            set_num_threads(threads)
-        except ValueError:  # more than NUMBA_NUM_THREADS: keep the current count
-            pass
-        try:
-            lbp_top_parallel(*args, chunks, n_rows)
-        finally:
-            set_num_threads(previous)
-        hist = chunks[:, :, :n_hist].sum(axis=(0, 1), dtype=np.int64)
+    n_chunks = min(threads, n_rows)
+    # each block of centre rows fills its own (padded) histogram copies: no races; summed below
+    chunks = np.zeros((n_chunks, n_split, row_len), dtype=np.int32)
+    blocks = [args + (chunks[k], a, b) for k, (a, b) in enumerate(split(n_rows, n_chunks))]
+    with compile_notice("LBP-TOP", COMPILE_SECONDS["lbp_top"]):
+        run_blocks(lbp_top_rows, blocks)
+    hist = chunks[:, :, :n_hist].sum(axis=(0, 1), dtype=np.int64)
     if raw:
         # (block, plane, code) counts -> (block, bin): tables[q] already holds the plane's column offset
         codes = hist.reshape(n_blocks, 3, n_code)

@@ -4,6 +4,7 @@ import numpy as np
 
 from mefeat._config import FLOW_MOTION_EPS, MDMO_BROW_OFFSET, MDMO_N_ROIS, MDMO_STABLE_LANDMARKS
 from mefeat._validation import check_flows, check_int_tuple, check_landmarks
+from mefeat.descriptors._warm_up import COMPILE_SECONDS
 
 __all__ = ["mdmo", "mdmo_alignment", "mdmo_atomic"]
 
@@ -36,7 +37,7 @@ def mdmo_alignment(flows, landmarks, kind="linear"):
     flows : (N, H, W, 2) ndarray
     landmarks : (68, 2) ndarray of float64
     kind : {"linear", "affine"}
-        ``"linear"``: a 2x2 map A, ``b = 0`` (METHODS §5 step 3, as meb); ``"affine"``: A and b.
+        ``"linear"``: a 2x2 map A, ``b = 0`` (as meb); ``"affine"``: A and b.
 
     Returns
     -------
@@ -54,7 +55,8 @@ def mdmo_alignment(flows, landmarks, kind="linear"):
     return out
 
 
-def _align_kind(align):
+def mdmo_align_kind(align):
+    """The MDMO alignment kind for ``align`` (True or "linear", "affine", False or None); raises on others."""
     if isinstance(align, (bool, np.bool_)) or align is None:
         return "linear" if align else None
     if isinstance(align, str) and align in ("linear", "affine"):
@@ -76,6 +78,7 @@ def mdmo_atomic(flows, landmarks, *, n_bins=8, align=True, brow_offset=MDMO_BROW
         For frame i and ROI k, the Cartesian vector ``rho (cos theta, sin theta)`` of the main
         direction (see :func:`mdmo`); zeros when the ROI has no pixels or no motion.
     """
+    from mefeat._jit import compile_notice
     from mefeat._kernels.flow import roi_main_direction_kernel
     from mefeat.descriptors._regions import mdmo_roi_pixels
 
@@ -85,15 +88,16 @@ def mdmo_atomic(flows, landmarks, *, n_bins=8, align=True, brow_offset=MDMO_BROW
     lm = check_landmarks(landmarks)
     (nb,) = check_int_tuple(n_bins, name="n_bins", length=1, minimum=1)
     N, H, W, _ = f.shape
-    kind = _align_kind(align)
-    pix, ptr = mdmo_roi_pixels(lm, (H, W), float(brow_offset))
-    if kind is None:
-        transforms = np.zeros((N, 3, 2))
-        transforms[:, 0, 0] = transforms[:, 1, 1] = 1.0
-    else:
-        transforms = mdmo_alignment(f, lm, kind)
-    out = np.empty((N, MDMO_N_ROIS, 2))
-    roi_main_direction_kernel(f, transforms, pix, ptr, nb, FLOW_MOTION_EPS, out)
+    kind = mdmo_align_kind(align)
+    with compile_notice("MDMO", COMPILE_SECONDS["mdmo"]):
+        pix, ptr = mdmo_roi_pixels(lm, (H, W), float(brow_offset))
+        if kind is None:
+            transforms = np.zeros((N, 3, 2))
+            transforms[:, 0, 0] = transforms[:, 1, 1] = 1.0
+        else:
+            transforms = mdmo_alignment(f, lm, kind)
+        out = np.empty((N, MDMO_N_ROIS, 2))
+        roi_main_direction_kernel(f, transforms, pix, ptr, nb, FLOW_MOTION_EPS, out)
     return out
 
 
@@ -112,7 +116,7 @@ def mdmo(flows, landmarks, *, n_bins=8, align=True, brow_offset=MDMO_BROW_OFFSET
         ``[c - pi/n_bins, c + pi/n_bins)``; the bin around 0 wraps across +-pi.
     align : bool or {"linear", "affine"}
         Optical-flow-driven alignment with the 13 stable landmarks (:func:`mdmo_alignment`) before
-        the ROI statistics. True = ``"linear"``: the 2x2 least-squares map of METHODS §5 (no
+        the ROI statistics. True = ``"linear"``: the 2x2 least-squares map of the paper's method (no
         translation term, as in meb); ``"affine"`` adds a translation (recommended: it removes head
         translation and is mirror-symmetric); False: none.
     brow_offset : float
@@ -138,7 +142,7 @@ def mdmo(flows, landmarks, *, n_bins=8, align=True, brow_offset=MDMO_BROW_OFFSET
     mean angle) of the vectors in it. The atomic features are averaged over the frames in Cartesian form with **equal weight 1/N per
     frame**, then converted back to (rho, theta), and rho is divided by its maximum over the ROIs.
 
-    Deviations and choices (METHODS §5; no reference code exists):
+    Deviations and choices (no reference code exists):
 
     * meb weighs the frames by their summed angles (a bug: magnitudes were intended); here every frame
       counts the same. A frame where the ROI does not move adds a zero vector, so it shrinks rho.
@@ -147,8 +151,8 @@ def mdmo(flows, landmarks, *, n_bins=8, align=True, brow_offset=MDMO_BROW_OFFSET
       normalisation is skipped when all rho are zero.
     * The 36 ROIs are meb's port of the paper's 66-point DRMF layout to dlib's 68 points; the paper
       used Ce Liu's flow, meb Farneback; this function takes any flow.
-    * The default alignment map is a 2x2 linear map without translation, exactly as METHODS §5
-      (step 3) describes; it is solved in least squares per frame with bilinearly sampled flow. As it
+    * The default alignment map is a 2x2 linear map without translation, exactly as step 3 of
+      the method describes; it is solved in least squares per frame with bilinearly sampled flow. As it
       acts about the image origin (top-left corner), it only partly removes a head translation and is
       not symmetric under a horizontal flip; ``align="affine"`` fixes both and is mefeat's addition.
     * theta is not shifted by -pi (meb shifts it).

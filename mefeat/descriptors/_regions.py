@@ -54,7 +54,7 @@ _HELPERS = [
     ("mid", 5, 59), ("mid", 6, 58), ("mid", 8, 57), ("mid", 10, 56), ("mid", 11, 55),  # T17..T21
 ]
 
-#: The 36 ROI quadrilaterals (METHODS §5 table): ints are dlib landmarks, "Tk" helper points.
+#: The 36 ROI quadrilaterals (the paper's ROI table): ints are dlib landmarks, "Tk" helper points.
 MDMO_ROIS = (
     (17, "T0", "T1", 19), (19, "T1", "T2", 21), (21, "T2", "T3", 27), (27, "T3", "T4", 22),
     (22, "T4", "T5", 24), (24, "T5", "T6", 26), (1, 0, 17, 36), (36, 17, 19, 38),

@@ -1,5 +1,6 @@
 """HOG-TOP / HIGO-TOP: numba kernel vs the NumPy reference, skimage agreement, errors."""
 
+import functools
 import math
 
 import numpy as np
@@ -16,6 +17,12 @@ from mefeat.descriptors._hog_top import (
 )
 from tests.reference.hog_top_naive import hog_top_naive
 
+# These tests were written when one block was the default grid (now the MER baselines' 5x5 blocks): calls
+# without a grid mean one block.
+hog_top = functools.partial(hog_top, grid=(1, 1, 1))
+higo_top = functools.partial(higo_top, grid=(1, 1, 1))
+hog_top_n_features = functools.partial(hog_top_n_features, grid=(1, 1, 1))
+hog_top_feature_names = functools.partial(hog_top_feature_names, grid=(1, 1, 1))
 FUNCS = {"hog": (hog_top, False), "higo": (higo_top, True)}
 
 
@@ -275,3 +282,22 @@ def test_huge_int64_values_refused():
         hog_top(clip)
     with pytest.raises(TypeError, match="uint64"):
         higo_top(clip.astype(np.uint64))
+
+
+@pytest.mark.parametrize("n_bins,signed", [(8, False), (9, True), (1, False)])
+def test_orientation_table_is_the_exact_atan2_rule(n_bins, signed):
+    # Every entry of the uint8 bin table (built in NumPy) is the bin of the exact rule (libm atan2,
+    # skimage's edges), which is also what the generic kernel path computes.
+    from mefeat._config import HOG_LUT_RANGE
+    from mefeat._kernels.hog import _orientation_bin, orientation_lut
+
+    exact = getattr(_orientation_bin, "py_func", _orientation_bin)
+    period = 360.0 if signed else 180.0
+    edges = np.array([period / n_bins * k for k in range(n_bins + 1)])
+    lut = orientation_lut(n_bins, period, edges)
+    R = HOG_LUT_RANGE
+    span = 2 * R + 1
+    assert lut.dtype == np.int16 and lut.shape == (span * span,)
+    expected = np.array([exact(float(i - R), float(j - R), n_bins, period, edges) if (i, j) != (R, R) else -2
+                         for j in range(span) for i in range(span)], dtype=np.int16)
+    npt.assert_array_equal(lut, expected)

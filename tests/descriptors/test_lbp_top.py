@@ -1,5 +1,6 @@
 """LBP-TOP: golden files of both MATLAB releases, skimage agreement, the naive NumPy oracle, bad input."""
 
+import functools
 import glob
 import os
 
@@ -8,7 +9,17 @@ import pytest
 from skimage.feature import local_binary_pattern
 
 import mefeat
-from mefeat.descriptors import lbp_top, lbp_top_feature_names, lbp_top_n_features
+from mefeat.descriptors import lbp_top as _lbp_top
+from mefeat.descriptors import lbp_top_feature_names as _lbp_top_feature_names
+from mefeat.descriptors import lbp_top_n_features as _lbp_top_n_features
+
+# These tests pin the whole-volume LBP-TOP of the original release (radii 1, one block per plane), which
+# was the function's default before the MER baselines' (radii (1, 1, 4), 5x5 blocks) became it; every
+# call below without radii or grid means that configuration.
+WHOLE_VOLUME = {"radii": (1, 1, 1), "grid": (1, 1, 1)}
+lbp_top = functools.partial(_lbp_top, **WHOLE_VOLUME)
+lbp_top_feature_names = functools.partial(_lbp_top_feature_names, **WHOLE_VOLUME)
+lbp_top_n_features = functools.partial(_lbp_top_n_features, **WHOLE_VOLUME)
 from tests.conftest import DATA_DIR, load_reference
 from tests.reference.lbp_top_naive import (TABLES, lbp_top_naive, plane_codes, ri_table, riu2_table,
                                            sample_plane, u2_table)
@@ -283,7 +294,7 @@ def test_feature_names_match_output():
     assert names[0] == "lbptop_t0r0c0_xy_riu2_000"
     assert names[6] == "lbptop_t0r0c0_xt_riu2_000"
     assert names[-1] == "lbptop_t1r1c2_yt_riu2_005"
-    assert mefeat.descriptors.lbp_top_feature_names is lbp_top_feature_names
+    assert mefeat.descriptors.lbp_top_feature_names is _lbp_top_feature_names
 
 
 def test_normalisations():

@@ -1,0 +1,132 @@
+"""Compile the descriptor kernels ahead of the first real call: :func:`warm_up`.
+
+Numba compiles a kernel at its first call and writes the machine code to its disk cache
+(``cache=True``); later processes load it in a fraction of a second. :func:`warm_up` makes that
+first call on tiny inputs of the dtypes the extraction pipeline uses, so a parent process can pay
+the compilation once before it starts worker processes, which then only load the cache.
+NumPy only at import time: nothing is compiled or imported from numba until it is called.
+"""
+
+import time
+
+import numpy as np
+
+__all__ = ["warm_up", "WARM_UP_NAMES", "COMPILE_SECONDS"]
+
+#: Descriptor names accepted by :func:`warm_up`, in pipeline order.
+WARM_UP_NAMES = ("lbp_top", "hog_top", "higo_top", "mdmo", "fdm", "bi_woof", "optical_strain")
+
+#: Typical cold compile seconds of each descriptor's kernels (one process, empty numba cache, measured
+#: with ``benchmarks/bench_jit.py``), quoted by the compile notice. hog_top and higo_top share theirs.
+COMPILE_SECONDS = {"lbp_top": 5, "hog_top": 2, "higo_top": 2, "mdmo": 3, "fdm": 2, "bi_woof": 2,
+                   "optical_strain": 1}
+
+
+def _landmarks():
+    # 68 distinct points inside a 16x16 image: only the kernels' argument types matter here
+    t = np.linspace(0.0, 2.0 * np.pi, 68, endpoint=False)
+    return np.stack([8.0 + 6.0 * np.cos(t), 8.0 + 6.0 * np.sin(3.0 * t)], axis=1)
+
+
+def _lbp_top():
+    from mefeat.descriptors._lbp_top import lbp_top
+
+    lbp_top(np.zeros((3, 3, 3), np.uint8), radii=1, grid=1, n_threads=1)  # same kernel types as the defaults
+
+
+def _hog_top():
+    from mefeat.descriptors._hog_top import hog_top
+
+    hog_top(np.zeros((3, 3, 3), np.uint8), grid=1, n_threads=1)  # also builds the orientations=8 bin table
+
+
+def _higo_top():
+    from mefeat.descriptors._hog_top import higo_top
+
+    higo_top(np.zeros((3, 3, 3), np.uint8), grid=1, n_threads=1)  # the HOG-TOP kernel: nothing new to compile
+
+
+def _mdmo():
+    from mefeat.descriptors._mdmo import mdmo
+
+    mdmo(np.zeros((1, 16, 16, 2), np.float32), _landmarks())
+
+
+def _fdm():
+    from mefeat.descriptors._fdm import fdm
+
+    fdm(np.zeros((2, 6, 6, 2), np.float32))
+
+
+def _bi_woof():
+    from mefeat.descriptors._bi_woof import bi_woof
+
+    bi_woof(np.zeros((5, 5, 2), np.float32))
+
+
+def _optical_strain():
+    # the kernel of mefeat.flow.optical_strain, called with the argument types that function passes
+    from mefeat._kernels.flow import STRAIN_BACKWARD, strain_kernel
+
+    strain_kernel(np.zeros((2, 2, 2), np.float32), int(STRAIN_BACKWARD), np.empty((2, 2), np.float64))
+
+
+_WARM = {"lbp_top": _lbp_top, "hog_top": _hog_top, "higo_top": _higo_top, "mdmo": _mdmo, "fdm": _fdm,
+         "bi_woof": _bi_woof, "optical_strain": _optical_strain}
+
+
+def warm_up(names=None):
+    """Compile the numba kernels of the given descriptors now, or load them from the disk cache.
+
+    Call it once in a parent process before starting worker processes (joblib/loky, dask): the
+    first call in an environment compiles the kernels and writes them to numba's disk cache, and
+    the workers then load the compiled code instead of each compiling it again. In a process where
+    the cache is already filled it only loads it (well under a second for all descriptors).
+
+    Parameters
+    ----------
+    names : iterable of str or None, default None
+        Descriptor names among ``"lbp_top"``, ``"hog_top"``, ``"higo_top"``, ``"mdmo"``, ``"fdm"``,
+        ``"bi_woof"``, ``"optical_strain"`` (:func:`mefeat.flow.optical_strain`); None = all.
+        A single string is accepted for a single name.
+
+    Returns
+    -------
+    seconds : float
+        Wall time spent (compilation or cache loading, plus the tiny calls).
+
+    Raises
+    ------
+    ValueError
+        An unknown name.
+
+    Notes
+    -----
+    The kernels are specialised on the argument types, and warm_up compiles those of the extraction
+    pipeline: uint8 ``(T, H, W)`` clips (as produced by TIM) for the texture descriptors and float32
+    ``(H, W, 2)`` flows (OpenCV's output) for the flow descriptors. Other input dtypes (float64
+    clips, float64 flows) compile one more specialisation at their first call. The compile notice
+    (see :func:`mefeat._jit.set_compile_notice`) is shown once if something is compiled.
+    Under ``NUMBA_DISABLE_JIT=1`` nothing is compiled and the call only runs the tiny inputs.
+
+    Examples
+    --------
+    >>> from mefeat.descriptors import warm_up
+    >>> seconds = warm_up(["bi_woof"])
+    """
+    if names is None:
+        names = WARM_UP_NAMES
+    elif isinstance(names, str):
+        names = (names,)
+    names = tuple(names)
+    unknown = [n for n in names if n not in _WARM]
+    if unknown:
+        raise ValueError(f"warm_up: unknown descriptor name(s) {unknown}; choose among {list(WARM_UP_NAMES)}")
+    from mefeat._jit import compile_notice
+
+    seconds = sum(COMPILE_SECONDS[n] for n in dict.fromkeys(names) if n != "higo_top" or "hog_top" not in names)
+    t0 = time.perf_counter()
+    with compile_notice("descriptor (" + ", ".join(dict.fromkeys(names)) + ")", seconds):
+        for name in dict.fromkeys(names):
+            _WARM[name]()
+    return time.perf_counter() - t0

@@ -1,0 +1,127 @@
+"""warm_up(): compile once in a parent process, load the disk cache everywhere else."""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from mefeat import _jit
+from mefeat.descriptors import warm_up
+from mefeat.descriptors._threads import resolve_threads, run_blocks, split
+from mefeat.descriptors._warm_up import WARM_UP_NAMES
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+# The descriptors as the extraction pipeline calls them: uint8 (10, 128, 128) TIM clips, float32 flows.
+PIPELINE = """
+import json, sys
+import numpy as np
+from mefeat import descriptors as d
+from mefeat.flow import optical_strain
+rng = np.random.default_rng(0)
+clip = rng.integers(0, 256, size=(10, 128, 128), dtype=np.uint8)
+flows = rng.normal(0, 1, size=(9, 128, 128, 2)).astype(np.float32)
+t = np.linspace(0, 2 * np.pi, 68, endpoint=False)
+landmarks = np.stack([64 + 40 * np.cos(t), 64 + 40 * np.sin(3 * t)], axis=1)
+d.lbp_top(clip, radii=(1, 1, 4), n_points=(8, 8, 8), grid=(5, 5, 1))
+d.lbp_top(clip, radii=(1, 1, 4), grid=(5, 5, 1), n_threads=2)
+d.hog_top(clip, orientations=8, grid=(5, 5, 1))
+d.higo_top(clip, orientations=8, grid=(5, 5, 1), n_threads=1)
+d.mdmo(flows, landmarks, n_bins=8)
+d.fdm(flows)
+d.bi_woof(flows[0], grid=(5, 5), n_bins=8)
+optical_strain(flows[0])
+from mefeat._kernels import flow, hog, lbp
+stats = {}
+for mod in (lbp, hog, flow):
+    for name, obj in vars(mod).items():
+        if hasattr(obj, "stats") and hasattr(obj, "py_func"):
+            stats[mod.__name__ + "." + name] = [sum(obj.stats.cache_hits.values()),
+                                                sum(obj.stats.cache_misses.values())]
+print("STATS" + json.dumps(stats))
+"""
+
+
+def _python(code, cache_dir):
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache_dir), PYTHONPATH=str(ROOT))
+    env.pop("MEFEAT_QUIET", None)
+    res = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env, capture_output=True,
+                         text=True, check=False, timeout=900)
+    assert res.returncode == 0, res.stdout + res.stderr
+    return res
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(_jit.jit_disabled(), reason="NUMBA_DISABLE_JIT=1: nothing is compiled")
+def test_after_warm_up_other_processes_compile_nothing(tmp_path):
+    cache = tmp_path / "numba_cache"
+    # no logging configured: the notice goes to stderr through Python's last-resort handler
+    first = _python("from mefeat.descriptors import warm_up; print('SECONDS', warm_up())", cache)
+    seconds = float(first.stdout.split("SECONDS")[1])
+    assert seconds > 0
+    notices = [ln for ln in first.stderr.splitlines() if "mefeat: compiling" in ln]
+    assert len(notices) == 1, first.stderr
+    assert "once per environment" in notices[0]
+    assert any(cache.rglob("*.nbi")), "numba wrote no cache index"
+    # a second process (a worker) runs the pipeline's calls: everything comes from the disk cache
+    second = _python(PIPELINE, cache)
+    stats = json.loads(second.stdout.split("STATS")[1])
+    misses = {k: v[1] for k, v in stats.items() if v[1]}
+    assert not misses, f"compiled again in the worker: {misses}"
+    hits = {k for k, v in stats.items() if v[0]}
+    for kernel in ("lbp.lbp_top_rows", "hog.hog_top_frames_lut", "flow.roi_main_direction_kernel",
+                   "flow.polygon_pixels_kernel", "flow.fdm_kernel", "flow.bi_woof_kernel",
+                   "flow.strain_backward_kernel"):
+        assert f"mefeat._kernels.{kernel}" in hits
+    assert "mefeat: compiling" not in second.stderr  # a cache load is not announced
+
+
+def test_warm_up_names_and_return_value():
+    seconds = warm_up(["bi_woof", "optical_strain", "bi_woof"])
+    assert isinstance(seconds, float) and seconds >= 0.0
+    assert isinstance(warm_up("fdm"), float)
+    assert set(WARM_UP_NAMES) == {"lbp_top", "hog_top", "higo_top", "mdmo", "fdm", "bi_woof", "optical_strain"}
+
+
+def test_warm_up_all():
+    assert warm_up() >= 0.0
+
+
+def test_warm_up_unknown_name():
+    with pytest.raises(ValueError, match=r"unknown descriptor name\(s\) \['lbptop'\]"):
+        warm_up(["lbptop"])
+
+
+def test_thread_blocks_cover_and_propagate():
+    assert split(10, 3) == [(0, 3), (3, 6), (6, 10)]
+    assert split(2, 2) == [(0, 1), (1, 2)]
+    out = np.zeros(10)
+
+    def fill(a, b):
+        out[a:b] = np.arange(a, b)
+
+    run_blocks(fill, split(10, 4))
+    np.testing.assert_array_equal(out, np.arange(10))
+
+    def boom(a, b):
+        if a > 0:
+            raise RuntimeError("block failed")
+
+    with pytest.raises(RuntimeError, match="block failed"):
+        run_blocks(boom, split(10, 3))
+
+
+def test_resolve_threads():
+    assert resolve_threads(None) >= 1
+    assert resolve_threads(3) == 3
+    with pytest.raises(ValueError, match="n_threads"):
+        resolve_threads(0)
+    with pytest.raises(ValueError, match="n_threads"):
+        resolve_threads(True)
+    with pytest.raises(ValueError, match="NUMBA_NUM_THREADS"):
+        resolve_threads(_jit.max_threads() + 1, strict=True)
