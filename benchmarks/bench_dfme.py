@@ -70,8 +70,8 @@ def stage_table(man, n):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="6 clips of 60 frames")
-    ap.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "mefeat_dfme_like"),
-                    help="where the DFME-like set is rendered (kept between runs)")
+    ap.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "mefeat-bench"),
+                    help="where the DFME-like sets are rendered (kept between runs)")
     ap.add_argument("--skip", default="", help="comma list of parts to skip: cold,dask,rss")
     args = ap.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
@@ -80,12 +80,12 @@ def main(argv=None):
 
     n_clips, n_frames = (6, 60) if args.quick else (14, 130)
     t0 = time.perf_counter()
-    root, sheets = make_dfme_like(os.path.join(args.data_dir, f"{n_clips}x{n_frames}"), n_clips=n_clips,
-                                  n_frames=n_frames, n_jobs=2)
+    root, sheets = make_dfme_like(args.data_dir, n_clips=n_clips, n_frames=n_frames, n_jobs=2)
     print(f"DFME-like set: {n_clips} clips x {n_frames} frames (1024x768 and 1280x1024 PNG), ready in "
           f"{time.perf_counter() - t0:.0f} s; CPU: {cpu_model()}, {os.cpu_count()} cores; "
           f"load {os.getloadavg()[0]:.1f}")
     data = ["--dataset", "dfme", "--root", root] + sum((["--annotations", s] for s in sheets), [])
+    decode_floor(root, sheets, n_jobs=2)  # page cache warm, as for the pipeline runs
     floor = {k: decode_floor(root, sheets, n_jobs=k) for k in (1, 2)}
     res = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -94,6 +94,10 @@ def main(argv=None):
         for jobs in (1, 2):
             res[jobs] = extract(data + ["--out", os.path.join(tmp, f"j{jobs}"), "--cache-dir", "none",
                                         "--n-jobs", str(jobs)])
+        dis, _ = extract(data + ["--out", os.path.join(tmp, "dis"), "--cache-dir", "none", "--n-jobs", "2",
+                                 "--param", "flow.method=dis"])
+        texture, _ = extract(data + ["--out", os.path.join(tmp, "tex"), "--cache-dir", "none", "--n-jobs", "2",
+                                     "--descriptors", "lbp_top,hog_top,higo_top"])
         cache = os.path.join(tmp, "cache")
         full, _ = extract(data + ["--out", os.path.join(tmp, "c1"), "--cache-dir", cache, "--n-jobs", "2"])
         rerun, _ = extract(data + ["--out", os.path.join(tmp, "c2"), "--cache-dir", cache, "--n-jobs", "2"])
@@ -113,8 +117,8 @@ def main(argv=None):
             warm, _ = extract(demo + ["--out", os.path.join(tmp, "warm2")], env={"NUMBA_CACHE_DIR": numba_cache})
         rss = None
         if "rss" not in skip:
-            big_root, big_sheets = make_dfme_like(os.path.join(args.data_dir, "1x270"), n_clips=1, n_frames=270,
-                                                  sizes=((1024, 1280),), seed=1)
+            big_root, big_sheets = make_dfme_like(args.data_dir, n_clips=1, n_frames=270, sizes=((1024, 1280),),
+                                                  seed=1)
             code = ("import resource, sys; from mefeat.extract import main; rc = main(sys.argv[1:]); "
                     "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
             big = ["--dataset", "dfme", "--root", big_root, "--annotations", big_sheets[0], "-q", "--n-jobs", "1",
@@ -129,7 +133,10 @@ def main(argv=None):
               f"{floor[k]['seconds_total'] / n:8.2f} {n / floor[k]['seconds_total']:8.2f}")
     for k, (w, _) in res.items():
         print(f"pipeline, {k} worker{'s' if k > 1 else ' '}           {w:8.1f} {w / n:8.2f} {n / w:8.2f}")
-    print(f"\npipeline / decode floor (2 workers vs 2 processes): {w2 / floor[2]['seconds_total']:.2f}  (goal <= 1.5)")
+    f2 = floor[2]["seconds_total"]
+    print(f"\npipeline / decode floor (2 workers vs 2 processes): {w2 / f2:.2f}  (goal <= 1.5; default flow TV-L1)")
+    print(f"  the same with flow.method=dis:                     {dis / f2:.2f}")
+    print(f"  the texture descriptors only (no flow):            {texture / f2:.2f}")
     print(f"1 -> 2 worker scaling:                                {w1 / w2:.2f}x  (goal >= 1.8)")
     print(f"cached re-run into a new --out / full run:            {rerun / full:.1%}  (goal <= 10 %)")
     print(f"one-parameter sweep (lbp_top.n_points) / full run:    {sweep / full:.1%}  "

@@ -1,6 +1,6 @@
 """Numeric constants shared by kernels and descriptors (numpy only).
 
-Constants live here, never as literals inside kernels (see STYLE.md, stumpy habit).
+Constants live here, never as literals inside kernels.
 """
 
 #: Guard added to denominators in normalisations.
@@ -48,6 +48,12 @@ FDM_MAX_ANGLE = 0.7853981633974483  # pi / 4
 #: Default margin of the aligned face crop: fraction of the output size left on each side of the
 #: canonical template's landmark bounding box (0.1 -> the 68 landmarks span 80 % of the crop).
 DEFAULT_FACE_MARGIN = 0.1
+
+#: Default LBP-TOP radii (Rx, Ry, Rt) and the default spatio-temporal block grid (rows, cols, time blocks)
+#: of LBP-TOP, HOG-TOP and HIGO-TOP: the MER baselines' choice (CASME II and MEGC 2019 use radii (1, 1, 4)
+#: and 5x5 spatial blocks on the 10-frame TIM clip).
+DEFAULT_LBP_RADII = (1, 1, 4)
+DEFAULT_TOP_GRID = (5, 5, 1)
 
 #: Length of the time-normalised (TIM) clip the texture descriptors and the TIM flows are computed on
 #: (10 frames: the MEGC 2019 LBP-TOP baseline's and meb's choice).

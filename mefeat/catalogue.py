@@ -516,10 +516,10 @@ def _resolve_flow(given):
                              f"{default!r} (method {method})")
         if isinstance(value, (int, float)) and not isinstance(value, bool) and (value < 0 or not np.isfinite(value)):
             raise ValueError(f"parameter flow.{key}={value}: must be a finite number >= 0 (method {method})")
-    from mefeat.flow import _flow_params  # noqa: F401  (the backend's own checks, e.g. DIS presets)
+    from mefeat.flow import check_flow_params  # the backend's own checks (e.g. DIS presets)
 
     try:
-        _flow_params(method, rest)
+        check_flow_params(method, rest)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"flow: {exc}") from None
     return {"method": method, **defaults, **{k: (float(v) if isinstance(defaults[k], float) else v)

@@ -23,7 +23,8 @@ _DIS_PRESETS = ("ultrafast", "fast", "medium")
 _MODES = ("onset_apex", "onset_each", "consecutive")
 
 
-def _flow_params(method, params):
+def check_flow_params(method, params):
+    """The parameters of flow backend ``method``: its defaults updated with ``params`` (unknown names raise)."""
     check_option(method, name="method", options=tuple(FLOW_METHODS))
     defaults = FLOW_METHODS[method]
     unknown = sorted(set(params) - set(defaults))
@@ -124,7 +125,7 @@ def compute_flow(frame0, frame1, *, method="tvl1", **params):
     f1 = check_frame(frame1, name="frame1")
     if f0.shape != f1.shape:
         raise ValueError(f"frame0 and frame1 must have the same shape; got {f0.shape} and {f1.shape}")
-    p = _flow_params(method, params)
+    p = check_flow_params(method, params)
     for f, name in ((f0, "frame0"), (f1, "frame1")):
         if np.issubdtype(f.dtype, np.floating) and f.size and f.max() <= 1.0 and f.max() > f.min():
             warnings.warn(
@@ -258,7 +259,7 @@ def clip_flows(frames, *, mode="onset_apex", onset=None, apex=None, method="tvl1
     onset = clip_onset if onset is None else int(onset)
     apex = clip_apex if apex is None else int(apex)
     pairs = flow_pairs(arr.shape[0], mode=mode, onset=onset, apex=apex)
-    p = _flow_params(method, params)
+    p = check_flow_params(method, params)
     if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0):
         raise ValueError(f"n_jobs must be None, a positive int or -1 (all cores); got {n_jobs!r}")
     if n_jobs is None or n_jobs == 1 or len(pairs) == 1:
@@ -341,12 +342,15 @@ def optical_strain(flow, scheme="backward"):
     >>> optical_strain(f)[1]
     array([0., 1., 1.])
     """
+    from mefeat._jit import compile_notice
     from mefeat._kernels.flow import STRAIN_BACKWARD, STRAIN_CENTRAL, strain_kernel
+    from mefeat.descriptors._warm_up import COMPILE_SECONDS
 
     check_option(scheme, name="scheme", options=("backward", "central"))
     arr = np.asarray(flow)
     # float32 flows (OpenCV's output) go to the kernel as they are: it computes in float64 anyway
     f = check_flow(arr, dtype=np.float32 if arr.dtype == np.float32 else np.float64)
     out = np.empty(f.shape[:2], np.float64)
-    strain_kernel(f, STRAIN_BACKWARD if scheme == "backward" else STRAIN_CENTRAL, out)
+    with compile_notice("optical strain", COMPILE_SECONDS["optical_strain"]):
+        strain_kernel(f, STRAIN_BACKWARD if scheme == "backward" else STRAIN_CENTRAL, out)
     return out

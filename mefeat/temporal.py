@@ -178,7 +178,7 @@ def tim(frames, n_frames, *, positions=None, full_rank_check=False):
 
     Notes
     -----
-    The reference (``TrainPGM.m`` + ``synPGM.m``, METHODS §8, MANIFEST §C) centres the n frames,
+    The reference (the TIM release's ``TrainPGM.m`` + ``synPGM.m``) centres the n frames,
     takes the economy SVD ``Xc = U S V^T`` (rank n - 1), ``Q = S V^T``, the path-graph Laplacian
     eigenvectors ``V0``, ``W = (Q Q^T)^-1 Q V0`` and ``m_k = Q[:, 0]^T W[:, k] / sin(pi k / n +
     pi (n - k) / (2 n))``, and synthesises ``U (W^T)^-1 (v * m) + mean``. Because ``Q Q^T = S^2``

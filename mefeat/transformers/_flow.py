@@ -60,10 +60,10 @@ class _FlowTransformer(ClipFeatureTransformer):
     _flow_mode = "onset_apex"
 
     def _check_flow_params(self):
-        from mefeat.flow import _flow_params
+        from mefeat.flow import check_flow_params
 
         params = {} if self.flow_params is None else dict(self.flow_params)
-        params = _flow_params(self.flow_method, params)
+        params = check_flow_params(self.flow_method, params)
         _resolve_memory(self.memory)
         check_n_jobs(self.n_jobs)
         check_verbose(self.verbose)
@@ -277,9 +277,9 @@ class MDMO(_FlowTransformer):
         (n_bins,) = check_int_tuple(self.n_bins, name="n_bins", length=1, minimum=1)
         if not isinstance(self.brow_offset, numbers.Real) or not np.isfinite(self.brow_offset):
             raise TypeError(f"brow_offset must be a finite number of pixels; got {self.brow_offset!r}")
-        from mefeat.descriptors._mdmo import _align_kind
+        from mefeat.descriptors._mdmo import mdmo_align_kind
 
-        align = _align_kind(self.align) or False
+        align = mdmo_align_kind(self.align) or False
         return {"flow": flow, "n_bins": n_bins, "align": align, "brow_offset": float(self.brow_offset)}
 
     def _transform_one(self, clip, params, n_jobs=None):

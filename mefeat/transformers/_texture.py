@@ -88,8 +88,10 @@ class LBPTOP(_TextureTransformer):
     --------
     >>> import numpy as np
     >>> from mefeat.transformers import LBPTOP
-    >>> X = np.random.default_rng(0).integers(0, 256, (2, 5, 12, 12), dtype=np.uint8)
-    >>> LBPTOP(grid=(2, 2, 1)).fit_transform(X).shape
+    >>> X = np.random.default_rng(0).integers(0, 256, (2, 10, 32, 32), dtype=np.uint8)
+    >>> LBPTOP().fit_transform(X).shape                        # the defaults: radii (1, 1, 4), 5x5 blocks
+    (2, 4425)
+    >>> LBPTOP(radii=1, grid=(2, 2, 1)).fit_transform(X[:, :5, :12, :12]).shape
     (2, 708)
     """
 
@@ -235,7 +237,7 @@ HIGOTOP.__doc__ = (
     >>> import numpy as np
     >>> from mefeat.transformers import HIGOTOP
     >>> X = np.random.default_rng(0).integers(0, 256, (2, 5, 12, 12), dtype=np.uint8)
-    >>> HIGOTOP(orientations=4).fit_transform(X).shape
+    >>> HIGOTOP(orientations=4, grid=1).fit_transform(X).shape
     (2, 12)
 """
 )

@@ -19,7 +19,7 @@ from mefeat.transformers import HIGOTOP, HOGTOP, LBPTOP
 
 # (class, function, small non-default parameters)
 CASES = [
-    (LBPTOP, lbp_top, {"grid": (2, 2, 1), "n_points": (4, 4, 4)}),
+    (LBPTOP, lbp_top, {"grid": (2, 2, 1), "n_points": (4, 4, 4), "radii": (1, 1, 1)}),
     (HOGTOP, hog_top, {"grid": (2, 2, 2), "orientations": 6}),
     (HIGOTOP, higo_top, {"grid": (2, 1, 1), "signed": True}),
 ]
@@ -85,7 +85,8 @@ def test_feature_names():
     names = HOGTOP(grid=(1, 2, 1)).get_feature_names_out()
     assert names[0] == "hogtop_t0r0c0_xy_b00" and names[8 + 3] == "hogtop_t0r0c0_xt_b03"
     assert names[-1] == "hogtop_t0r0c1_yt_b07"
-    assert HIGOTOP(orientations=12).get_feature_names_out()[-1] == "higotop_t0r0c0_yt_b11"
+    assert HIGOTOP(orientations=12).get_feature_names_out()[-1] == "higotop_t0r4c4_yt_b11"  # 5x5 blocks
+    assert HIGOTOP(orientations=12, grid=1).get_feature_names_out()[-1] == "higotop_t0r0c0_yt_b11"
 
 
 @pytest.mark.parametrize("cls, func, kw", CASES, ids=IDS)

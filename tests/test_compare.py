@@ -1,0 +1,211 @@
+"""``python -m mefeat.compare``: reuse of the extraction output, protocols, tables, figures, the installed command."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import mefeat
+from mefeat import compare
+from mefeat.datasets import load_demo
+
+PAPER_ORDER = ["LBP-TOP", "LBP-TOP (MEGC 2019)", "HOG-TOP", "HIGO-TOP", "MDMO", "FDM", "Bi-WOOF", "optical strain"]
+QUICK = ["--classifiers", "svm-linear", "--n-jobs", "1", "--figure-format", "png", "--dpi", "30", "-q"]
+
+
+@pytest.fixture(scope="module")
+def tiny_default(tmp_path_factory):
+    """The default descriptors extracted from the tiny demo set, as a researcher's notebook does."""
+    out = tmp_path_factory.mktemp("tiny") / "mefeat_output"
+    r = mefeat.extract_features(load_demo(size="tiny"), out=out, n_jobs=1, progress=False)
+    assert sorted(r.tables) == sorted(mefeat.catalogue.default_names())
+    return out
+
+
+def _cache_files(folder):
+    return sorted(os.path.relpath(os.path.join(d, n), folder) for d, _, names in os.walk(folder) for n in names)
+
+
+def test_reuses_the_extraction_and_computes_only_what_is_missing(tiny_default, tmp_path, monkeypatch, capsys):
+    work = tmp_path / "work"
+    shutil.copytree(tiny_default, work / "mefeat_output")
+    monkeypatch.chdir(work)  # the default --extract-dir is ./mefeat_output, as for python -m mefeat.extract
+    argv = ["--demo-size", "tiny", "--protocol", "dfme-split", *QUICK]
+    assert compare.main(argv + ["--out", "cmp1"]) == 0
+    report = json.loads((work / "cmp1" / "results.json").read_text())
+    ext = report["extraction"]
+    assert ext["up_to_date"] is False
+    computed = {t: v["computed"] for t, v in ext["tables"].items()}
+    assert computed == {**{t: 0 for t in mefeat.catalogue.default_names()}, "lbp_top_megc2019": 6}
+    manifest = json.loads((work / "mefeat_output" / "manifest.json").read_text())
+    assert {t: v["computed"] for t, v in manifest["tables"].items()} == computed
+    cache_before = _cache_files(work / "mefeat_output" / "cache")
+
+    assert compare.main(argv + ["--out", "cmp2"]) == 0  # second comparison: nothing computed, nothing written
+    ext2 = json.loads((work / "cmp2" / "results.json").read_text())["extraction"]
+    assert ext2["up_to_date"] is True
+    assert all(v["computed"] == 0 for v in ext2["tables"].values()), ext2
+    assert _cache_files(work / "mefeat_output" / "cache") == cache_before
+    assert json.loads((work / "mefeat_output" / "manifest.json").read_text()) == manifest
+    # every extracted table is in the results, in the paper's order, with printed names
+    res = pd.read_csv(work / "cmp2" / "results.csv")
+    for part in ("test A", "test B"):
+        assert res[res["part"] == part]["method"].tolist() == PAPER_ORDER
+    printed = capsys.readouterr().out
+    assert "| DFME official split | optical strain | linear SVM | test B |" in printed
+
+
+def test_dfme_split_reports_each_test_set(tiny_default, tmp_path, capsys):
+    out = tmp_path / "cmp"
+    argv = ["--features", str(tiny_default), "--protocol", "dfme-split", "--methods", "lbp_top,optical_strain",
+            "--classifiers", "svm-linear", "--n-jobs", "1", "--dpi", "30", "-q", "--out", str(out)]
+    assert compare.main(argv) == 0
+    res = pd.read_csv(out / "results.csv")
+    assert res[["method", "part"]].values.tolist() == [["LBP-TOP", "test A"], ["LBP-TOP", "test B"],
+                                                       ["optical strain", "test A"],
+                                                       ["optical strain", "test B"]]
+    assert (res["protocol"] == "DFME official split").all()
+    report = json.loads((out / "results.json").read_text())
+    run = report["runs"][0]
+    assert sorted(run["parts"]) == ["testA", "testB"] and run["part_by"] == "split"
+    assert {k: v["n"] for k, v in run["parts"].items()} == {"testA": 2, "testB": 2}  # subjects 2 and 3
+    assert run["folds"]["n_splits"] == 2 and run["folds"]["folds"] == {"0": ["sub0002"], "1": ["sub0003"]}
+    preds = pd.read_csv(out / "predictions.csv")
+    assert set(preds["split"]) == {"testA", "testB"} and len(preds) == 2 * 4
+    # figures: every one written as PNG and as PDF (the default formats)
+    figs = sorted((out / "figures").iterdir())
+    stems = {p.stem for p in figs}
+    assert stems == {"confusion_dfme-split_testA", "confusion_dfme-split_testB", "scores_dfme-split_testA",
+                     "scores_dfme-split_testB", "emotion_au"}
+    for stem in stems:
+        assert (out / "figures" / f"{stem}.png").read_bytes()[:4] == b"\x89PNG"
+        assert (out / "figures" / f"{stem}.pdf").read_bytes()[:4] == b"%PDF"
+    assert sorted(report["figures"]) == sorted(f"figures/{p.name}" for p in figs)
+    text = capsys.readouterr().out
+    assert text.startswith("| Protocol | Method | Classifier | Part | UF1 | UAR | ACC |")
+
+
+def _composite_folder(path, seed=0):
+    """A small MEGC 2019 composite feature folder (3 databases, 3 classes) in the extraction output format."""
+    from mefeat._io import write_clips_table, write_features
+
+    rng = np.random.default_rng(seed)
+    classes = ["negative", "positive", "surprise"]
+    rows = []
+    for db, n_subjects in (("smic", 4), ("casme2", 5), ("samm", 4)):
+        for s in range(n_subjects):
+            for k, e in enumerate(classes):
+                subject = f"s{s + 1:02d}"
+                rows.append({"dataset": db, "subject": subject, "clip": f"{db}_{subject}_{k}", "onset": 0,
+                             "apex": 3, "offset": 9, "emotion": e, "emotion_raw": e, "aus": frozenset(),
+                             "fps": 100.0, "group": f"{db}/{subject}", "status": "ok"})
+    table = pd.DataFrame(rows)
+    codes = np.array([classes.index(e) for e in table["emotion"]])
+    index = list(zip(table["dataset"], table["subject"], table["clip"]))
+    for name in ("bi_woof", "lbp_top_megc2019", "lbp_top"):
+        X = rng.normal(size=(3, 6))[codes] * 3 + rng.normal(size=(len(table), 6))
+        write_features(path, name, X, index)
+    write_clips_table(path, table)
+    return path
+
+
+def test_megc2019_parts_with_published_baselines_beside_ours(tmp_path, capsys):
+    from mefeat.evaluation import published_baselines
+
+    feats = _composite_folder(tmp_path / "megc")
+    out = tmp_path / "cmp"
+    assert compare.main(["--features", str(feats), *QUICK, "--out", str(out)]) == 0  # megc2019 is the default here
+    printed = capsys.readouterr().out
+    res = pd.read_csv(out / "results.csv")
+    assert (res["protocol"] == "MEGC 2019 composite LOSO").all()
+    parts = ["full", "SMIC", "CASME II", "SAMM"]
+    assert res[["method", "part"]].values.tolist() == [[m, p] for m in ("LBP-TOP", "LBP-TOP (MEGC 2019)", "Bi-WOOF")
+                                                       for p in parts]
+    pub = published_baselines(labels=True)
+    for ours, theirs in (("LBP-TOP (MEGC 2019)", "LBP-TOP"), ("Bi-WOOF", "Bi-WOOF")):
+        got = res[res["method"] == ours].set_index("part")
+        want = pub[pub["method"] == theirs].set_index("part")
+        for p in parts:
+            assert got.loc[p, "UF1 (published)"] == pytest.approx(want.loc[p, "uf1"])
+            assert got.loc[p, "UAR (published)"] == pytest.approx(want.loc[p, "uar"])
+    # our default LBP-TOP (8 points per plane) is not the guideline's configuration: nothing beside it
+    assert res[res["method"] == "LBP-TOP"]["UF1 (published)"].isna().all()
+    # printed beside ours: our UF1, then the published one on the same line
+    line = next(ln for ln in printed.splitlines() if "| LBP-TOP (MEGC 2019) | linear SVM | SMIC |" in ln)
+    assert line.rstrip(" |").endswith("| 0.2000 | 0.5280")
+    report = json.loads((out / "results.json").read_text())
+    assert all(r["n_splits"] == 13 for r in (run["folds"] for run in report["runs"]))  # 13 qualified subjects
+    assert report["extraction"] is None
+    assert {p.name for p in (out / "figures").iterdir()} == {"confusion_megc2019.png", "scores_megc2019.png"}
+
+
+def test_runs_as_an_installed_command_from_another_folder(tiny_default, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    cmd = [sys.executable, "-P", "-m", "mefeat.compare", "--features", str(tiny_default), "--protocol",
+           "loso,dfme-split", "--methods", "bi_woof", *QUICK, "--out", "cmp"]
+    p = subprocess.run(cmd, cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    lines = [ln for ln in p.stdout.splitlines() if "| Bi-WOOF | linear SVM |" in ln]
+    # two protocols in one run, in the documented order (DFME split before LOSO)
+    assert [ln.split(" | ")[0] + " | " + ln.split(" | ")[3] for ln in lines] == [
+        "| DFME official split | test A", "| DFME official split | test B", "| LOSO | full"]
+    assert (elsewhere / "cmp" / "results.md").read_text(encoding="utf-8") == p.stdout
+    assert {f.name for f in (elsewhere / "cmp" / "figures").iterdir()} >= {"confusion_loso.png", "scores_loso.png"}
+    assert not (elsewhere / "mefeat_output").exists()  # --features only reads
+    # the repository's example scripts are not an installed top-level package
+    probe = subprocess.run([sys.executable, "-P", "-c", "import importlib.util as u; print(u.find_spec('pipelines'))"],
+                           cwd=elsewhere, env=env, capture_output=True, text=True, timeout=60)
+    assert probe.stdout.strip() == "None", probe.stdout
+
+
+def test_usage_errors(tiny_default, tmp_path, capsys):
+    with pytest.raises(SystemExit) as e:
+        compare.main(["--features", str(tiny_default), "--dataset", "casme2"])
+    assert e.value.code == 2
+    assert "--dataset: not allowed with --features" in capsys.readouterr().err
+    for bad in (["--protocol", "dfme-11fold"], ["--classifiers", "knn"], ["--figure-format", "gif"],
+                ["--extract-dir", str(tmp_path)]):
+        with pytest.raises(SystemExit):
+            compare.main(["--features", str(tiny_default), *bad])
+        capsys.readouterr()
+    # a protocol that does not fit the data: exit 2 with the reason
+    assert compare.main(["--features", str(tiny_default), "--protocol", "megc2019", *QUICK,
+                         "--out", str(tmp_path / "x")]) == 2
+    assert "protocol 'megc2019' keeps 3 clips of table 'lbp_top' and they are all of one class (surprise)" in (
+        capsys.readouterr().err)
+    assert compare.main(["--features", str(tiny_default), "--methods", "sift", *QUICK,
+                         "--out", str(tmp_path / "x")]) == 2
+    assert "no table sift" in capsys.readouterr().err
+    # an earlier comparison is never overwritten silently
+    out = tmp_path / "cmp"
+    argv = ["--features", str(tiny_default), "--protocol", "dfme-split", "--methods", "fdm", *QUICK, "--out", str(out)]
+    assert compare.main(argv) == 0
+    capsys.readouterr()
+    assert compare.main(argv) == 1
+    assert "--force" in capsys.readouterr().err
+    assert compare.main(argv + ["--force"]) == 0
+
+
+def test_make_classifier():
+    from sklearn.base import clone
+
+    for name in compare.CLASSIFIERS:
+        pipe = compare.make_classifier(name)
+        assert [s for s, _ in pipe.steps] == ["drop_constant", "scale", "clf"]
+        assert pipe.named_steps["clf"].class_weight == "balanced"
+        assert clone(pipe).get_params()["clf__class_weight"] == "balanced"
+    assert compare.make_classifier("svm-linear").named_steps["clf"].kernel == "linear"
+    assert compare.make_classifier("svm-rbf").named_steps["clf"].kernel == "rbf"
+    assert compare.make_classifier("rf", n_estimators=7).named_steps["clf"].n_estimators == 7
+    assert list(compare.classifiers()) == list(compare.CLASSIFIERS)
+    with pytest.raises(ValueError, match="unknown classifier 'knn'"):
+        compare.make_classifier("knn")
+    assert compare.comparison_descriptors()[:2] == ["lbp_top", "lbp_top_megc2019"]
+    assert set(compare.comparison_descriptors()) == set(mefeat.catalogue.default_names()) | {"lbp_top_megc2019"}
