@@ -82,6 +82,7 @@ _noticed = set()  # labels already announced in this process
 _active = []  # (label, seconds) of the compile_notice blocks in progress (any thread)
 _lock = threading.Lock()
 _listener = None
+_compiles = 0  # numba compilations started in this process since the listener was installed
 
 
 def set_compile_notice(enabled):
@@ -125,6 +126,8 @@ def _install_listener():
 
     class _CompileListener(event.Listener):
         def on_start(self, ev):
+            global _compiles
+            _compiles += 1
             _announce()
 
         def on_end(self, ev):
@@ -134,6 +137,14 @@ def _install_listener():
         if _listener is None:
             _listener = _CompileListener()
             event.register("numba:compile", _listener)
+
+
+def compile_count():
+    """How many numba compilations started in this process inside :func:`compile_notice` blocks so far.
+
+    Lets a caller tell whether a call compiled (the disk cache was cold) or only loaded code.
+    """
+    return _compiles
 
 
 @contextlib.contextmanager

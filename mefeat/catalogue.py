@@ -100,6 +100,9 @@ class DescriptorSpec:
     params : dict, optional
         Parameters of this entry that differ from the transformer's defaults (a named
         configuration such as the MEGC 2019 LBP-TOP baseline).
+    kernels : tuple of str, optional
+        The :func:`mefeat.descriptors.warm_up` names of the numba kernels it runs (compiled once, in
+        parallel when the cache is cold, before the extraction's workers start).
     """
 
     name: str
@@ -110,6 +113,7 @@ class DescriptorSpec:
     reference: str = ""
     default: bool = True
     params: dict = dataclasses.field(default_factory=dict)
+    kernels: tuple = ()
 
     def __post_init__(self):
         if not self.name.isidentifier():
@@ -234,29 +238,29 @@ def get(name):
 
 
 for _spec in (
-    DescriptorSpec("lbp_top", "mefeat.transformers:LBPTOP", "tim",
+    DescriptorSpec("lbp_top", "mefeat.transformers:LBPTOP", "tim", kernels=("lbp_top",),
                    summary="local binary patterns on three orthogonal planes, per spatial block",
                    reference="Zhao & Pietikäinen, IEEE TPAMI 29(6), 2007, doi:10.1109/TPAMI.2007.1110"),
-    DescriptorSpec("lbp_top_megc2019", "mefeat.transformers:LBPTOP", "tim",
+    DescriptorSpec("lbp_top_megc2019", "mefeat.transformers:LBPTOP", "tim", kernels=("lbp_top",),
                    summary="the MEGC 2019 baseline: radii (1, 1, 4), 4 points per plane, 5x5 blocks, on 10 TIM frames",
                    reference="See et al., MEGC 2019, IEEE FG 2019, doi:10.1109/FG.2019.8756611", default=False,
                    params={"radii": (1, 1, 4), "n_points": (4, 4, 4), "grid": (5, 5, 1)}),
-    DescriptorSpec("hog_top", "mefeat.transformers:HOGTOP", "tim",
+    DescriptorSpec("hog_top", "mefeat.transformers:HOGTOP", "tim", kernels=("hog_top",),
                    summary="magnitude-weighted gradient-orientation histograms on three orthogonal planes",
                    reference="Li et al., IEEE TAFFC 9(4), 2018, doi:10.1109/TAFFC.2017.2667642"),
-    DescriptorSpec("higo_top", "mefeat.transformers:HIGOTOP", "tim",
+    DescriptorSpec("higo_top", "mefeat.transformers:HIGOTOP", "tim", kernels=("higo_top",),
                    summary="gradient-orientation histograms (one vote per voxel) on three orthogonal planes",
                    reference="Li et al., IEEE TAFFC 9(4), 2018, doi:10.1109/TAFFC.2017.2667642"),
-    DescriptorSpec("mdmo", "mefeat.transformers:MDMO", "tim",
+    DescriptorSpec("mdmo", "mefeat.transformers:MDMO", "tim", kernels=("mdmo",),
                    summary="main directional mean optical flow in 36 landmark regions (flows onset -> each frame)",
                    reference="Liu et al., IEEE TAFFC 7(4), 2016, doi:10.1109/TAFFC.2015.2485205"),
-    DescriptorSpec("fdm", "mefeat.transformers:FDM", "tim",
+    DescriptorSpec("fdm", "mefeat.transformers:FDM", "tim", kernels=("fdm",),
                    summary="facial dynamics map: principal flow direction per spatio-temporal cuboid",
                    reference="Xu et al., IEEE TAFFC 8(2), 2017, doi:10.1109/TAFFC.2016.2518162"),
-    DescriptorSpec("bi_woof", "mefeat.transformers:BiWOOF", "key_frames",
+    DescriptorSpec("bi_woof", "mefeat.transformers:BiWOOF", "key_frames", kernels=("bi_woof",),
                    summary="bi-weighted oriented optical flow of the onset -> apex flow",
                    reference="Liong et al., Signal Process. Image Commun. 62, 2018, doi:10.1016/j.image.2017.11.006"),
-    DescriptorSpec("optical_strain", "mefeat.transformers:OpticalStrain", "key_frames",
+    DescriptorSpec("optical_strain", "mefeat.transformers:OpticalStrain", "key_frames", kernels=("optical_strain",),
                    summary="block statistics of the onset -> apex optical strain magnitude",
                    reference="Liong et al., Signal Process. Image Commun. 62, 2018, doi:10.1016/j.image.2017.11.006"),
 ):
@@ -594,14 +598,15 @@ def describe():
 
 def markdown_table():
     """The descriptor parameters as a Markdown table (used for the README)."""
-    rows = ["| descriptor | name | input | parameters (defaults) |", "|---|---|---|---|"]
+    rows = ["| descriptor | name | input | features | parameters (defaults) |", "|---|---|---|---|---|"]
     for name in names():
         spec = _CATALOGUE[name]
         params = ", ".join(f"`{k}={_fmt(v)}`" for k, v in spec.parameters().items())
-        rows.append(f"| {spec.label} | `{name}` | {INPUTS[spec.input]} | {params} |")
+        rows.append(f"| {spec.label} | `{name}`{'' if spec.default else ' (not default)'} | {INPUTS[spec.input]} | "
+                    f"{len(spec.feature_names())} | {params} |")
     for stage in STAGES:
         params = ", ".join(f"`{k}={_fmt(v)}`" for k, v in _stage_parameters(stage).items())
-        rows.append(f"| stage | `{stage}` | | {params} |")
+        rows.append(f"| stage | `{stage}` | | | {params} |")
     return "\n".join(rows)
 
 

@@ -573,32 +573,6 @@ def _check_args(parser, args):
     args.method_names = _csv_list(args.methods) if args.methods else None
 
 
-def _folder_identity(folder, ds, info):
-    """The data-set identity to pass to ``extract_features`` so that ``folder``'s own tables are reused.
-
-    ``python -m mefeat.extract`` records how the data set was loaded (``{"name": "demo", "seed": 0,
-    "size": "full"}``) while ``extract_features(ds)`` called without ``dataset_info`` records
-    ``{"name", "root"}``; the runner refuses a folder whose identity differs. Both describe the same
-    data set here (``ds`` is what the folder's identity names), so the folder's form is kept.
-    """
-    import json
-
-    try:
-        with open(os.path.join(folder, "manifest.json"), encoding="utf-8") as f:
-            old = json.load(f).get("dataset")
-    except (OSError, ValueError, AttributeError):
-        return info
-    if old is not None and old != info and old == _default_identity(ds):
-        return None
-    return info
-
-
-def _default_identity(ds):
-    """What ``extract_features(ds)`` records without ``dataset_info``: the name and the frames' common folder."""
-    dirs = [str(d) for d in ds.table["frame_dir"]] if "frame_dir" in ds.table else []
-    return {"name": ds.name, "root": os.path.commonpath(dirs) if dirs else None}
-
-
 def _extract(args, argv):
     """Extract the comparison's tables into --extract-dir (reusing what is there); returns (folder, summary)."""
     from mefeat import extract_features
@@ -609,16 +583,11 @@ def _extract(args, argv):
     log.info("compare: tables %s in %s (only what is missing is computed)", ", ".join(wanted), args.extract_dir)
     annotations = [a.split("=", 1)[1] if args.dataset == "megc2019" and "=" in a else a
                    for a in (args.annotations or [])]
-    info = _folder_identity(args.extract_dir, ds, info)
     res = extract_features(ds, wanted, out=args.extract_dir, n_jobs=args.n_jobs, progress=not args.quiet,
                            dataset_info=info, annotation_files=annotations,
                            argv=["python -m mefeat.compare", *(argv if argv is not None else sys.argv[1:])])
-    # ExtractionResult.tables of an up-to-date folder are the manifest of the run that wrote it (their
-    # "computed" counts are that run's): a call that found everything up to date computed nothing.
     summary = {"folder": res.out, "up_to_date": res.up_to_date, "n_clips": res.n_clips, "n_failed": res.n_failed,
-               "tables": {t: {"computed": 0 if res.up_to_date else int(v.get("computed", 0)),
-                              "from_cache": int(v.get("n_clips", 0)) if res.up_to_date else
-                              int(v.get("from_cache", 0))}
+               "tables": {t: {"computed": int(v["computed"]), "from_cache": int(v["from_cache"])}
                           for t, v in res.tables.items()}}
     computed = {t: v["computed"] for t, v in summary["tables"].items() if v["computed"]}
     log.info("compare: extraction %s", "up to date, nothing computed" if not computed else

@@ -181,12 +181,8 @@ def _configure_logging(verbose, quiet):
     logger.propagate = False
     for name in ("distributed", "bokeh", "tornado"):
         logging.getLogger(name).setLevel(logging.ERROR if quiet or not verbose else logging.WARNING)
-    try:
-        from mefeat import _jit
-
-        _jit.set_compile_notice(not quiet)
-    except (ImportError, AttributeError):  # pragma: no cover - numba missing
-        pass
+    if quiet:  # worker processes inherit it: no compile notice from them either
+        os.environ["MEFEAT_QUIET"] = "1"
     return handler
 
 

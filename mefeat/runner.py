@@ -97,11 +97,18 @@ class ExtractionResult:
 _SOURCE_HASH = {}
 
 
-def package_source_hash(package_dir=None):
-    """sha256 over the relative paths and bytes of every ``*.py`` file of the mefeat package.
+#: Parts of the package that do not compute features (loaders, evaluation, comparison, figures, the command
+#: line): editing them does not invalidate cached features.
+_NOT_FEATURE_CODE = ("datasets/", "evaluation/", "compare.py", "extract.py", "plot.py")
 
-    Part of every cache key: editing any descriptor, kernel or preprocessing module invalidates
-    the cached results. Memoised per folder for the life of the process (about 2 ms).
+
+def package_source_hash(package_dir=None):
+    """sha256 over the relative paths and bytes of the ``*.py`` files of mefeat that compute features.
+
+    Part of every cache key: editing any descriptor, kernel, flow, face, temporal or runner module
+    invalidates the cached results; the loaders, evaluation, comparison, figures and command line
+    (:data:`_NOT_FEATURE_CODE`) do not enter it. Memoised per folder for the life of the process
+    (about 2 ms).
     """
     if package_dir is None:
         package_dir = os.path.dirname(os.path.abspath(__file__))
@@ -113,7 +120,10 @@ def package_source_hash(package_dir=None):
             files += [os.path.join(folder, n) for n in names if n.endswith(".py")]
         h = hashlib.sha256()
         for path in sorted(files, key=lambda p: os.path.relpath(p, package_dir).replace(os.sep, "/")):
-            h.update(os.path.relpath(path, package_dir).replace(os.sep, "/").encode() + b"\0")
+            rel = os.path.relpath(path, package_dir).replace(os.sep, "/")
+            if rel.startswith(_NOT_FEATURE_CODE):
+                continue
+            h.update(rel.encode() + b"\0")
             with open(path, "rb") as f:
                 h.update(hashlib.sha256(f.read()).digest())
         _SOURCE_HASH[package_dir] = h.hexdigest()
@@ -432,13 +442,41 @@ def _dry_run(plan):
     if needs_landmarks and not plan.face.get("align", True):
         raise ValueError(f"{needs_landmarks[0]}: MDMO needs the face landmarks, which face.align=false skips")
     t0 = time.perf_counter()
-    _, errors = compute_features(prepared, plan.tables, plan.flow)
+    # the flow backend's parameters were checked by catalogue.resolve; the descriptors only need flows of the
+    # right shape, which DIS gives in a millisecond (the per-clip backend would take seconds here)
+    _, errors = compute_features(prepared, plan.tables, {"method": "dis", "preset": "ultrafast"})
     if errors:
         table, msg = next(iter(errors.items()))
         spec, params = next((s, p) for t, s, p, _ in plan.tables if t == table)
         raise ValueError(f"{table} cannot run on the prepared clips ({_input_shape(plan, spec)}) with "
                          f"{_catalogue._jsonable(params)}: {msg}")
     return time.perf_counter() - t0
+
+
+def _warm_kernels(plan, n_jobs, backend):
+    """Compile the tables' numba kernels before any clip (or load them from numba's disk cache).
+
+    When the cache is cold and several workers will run, the kernels are compiled in two worker
+    processes at once (the loky workers the run then reuses), about halving the first run's wait.
+    """
+    from mefeat import _jit
+    from mefeat.descriptors import warm_up
+    from mefeat.descriptors._warm_up import COMPILE_SECONDS
+
+    names = sorted({k for _, spec, _, _ in plan.tables for k in spec.kernels}, key=lambda k: COMPILE_SECONDS.get(k, 1))
+    if not names:
+        return
+    if backend == "loky" and n_jobs != 1 and len(names) > 2 and not _jit.jit_disabled():
+        before = _jit.compile_count()
+        warm_up(names[0])  # the cheapest kernel tells whether the cache is cold
+        if _jit.compile_count() > before:
+            from joblib import Parallel, delayed
+
+            groups = [[], []]
+            for k in sorted(names[1:], key=lambda k: -COMPILE_SECONDS.get(k, 1)):  # greedy balance
+                min(groups, key=lambda g: sum(COMPILE_SECONDS.get(x, 1) for x in g)).append(k)
+            Parallel(n_jobs=2, backend="loky")(delayed(warm_up)(g) for g in groups if g)
+    warm_up(names)
 
 
 def _input_shape(plan, spec):  # noqa: N802 - a small formatter used in one message
@@ -449,12 +487,21 @@ def _input_shape(plan, spec):  # noqa: N802 - a small formatter used in one mess
 
 
 # --------------------------------------------------------------------------- the run
-def _dataset_identity(dataset, info):
-    if info is not None:
-        return _catalogue._jsonable(info)
-    dirs = [str(d) for d in dataset.table["frame_dir"]] if "frame_dir" in dataset.table else []
-    root = os.path.commonpath(dirs) if dirs else None
-    return {"name": dataset.name, "root": root}
+def _dataset_identity(dataset):
+    """What makes two runs "the same data set": its name and the folder its frames come from.
+
+    For a composite data set, one folder per part (``{"casme2": ..., "samm": ...}``). How the data
+    set was loaded (sheets, seed, command line) is recorded beside it in the manifest, not compared:
+    an edited annotation sheet is the same data set, and only its changed clips are recomputed.
+    """
+    table = dataset.table
+    if "frame_dir" not in table or not len(table):
+        return {"name": dataset.name, "roots": {}}
+    parts = table["dataset"].astype(str) if "dataset" in table else [dataset.name] * len(table)
+    roots = {}
+    for part, d in zip(parts, table["frame_dir"].astype(str)):
+        roots.setdefault(part, []).append(os.path.dirname(os.path.abspath(d)))
+    return {"name": dataset.name, "roots": {k: os.path.commonpath(v) for k, v in sorted(roots.items())}}
 
 
 def _row_annot(row, n_frames):
@@ -607,8 +654,8 @@ def extract_features(dataset, descriptors="default", params=None, *, out=DEFAULT
     progress : bool, default True
         A progress bar on stderr.
     dataset_info : dict, optional
-        How the data set was loaded (name, roots, sheets) for the manifest; an output folder
-        holds one data set.
+        How the data set was loaded (name, roots, sheets), recorded in the manifest. An output
+        folder holds one data set: its name and the folders of its frames.
     annotation_files : sequence of path-like, optional
         The annotation sheets read, whose sha256 the manifest records.
     argv : list of str, optional
@@ -661,13 +708,13 @@ def extract_features(dataset, descriptors="default", params=None, *, out=DEFAULT
         cache_dir = None
     else:
         cache_dir = os.path.abspath(os.fspath(cache_dir) if cache_dir is not None else os.path.join(out, "cache"))
-    identity = _dataset_identity(dataset, dataset_info)
+    identity = _dataset_identity(dataset)
     sheets = {os.path.basename(os.fspath(p)): sha256_file(p) for p in (annotation_files or ()) if os.path.isfile(p)}
     lock = FolderLock(out, holder=" ".join(argv) if argv else "extract_features").acquire()
     try:
         return _run(dataset, res, out, cache_dir, identity, index, n_dropped, t_start, n_jobs=n_jobs,
                     backend=backend, scheduler=scheduler, force=force, strict=strict, fmt=fmt,
-                    progress=progress, argv=argv, sheets=sheets)
+                    progress=progress, argv=argv, sheets=sheets, dataset_info=dataset_info)
     finally:
         lock.release()
 
@@ -683,7 +730,7 @@ def _report_counts(dataset):
 
 
 def _run(dataset, res, out, cache_dir, identity, index, n_dropped, t_start, *, n_jobs, backend, scheduler, force,
-         strict, fmt, progress, argv, sheets):
+         strict, fmt, progress, argv, sheets, dataset_info):
     from mefeat import __version__
 
     stage_t = {}
@@ -703,8 +750,9 @@ def _run(dataset, res, out, cache_dir, identity, index, n_dropped, t_start, *, n
                  tuple((t, spec, params, _spec_fingerprint(spec)) for t, (spec, params) in tables.items()),
                  source, cache_dir)
     t0 = time.perf_counter()
-    stage_t["validate_and_compile"] = _dry_run(plan)
-    stage_t["validate_and_compile_wall"] = time.perf_counter() - t0
+    _warm_kernels(plan, n_jobs, backend)
+    stage_t["compile"] = time.perf_counter() - t0
+    stage_t["validate"] = _dry_run(plan)
     # plan every clip: frame paths, byte digest (from the stat memo), cached features
     t0 = time.perf_counter()
     n = len(dataset)
@@ -738,8 +786,10 @@ def _run(dataset, res, out, cache_dir, identity, index, n_dropped, t_start, *, n
                 continue
         tasks.append(task)
     stage_t["plan"] = time.perf_counter() - t0
-    log.info("%d clips: %d fully cached, %d to compute (%s)", n, n - len(tasks) - sum(
-        1 for r in results if r is not None and r["failures"]), len(tasks), ", ".join(tables))
+    n_unreadable = sum(1 for r in results if r is not None and r["failures"])
+    log.info("%d clips: %d with every table cached, %d to compute (some or all of %s)%s", n,
+             n - len(tasks) - n_unreadable, len(tasks), ", ".join(tables),
+             f", {n_unreadable} unreadable" if n_unreadable else "")
     t0 = time.perf_counter()
     if tasks:
         for r in _dispatch(tasks, plan, n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=progress):
@@ -751,11 +801,12 @@ def _run(dataset, res, out, cache_dir, identity, index, n_dropped, t_start, *, n
         log.warning("corrupt cache entry recomputed: %s", msg)
     return _finish(dataset, resolved, plan, results, index, out, cache_dir, identity, old, n_dropped, stage_t,
                    t_start, fmt=fmt, strict=strict, force=force, argv=argv, backend=backend, n_jobs=n_jobs,
-                   scheduler=scheduler, corrupt=corrupt, version=__version__, sheets=sheets)
+                   scheduler=scheduler, corrupt=corrupt, version=__version__, sheets=sheets,
+                   dataset_info=dataset_info)
 
 
 def _finish(dataset, resolved, plan, results, index, out, cache_dir, identity, old, n_dropped, stage_t, t_start, *,
-            fmt, strict, force, argv, backend, n_jobs, scheduler, corrupt, version, sheets):
+            fmt, strict, force, argv, backend, n_jobs, scheduler, corrupt, version, sheets, dataset_info):
     tables = resolved.tables
     failures, status = [], []
     per_stage, computed, cached = {}, {t: 0 for t in tables}, {t: 0 for t in tables}
@@ -802,9 +853,10 @@ def _finish(dataset, resolved, plan, results, index, out, cache_dir, identity, o
                hashlib.sha256(buf.getvalue().encode()).hexdigest(), fmt,
                {t: hashlib.sha256(np.ascontiguousarray(a[0]).tobytes()).hexdigest() for t, a in arrays.items()})
     if old and not force and old.get("state_sha256") == state and _outputs_intact(out, old):
-        log.info("%s is up to date", out)
-        _summary(out, old, n_failed, reasons, failures, up_to_date=True, n_dropped=n_dropped)
-        return ExtractionResult(out, old.get("tables", {}), len(results), n_failed, n_dropped, failures, True, old)
+        # this call computed nothing: its counts are all "from cache"
+        now = {t: {**info, "computed": 0, "from_cache": info.get("n_clips", 0)} for t, info in old["tables"].items()}
+        _summary(out, {**old, "tables": now}, n_failed, reasons, failures, up_to_date=True, n_dropped=n_dropped)
+        return ExtractionResult(out, now, len(results), n_failed, n_dropped, failures, True, old)
     t0 = time.perf_counter()
     staging = os.path.join(out, f".staging-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
@@ -823,7 +875,8 @@ def _finish(dataset, resolved, plan, results, index, out, cache_dir, identity, o
         manifest = {
             "format_version": ENGINE_VERSION, "mefeat_version": version, "mefeat_source_sha256": plan.source,
             "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "argv": list(argv or []),
-            "dataset": identity, "stages": _catalogue._jsonable(resolved.stages),
+            "dataset": identity, "source": _catalogue._jsonable(dataset_info),
+            "stages": _catalogue._jsonable(resolved.stages),
             "n_clips": len(results), "n_failed": n_failed, "n_dropped_rows": n_dropped,
             "validation_report_rows": int(len(dataset.validation_report)),
             "input_hashes": {"method": "sha256 over the bytes of each clip's frame files (onset..offset, in order); "

@@ -1,32 +1,53 @@
-"""FDM baseline: scikit-learn pipelines for SVM (linear, RBF) and random forest.
+"""FDM baseline on the demo set, from the raw clips: ``python pipelines/fdm.py``.
 
-Facial dynamics map: principal flow direction per spatio-temporal cube, from the flows of the TIM-10 clip.
+Builds the scikit-learn pipeline that computes the ``fdm`` descriptor exactly as
+``python -m mefeat.extract`` does (face alignment, temporal normalisation, the descriptor, with
+the catalogue's defaults) followed by one of the comparison's classifiers, and evaluates it with
+subject-independent folds: every fold refits the whole pipeline on its training clips.
 
-References
-----------
-Xu, F., Zhang, J., & Wang, J. Z. (2017). Microexpression identification and categorization using a facial
-    dynamics map. IEEE TAC 8(2), 254-267. https://doi.org/10.1109/TAFFC.2016.2518162
+    python pipelines/fdm.py  # small demo set, DFME 10-fold CV
+    python pipelines/fdm.py --demo-size tiny --protocol dfme-split --classifier rf
+
+The clips are prepared again in every fold; ``python -m mefeat.compare`` gives the same numbers for
+every baseline at once from the cached feature tables.
+
+Reference: Xu et al., IEEE TAFFC 8(2), 2017, doi:10.1109/TAFFC.2016.2518162
 """
 
-from pipelines import _common
+import argparse
+import sys
 
-__all__ = ["make_pipelines", "METHOD", "DESCRIPTOR", "PARAMS"]
-
-#: Row label in the comparison table.
-METHOD = "FDM"
-#: Feature-table name written by ``python -m mefeat.extract`` (``<out>/features/fdm.csv``).
 DESCRIPTOR = "fdm"
-#: Descriptor parameters for ``features="clips"`` (the extraction command's defaults).
-# Flows between consecutive TIM frames with the extraction command's TV-L1 threshold
-# (mefeat.extract.PREPROCESS_DEFAULTS["flow.epsilon"]): the table and the "clips" pipeline agree.
-PARAMS = {"mode": "consecutive", "flow_params": {"epsilon": 0.05}}
 
 
-def make_pipelines(features="table", **kwargs):
-    """Build the FDM pipelines, one per classifier (``mefeat.FDM(**{**PARAMS, **params})``).
+def build_parser():
+    from mefeat.compare import CLASSIFIERS
+    from mefeat.evaluation import PROTOCOLS
 
-    Parameters, returns and errors as :func:`pipelines._common.make_pipelines` (keywords
-    ``classifiers``, ``random_state``, ``memory``, ``face_size``, ``n_frames=10``, ``align``,
-    ``classifier_params`` and descriptor parameters).
-    """
-    return _common.make_pipelines("FDM", PARAMS, features, **kwargs)
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--demo-size", default="small", choices=["full", "small", "tiny"], help="demo set (default small)")
+    p.add_argument("--classifier", default="svm-linear", choices=CLASSIFIERS, help="default svm-linear")
+    p.add_argument("--protocol", default="dfme-10fold", choices=sorted(PROTOCOLS), help="default dfme-10fold")
+    p.add_argument("--random-state", type=int, default=0)
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    from mefeat.catalogue import make_pipeline
+    from mefeat.compare import make_classifier
+    from mefeat.datasets import load_demo
+    from mefeat.evaluation import protocol_preset, run_title
+
+    ds = load_demo(size=args.demo_size)
+    clips = [ds[i] for i in range(len(ds))]
+    pipe = make_pipeline(DESCRIPTOR, classifier=make_classifier(args.classifier, random_state=args.random_state))
+    res = protocol_preset(args.protocol).evaluate(pipe, clips, ds.table, random_state=args.random_state,
+                                                  verbose=False)
+    print(run_title(DESCRIPTOR, args.classifier, args.protocol))
+    print(res.summary())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

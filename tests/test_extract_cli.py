@@ -16,6 +16,7 @@ from mefeat import catalogue, runner
 from mefeat.extract import main
 
 CHEAP = ["--descriptors", "lbp_top", "--param", "face.align=false", "--param", "lbp_top.radii=1,1,1",
+         "--param", "lbp_top.grid=1,1,1",
          "-q", "--n-jobs", "1"]
 
 
@@ -140,7 +141,8 @@ def test_another_data_set_in_the_same_folder_needs_force(tmp_path, capsys):
     capsys.readouterr()
     assert main(out + ["--root", f"casme2={c_copy}", "--root", f"samm={s_root}"]) == 1
     assert "another data set" in capsys.readouterr().err
-    assert _man(tmp_path / "m")["dataset"]["roots"] == {"casme2": str(c_root), "samm": str(s_root)}
+    assert _man(tmp_path / "m")["source"]["roots"] == {"casme2": str(c_root), "samm": str(s_root)}
+    assert set(_man(tmp_path / "m")["dataset"]["roots"]) == {"casme2", "samm"}
     # the same roots in another order are the same data set
     assert main([a for a in out if a != "-q"] + ["--root", f"samm={s_root}", "--root", f"casme2={c_root}"]) == 0
     assert "up to date" in capsys.readouterr().err
@@ -218,7 +220,7 @@ def test_smic_without_sheet_and_modality(tmp_path, capsys):
     assert main(base + ["--out", str(tmp_path / "vis"), "--modality", "vis"]) == 0
     clips = mefeat.read_clips(tmp_path / "vis")
     assert list(clips.index.get_level_values("clip")) == ["s1_ne_01"] and (clips["fps"] == 25).all()
-    assert _man(tmp_path / "vis")["dataset"]["modality"] == "VIS"
+    assert _man(tmp_path / "vis")["source"]["modality"] == "VIS"
     with pytest.raises(SystemExit) as e:
         main(["--dataset", "casme2", "--modality", "HS", "--out", str(tmp_path / "x")])
     assert e.value.code == 2 and "--modality" in capsys.readouterr().err

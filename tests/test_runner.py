@@ -378,7 +378,7 @@ def test_custom_descriptor_source_is_fingerprinted_in_workers(tmp_path, data, mo
 def test_verbose_logs_and_quiet_is_silent(tmp_path, data, capsys):
     assert main(CHEAP[:-1] + ["-v", "--annotations", str(data), "--out", str(tmp_path / "a")]) == 0
     err = capsys.readouterr().err
-    assert "4 clips: 0 fully cached, 4 to compute" in err and "written" in err
+    assert "4 clips: 0 with every table cached, 4 to compute" in err and "written" in err
     assert cli(data, tmp_path / "b") == 0
     assert capsys.readouterr().err == ""
 
