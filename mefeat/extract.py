@@ -269,6 +269,7 @@ def _preview(ds, args):
 
     folder = os.path.join(os.path.abspath(args.out), "preview")
     with FolderLock(os.path.abspath(args.out), holder="python -m mefeat.extract --preview"):
+        os.makedirs(folder, exist_ok=True)
         written = []
         for i in range(min(args.preview, len(ds))):
             row = ds.row(i)

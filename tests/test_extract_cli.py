@@ -262,3 +262,16 @@ def test_limit_and_npz_format(tmp_path):
     f = mefeat.read_features(tmp_path / "o", "lbp_top")
     assert f.shape[0] == 2 and os.listdir(tmp_path / "o" / "features") == ["lbp_top.npz"]
     assert np.isfinite(f.to_numpy()).all()
+
+
+def test_preview_writes_one_figure_per_clip(tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main(["--demo-size", "tiny", "--root", str(tmp_path / "demo"), "--preview", "2", "--out", str(out)]) == 0
+    files = sorted(os.listdir(out / "preview"))
+    assert len(files) == 2 and all(f.endswith(".png") for f in files)
+    assert all((out / "preview" / f).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for f in files)
+    assert not (out / "features").exists()  # a preview extracts nothing
+    assert main(["--demo-size", "tiny", "--root", str(tmp_path / "demo"), "--preview", "1", "--figure-format", "pdf",
+                 "--out", str(out)]) == 0
+    assert any(f.endswith(".pdf") and (out / "preview" / f).read_bytes()[:4] == b"%PDF"
+               for f in os.listdir(out / "preview"))

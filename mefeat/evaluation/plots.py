@@ -369,7 +369,7 @@ def plot_scores_bar(results, path, *, protocol=None, classifier="all", metrics=(
     b'<?xml'
     """
     from mefeat.evaluation import labels as L
-    from mefeat.evaluation.published import DEFAULT_METHOD_MAP
+    from mefeat.evaluation.published import published_method
     from mefeat.evaluation.tables import METRIC_LABELS, results_table
 
     t = results_table(results, metrics=metrics)
@@ -396,8 +396,10 @@ def plot_scores_bar(results, path, *, protocol=None, classifier="all", metrics=(
         t = t[t["classifier"] == lab]
         groups = [lab]
         methods = list(dict.fromkeys(t["method"]))
-    mmap = {L.method_label(k): L.method_label(v)
-            for k, v in (DEFAULT_METHOD_MAP if method_map is None else method_map).items()}
+    def pub_of(method):  # the published points our method is compared with
+        target = published_method(method, method_map)
+        return pub.get(L.method_label(target), {}) if target is not None else {}
+
     pub = _published_points(published, mets, protocol)
 
     plt = _pyplot()
@@ -431,7 +433,7 @@ def plot_scores_bar(results, path, *, protocol=None, classifier="all", metrics=(
             top = max(top, np.nanmax(np.where(np.isfinite(vals), vals, 0) + np.where(np.isfinite(err), err, 0)))
         px, py = [], []
         for i, mt in enumerate(methods):
-            v = pub.get(mmap.get(mt, mt), {}).get(m)
+            v = pub_of(mt).get(m)
             if v is not None:
                 px.append(i)
                 py.append(v)
@@ -455,7 +457,7 @@ def plot_scores_bar(results, path, *, protocol=None, classifier="all", metrics=(
     axes[-1, 0].set_xlabel("Method", fontsize=_FONT + 2)
     shown = sorted(set(t["classifier"]), key=lambda v: L.order_key("classifier", v))
     handles = [Patch(color=colour[c], label=c if c else "score") for c in shown]
-    if any(pub.get(mmap.get(mt, mt)) for mt in methods):
+    if any(pub_of(mt) for mt in methods):
         handles.append(Line2D([], [], marker="D", color="black", markeredgecolor="white", linestyle="--",
                               linewidth=1.0, markersize=6, label="published"))
     if any_err:

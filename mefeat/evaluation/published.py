@@ -22,7 +22,7 @@ References
    Table III. :doi:`10.1109/FG.2019.8756567`
 """
 
-__all__ = ["SOURCES", "PUBLISHED", "published_baselines", "compare_with_published"]
+__all__ = ["SOURCES", "PUBLISHED", "published_baselines", "compare_with_published", "published_method"]
 
 #: Source key -> full citation (with DOI).
 SOURCES = {
@@ -50,6 +50,24 @@ PUBLISHED = (
 #: Our methods compared with a published method of another name: ours -> published (slugs).
 #: mefeat's "LBP-TOP (MEGC 2019)" configuration is the guideline's LBP-TOP baseline.
 DEFAULT_METHOD_MAP = {"lbp_top_megc2019": "lbp_top"}
+
+
+def published_method(method, method_map=None):
+    """The published method (slug) our ``method`` is compared with, or None.
+
+    ``method_map`` (default :data:`DEFAULT_METHOD_MAP`) names ours -> published; a method that is
+    not mapped is compared with the published method of its own name, unless that published method
+    is the target of a mapping (it then belongs to the mapped configuration only: our default LBP-TOP
+    is not the guideline's LBP-TOP, ``lbp_top_megc2019`` is).
+    """
+    from mefeat.evaluation import labels as L
+
+    mmap = {L.method_slug(k) or k: L.method_slug(v) or v
+            for k, v in (DEFAULT_METHOD_MAP if method_map is None else method_map).items()}
+    ms = L.method_slug(method) or str(method)
+    if ms in mmap:
+        return mmap[ms]
+    return None if ms in set(mmap.values()) else ms
 
 
 def published_baselines(*, method=None, protocol=None, part=None, labels=True):
@@ -149,13 +167,10 @@ def compare_with_published(ours, *, protocol=None, method_map=None):
         t["protocol"] = protocol
     if "part" not in t.columns:
         t["part"] = "full"
-    mmap = {L.method_slug(k) or k: L.method_slug(v) or v
-            for k, v in (DEFAULT_METHOD_MAP if method_map is None else method_map).items()}
     pub = {(m, pr, pa): (f1, ar, "; ".join(src)) for m, pr, pa, f1, ar, src in PUBLISHED}
     f1p, arp, srcs = [], [], []
     for m, pr, pa in t[["method", "protocol", "part"]].itertuples(index=False):
-        ms = L.method_slug(m) or str(m)
-        hit = pub.get((mmap.get(ms, ms), L.protocol_slug(pr), L.part_slug(pa)))
+        hit = pub.get((published_method(m, method_map), L.protocol_slug(pr), L.part_slug(pa)))
         f1p.append(hit[0] if hit else float("nan"))
         arp.append(hit[1] if hit else float("nan"))
         srcs.append(hit[2] if hit else "")

@@ -221,3 +221,17 @@ def test_megc_parts_beside_published_in_a_latex_table():
     assert "UF1 (published)" in tex and "0.7805" in tex and "Part" in tex
     # best value per part: each part is its own group, so every one of our cells is bold
     assert tex.count(r"\textbf{") == 4 * 2
+
+
+def test_default_lbp_top_is_not_compared_with_the_guideline_lbp_top():
+    """The published LBP-TOP is the MEGC 2019 configuration: only ``lbp_top_megc2019`` is set beside it."""
+    from mefeat.evaluation.published import published_method
+
+    ours = pd.DataFrame({"method": ["lbp_top", "lbp_top_megc2019", "bi_woof"], "classifier": "svm-linear",
+                         "protocol": "megc2019", "part": "full", "uf1": 0.5, "uar": 0.5})
+    t = compare_with_published(ours).set_index("method")
+    assert np.isnan(t.loc["LBP-TOP", "UF1 (published)"])
+    assert t.loc["LBP-TOP (MEGC 2019)", "UF1 (published)"] == 0.5882
+    assert t.loc["Bi-WOOF", "UF1 (published)"] == 0.6296
+    assert published_method("lbp_top") is None and published_method("LBP-TOP (MEGC 2019)") == "lbp_top"
+    assert published_method("lbp_top", {}) == "lbp_top"  # without the map, names match as they are
