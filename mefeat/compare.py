@@ -21,6 +21,12 @@ LOSO otherwise). Written to --out (default ./mefeat_compare):
 - ``figures/confusion_<protocol>.<fmt>``: one grid of confusion matrices (methods x classifiers)
   per protocol (per test set for ``dfme-split``); ``figures/scores_<protocol>.<fmt>``: UF1 and UAR
   per method with the per-fold spread; ``figures/emotion_au.<fmt>`` where AUs are annotated.
+- ``au_f1.csv`` / ``au_f1.md`` where AUs are annotated: per-AU detection F1 of every method (one
+  binary linear SVM per AU, subject-grouped 10-fold CV (at most one fold per subject) stratified
+  on the emotions, out-of-fold predictions pooled; every labelled clip, whatever the protocol).
+  The CSV has one row per (method, AU), the Markdown table one row per method with the mean F1.
+  AUs with fewer than ``--min-positives`` (default 10) positive clips are left out; ``--no-au``
+  skips it.
 - ``results.json``: everything above plus the fold assignment of every run and what the
   extraction computed.
 
@@ -45,8 +51,7 @@ import time
 import numpy as np
 
 __all__ = ["build_parser", "main", "entrypoint", "CLASSIFIERS", "PARAM_GRIDS", "make_classifier", "classifiers",
-           "comparison_descriptors", "default_protocol", "run_comparison", "ComparisonResult", "DEFAULT_OUT",
-           "PUBLISHED_METHOD_MAP"]
+           "comparison_descriptors", "default_protocol", "run_comparison", "ComparisonResult", "DEFAULT_OUT"]
 
 log = logging.getLogger("mefeat")
 
@@ -69,10 +74,6 @@ PARAM_GRIDS = {
     "rf": {"clf__max_features": ["sqrt", 0.1]},
 }
 
-#: Our method -> the published method it is compared with. Our ``lbp_top_megc2019`` table is the
-#: MEGC 2019 guideline's LBP-TOP configuration; our default ``lbp_top`` (8 points per plane) is
-#: not, so it is mapped to a name with no published result.
-PUBLISHED_METHOD_MAP = {"lbp_top_megc2019": "lbp_top", "lbp_top": "lbp_top (mefeat default configuration)"}
 
 _FIGURE_FORMATS = ("png", "pdf", "svg")
 
@@ -171,10 +172,17 @@ class ComparisonResult:
         (:class:`mefeat.evaluation.EvaluationResult`), ``index`` (the clip keys of its rows).
     table : pandas.DataFrame
         The results table as written (:func:`mefeat.evaluation.results_table` columns).
+    au : pandas.DataFrame or None
+        Per-AU detection, one row per (method, AU) in the paper's method order, slugs and AU
+        numbers: ``method, au, n_pos, tp, fp, fn, f1, uar``; None when it was not run (``au=False``)
+        or no clip has an AU.
+    au_skipped : dict
+        Method -> {AU number: why it was left out}.
     """
 
-    def __init__(self, rows, runs, table):
+    def __init__(self, rows, runs, table, au=None, au_skipped=None):
         self.rows, self.runs, self.table = rows, runs, table
+        self.au, self.au_skipped = au, au_skipped or {}
 
 
 def _tables_in(folder, methods=None):
@@ -223,7 +231,7 @@ def _part_rows(res):
 
 
 def run_comparison(features, *, protocols=None, methods=None, classifier_names=CLASSIFIERS, random_state=0,
-                   n_jobs=None, nested=False):
+                   n_jobs=None, nested=False, au=True, min_positives=10):
     """Evaluate every feature table of an extraction output with every classifier and protocol.
 
     Parameters
@@ -241,6 +249,12 @@ def run_comparison(features, *, protocols=None, methods=None, classifier_names=C
         Folds fitted in parallel (None: 1).
     nested : bool, default False
         Nested subject-grouped grid search over :data:`PARAM_GRIDS`.
+    au : bool, default True
+        Also the per-AU detection F1 of every table (:func:`mefeat.evaluation.evaluate_aus` with the
+        linear SVM of :func:`make_classifier`, its default subject-grouped folds stratified on the
+        emotions), where the clip table has AUs.
+    min_positives : int, default 10
+        AUs with fewer positive clips are left out of the AU detection.
 
     Returns
     -------
@@ -313,8 +327,8 @@ def run_comparison(features, *, protocols=None, methods=None, classifier_names=C
     # the published baselines beside ours (matched on printed names: compare_with_published relabels)
     from mefeat.evaluation import labels as L
 
-    pub = compare_with_published(df[["method", "classifier", "protocol", "part", "uf1", "uar"]],
-                                 method_map=PUBLISHED_METHOD_MAP)
+    pub = compare_with_published(df[["method", "classifier", "protocol", "part", "uf1", "uar"]])
+
     def key(m, c, p, pa):
         return L.method_label(m), L.classifier_label(c), L.protocol_label(p), L.part_label(pa)
 
@@ -326,7 +340,38 @@ def run_comparison(features, *, protocols=None, methods=None, classifier_names=C
     df["uar_published"] = [h[1] for h in hits]
     df["published_source"] = [h[2] for h in hits]
     df = L.sort_results(df).reset_index(drop=True)
-    return ComparisonResult(df, runs, _results_table(df))
+    au_table, au_skipped = (_au_detection(folder, tables, min_positives=min_positives, random_state=random_state,
+                                          n_jobs=n_jobs) if au else (None, {}))
+    return ComparisonResult(df, runs, _results_table(df), au_table, au_skipped)
+
+
+def _au_detection(folder, tables, *, min_positives, random_state, n_jobs):
+    """Per-AU detection of every table: (one row per (table, AU) or None, {table: {AU: reason}})."""
+    import pandas as pd
+
+    from mefeat.evaluation import evaluate_aus
+
+    parts, skipped = [], {}
+    for table, _ in tables:
+        X, lab = _labelled(folder, table)
+        if "aus" not in lab or not any(len(a) for a in lab["aus"]):
+            continue
+        if lab["group"].nunique() < 2:
+            log.warning("compare: table %s: AU detection needs two subjects or more; skipped", table)
+            continue
+        t0 = time.perf_counter()
+        res = evaluate_aus(make_classifier("svm-linear", random_state=random_state), X, list(lab["aus"]),
+                           lab["group"].to_numpy(dtype=object), min_positives=min_positives,
+                           stratify_by=lab["emotion"].to_numpy(dtype=object), random_state=random_state,
+                           n_jobs=n_jobs, verbose=False)
+        parts.append(res.table.reset_index().assign(method=table))
+        skipped[table] = res.skipped
+        log.info("compare: %-20s AU detection: %d AUs, mean F1 %.4f (%.1f s)", table, len(res.table),
+                 res.mean_f1, time.perf_counter() - t0)
+    if not parts:
+        return None, {}
+    df = pd.concat(parts, ignore_index=True)
+    return df[["method", "au", "n_pos", "tp", "fp", "fn", "f1", "uar"]], skipped
 
 
 def _results_table(df):
@@ -382,6 +427,34 @@ def _long_tables(result):
     return cat(folds), cat(classes), cat(preds)
 
 
+def _write_au(result, out):
+    """``au_f1.csv`` (one row per (method, AU)) and ``au_f1.md`` (one row per method); returns the paths."""
+    from mefeat._io import atomic_write
+    from mefeat.evaluation.labels import method_label
+
+    au = result.au.assign(method=[method_label(m) for m in result.au["method"]],
+                          au=[f"AU{a}" for a in result.au["au"]])
+    csv = _write_csv(au, os.path.join(out, "au_f1.csv"), index=False, float_format="%.6f")
+    methods = list(dict.fromkeys(au["method"]))
+    aus = [f"AU{a}" for a in sorted(set(result.au["au"]))]
+    f1 = au.pivot(index="method", columns="au", values="f1").reindex(index=methods, columns=aus)
+    cells = [[m, *("" if np.isnan(v) else f"{v:.4f}" for v in f1.loc[m]),
+              f"{f1.loc[m].mean():.4f}" if f1.loc[m].notna().any() else ""] for m in methods]
+    head = ["Method", *aus, "mean F1"]
+    lines = ["Per-AU detection F1 (positive class; linear SVM, subject-grouped folds, out-of-fold predictions "
+             "pooled)", "", "| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|",
+             *("| " + " | ".join(r) + " |" for r in cells)]
+    left_out = {}
+    for reasons in result.au_skipped.values():
+        left_out.update(reasons)
+    if left_out:
+        lines += ["", "Left out: " + "; ".join(f"AU{a} ({r})" for a, r in sorted(left_out.items()))]
+    md = os.path.join(out, "au_f1.md")
+    with atomic_write(md, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    return csv, md
+
+
 def _figures(result, clips, out, formats, dpi):
     """Confusion grids and score bars per protocol, the emotion–AU heatmap; returns the written paths."""
     from mefeat.evaluation import (emotion_au_table, part_label, plot_confusion_grid, plot_emotion_au_heatmap,
@@ -409,7 +482,7 @@ def _figures(result, clips, out, formats, dpi):
                 written.append(plot_scores_bar(rows, os.path.join(folder, f"scores_{protocol}{suffix}"),
                                                protocol=protocol, classifier="all",
                                                published=pub if len(pub) else None,
-                                               method_map=PUBLISHED_METHOD_MAP, title=bar_title, fmt=fmt, dpi=dpi))
+                                               title=bar_title, fmt=fmt, dpi=dpi))
     labelled = clips[clips["emotion"].notna()]
     if "aus" in labelled and any(len(a) for a in labelled["aus"]):
         share = emotion_au_table(labelled.reset_index())
@@ -432,6 +505,8 @@ def write_comparison(result, out, *, clips, figure_formats=("png", "pdf"), dpi=3
     files["per_class"] = _write_csv(per_class, os.path.join(out, "per_class.csv"), index=False,
                                     float_format="%.6f")
     files["predictions"] = _write_csv(preds, os.path.join(out, "predictions.csv"), index=False)
+    if result.au is not None:
+        files["au_f1_csv"], files["au_f1_md"] = _write_au(result, out)
     figures = _figures(result, clips, out, figure_formats, dpi)
     report = {
         "mefeat_version": __version__, "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -441,6 +516,9 @@ def write_comparison(result, out, *, clips, figure_formats=("png", "pdf"), dpi=3
         "runs": [{"protocol": r["protocol"], "method": r["method"], "descriptor": r["descriptor"],
                   "classifier": r["classifier"], "seconds": round(r["seconds"], 3),
                   "clips": ["/".join(k) for k in r["index"]], **r["result"].to_dict()} for r in result.runs],
+        "au_f1": None if result.au is None else {
+            "results": result.au.to_dict(orient="records"),
+            "skipped": {m: {f"AU{a}": r for a, r in s.items()} for m, s in result.au_skipped.items()}},
         "files": {k: os.path.relpath(v, out) for k, v in files.items()},
         "figures": [os.path.relpath(p, out) for p in figures],
     }
@@ -491,6 +569,9 @@ def build_parser():
                    help=f"subset of {', '.join(CLASSIFIERS)} (default all)")
     g.add_argument("--nested", action="store_true", help="nested subject-grouped grid search per outer fold")
     g.add_argument("--random-state", type=int, default=0, help="seed of the folds and classifiers (default 0)")
+    g.add_argument("--no-au", action="store_true", help="skip the per-AU detection F1 (au_f1.csv / au_f1.md)")
+    g.add_argument("--min-positives", type=int, default=10, metavar="N",
+                   help="per-AU detection: leave out AUs with fewer positive clips (default 10)")
     g = p.add_argument_group("output and execution")
     g.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default ./{DEFAULT_OUT})")
     g.add_argument("--force", action="store_true", help="overwrite the results of an earlier comparison in --out")
@@ -570,6 +651,8 @@ def _check_args(parser, args):
     args.formats = list(dict.fromkeys(formats))
     if args.dpi < 10:
         parser.error(f"--dpi must be >= 10, got {args.dpi}")
+    if args.min_positives < 1:
+        parser.error(f"--min-positives must be >= 1, got {args.min_positives}")
     args.method_names = _csv_list(args.methods) if args.methods else None
 
 
@@ -623,12 +706,14 @@ def main(argv=None) -> int:
         t0 = time.perf_counter()
         result = run_comparison(folder, protocols=args.protocols, methods=args.method_names,
                                 classifier_names=args.classifier_names, random_state=args.random_state,
-                                n_jobs=args.n_jobs, nested=args.nested)
+                                n_jobs=args.n_jobs, nested=args.nested, au=not args.no_au,
+                                min_positives=args.min_positives)
         t_eval = time.perf_counter() - t0
         clips = read_clips(folder)
         meta = {"argv": ["python -m mefeat.compare", *(argv if argv is not None else sys.argv[1:])],
                 "features": folder, "extraction": extraction, "random_state": args.random_state,
-                "nested": args.nested, "protocols": list(dict.fromkeys(r["protocol"] for r in result.runs)),
+                "nested": args.nested, "au": not args.no_au, "min_positives": args.min_positives,
+                "protocols": list(dict.fromkeys(r["protocol"] for r in result.runs)),
                 "timings_s": {"extraction": round(t_extract, 3), "evaluation": round(t_eval, 3)}}
         files, figures = write_comparison(result, out, clips=clips, figure_formats=args.formats, dpi=args.dpi,
                                           meta=meta)

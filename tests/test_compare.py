@@ -209,3 +209,54 @@ def test_make_classifier():
         compare.make_classifier("knn")
     assert compare.comparison_descriptors()[:2] == ["lbp_top", "lbp_top_megc2019"]
     assert set(compare.comparison_descriptors()) == set(mefeat.catalogue.default_names()) | {"lbp_top_megc2019"}
+
+
+def _au_folder(path, seed=0):
+    """A small one-database feature folder with AUs: AU12 on 12 clips (in the features), AU4 on only 3."""
+    from mefeat._io import write_clips_table, write_features
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for s in range(6):
+        for k in range(4):
+            subject = f"s{s + 1:02d}"
+            aus = ({12} if k < 2 else set()) | ({4} if k == 3 and s < 3 else set())
+            rows.append({"dataset": "casme2", "subject": subject, "clip": f"{subject}_{k}", "onset": 0, "apex": 3,
+                         "offset": 9, "emotion": "happiness" if k < 2 else "surprise", "emotion_raw": "",
+                         "aus": frozenset(aus), "fps": 200.0, "group": subject, "status": "ok"})
+    table = pd.DataFrame(rows)
+    au12 = np.array([12 in a for a in table["aus"]], dtype=float)
+    index = list(zip(table["dataset"], table["subject"], table["clip"]))
+    for name in ("fdm", "lbp_top"):  # written out of the paper's order
+        write_features(path, name, au12[:, None] * 3 + rng.normal(size=(len(table), 5)), index)
+    write_clips_table(path, table)
+    return path
+
+
+def test_per_au_detection_f1(tmp_path, capsys):
+    feats = _au_folder(tmp_path / "feats")
+    argv = ["--features", str(feats), "--protocol", "loso", *QUICK]
+    assert compare.main(argv + ["--out", str(tmp_path / "cmp")]) == 0
+    au = pd.read_csv(tmp_path / "cmp" / "au_f1.csv")
+    # one row per (method, AU with >= 10 positives), in the paper's method order; AU4 (3 positives) left out
+    assert au[["method", "au", "n_pos"]].values.tolist() == [["LBP-TOP", "AU12", 12], ["FDM", "AU12", 12]]
+    assert (au["f1"] > 0.8).all()  # AU12 is in the features
+    md = (tmp_path / "cmp" / "au_f1.md").read_text(encoding="utf-8")
+    assert "| Method | AU12 | mean F1 |" in md and md.index("| LBP-TOP |") < md.index("| FDM |")
+    assert "AU4 (3 positives < min_positives=10)" in md
+    report = json.loads((tmp_path / "cmp" / "results.json").read_text())
+    assert report["files"]["au_f1_csv"] == "au_f1.csv" and report["files"]["au_f1_md"] == "au_f1.md"
+    assert report["au_f1"]["skipped"]["lbp_top"] == {"AU4": "3 positives < min_positives=10"}
+    # a lower threshold keeps AU4
+    assert compare.main(argv + ["--min-positives", "3", "--out", str(tmp_path / "cmp3")]) == 0
+    au3 = pd.read_csv(tmp_path / "cmp3" / "au_f1.csv")
+    assert au3[["method", "au"]].values.tolist() == [["LBP-TOP", "AU4"], ["LBP-TOP", "AU12"], ["FDM", "AU4"],
+                                                      ["FDM", "AU12"]]
+    # --no-au: none of it
+    assert compare.main(argv + ["--no-au", "--out", str(tmp_path / "noau")]) == 0
+    assert not list((tmp_path / "noau").glob("au_f1*"))
+    report = json.loads((tmp_path / "noau" / "results.json").read_text())
+    assert report["au_f1"] is None and not any(k.startswith("au_f1") for k in report["files"])
+    with pytest.raises(SystemExit):
+        compare.main(argv + ["--min-positives", "0"])
+    capsys.readouterr()
