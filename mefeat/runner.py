@@ -772,18 +772,25 @@ def _run(dataset, res, out, cache_dir, identity, index, n_dropped, t_start, *, n
         memo = _read_cached(cache_dir, "clip", stat_key, corrupt)
         digest = None if memo is None else str(memo["digest"])
         annot = _row_annot(row, len(paths))
-        task = {"i": i, "header": header, "paths": paths, "digest": digest, "stat_key": stat_key, "annot": annot}
+        task = {"i": i, "header": header, "paths": paths, "digest": digest, "stat_key": stat_key, "annot": annot,
+                "light": False}
         if digest is not None:
-            keys = plan.feat_keys(plan.prep_key(digest, annot))
-            feats = {}
-            for t in tables:
+            prep_key = plan.prep_key(digest, annot)
+            keys = plan.feat_keys(prep_key)
+            feats, missing = {}, []
+            for t, spec, *_ in plan.tables:
                 entry = _read_cached(cache_dir, "feat", keys[t], corrupt)
                 if entry is None:
-                    break
-                feats[t] = entry["x"]
-            else:
+                    missing.append(spec)
+                else:
+                    feats[t] = entry["x"]
+            if not missing:
                 results[i] = {**base, "features": feats, "digest": digest}
                 continue
+            # only descriptors without flows are missing and the prepared clip is cached (a parameter sweep):
+            # no frame to decode, no flow, milliseconds of work
+            task["light"] = (not any(spec.uses_flow for spec in missing)
+                             and os.path.exists(_cache.entry_path(cache_dir, "prep", prep_key)))
         tasks.append(task)
     stage_t["plan"] = time.perf_counter() - t0
     n_unreadable = sum(1 for r in results if r is not None and r["failures"])
@@ -792,7 +799,10 @@ def _run(dataset, res, out, cache_dir, identity, index, n_dropped, t_start, *, n
              f", {n_unreadable} unreadable" if n_unreadable else "")
     t0 = time.perf_counter()
     if tasks:
-        for r in _dispatch(tasks, plan, n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=progress):
+        # milliseconds of work per clip are not worth starting worker processes for
+        light = all(t["light"] for t in tasks)
+        for r in _dispatch(tasks, plan, n_jobs=1 if light else n_jobs, backend="loky" if light else backend,
+                           scheduler=scheduler, progress=progress):
             results[r["i"]] = r
     stage_t["compute_wall"] = time.perf_counter() - t0
     for r in results:

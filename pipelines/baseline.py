@@ -1,30 +1,29 @@
-"""LBP-TOP (MEGC 2019 configuration) on the demo set, from the raw clips: ``python pipelines/lbp_top_megc2019.py``.
+"""One baseline on the demo set, from the raw clips: ``python pipelines/baseline.py lbp_top``.
 
-Builds the scikit-learn pipeline that computes the ``lbp_top_megc2019`` descriptor exactly as
+Builds the scikit-learn pipeline that computes a catalogue descriptor exactly as
 ``python -m mefeat.extract`` does (face alignment, temporal normalisation, the descriptor, with
 the catalogue's defaults) followed by one of the comparison's classifiers, and evaluates it with
 subject-independent folds: every fold refits the whole pipeline on its training clips.
 
-    python pipelines/lbp_top_megc2019.py  # small demo set, DFME 10-fold CV
-    python pipelines/lbp_top_megc2019.py --demo-size tiny --protocol dfme-split --classifier rf
+    python pipelines/baseline.py lbp_top                 # small demo set, DFME 10-fold CV
+    python pipelines/baseline.py bi_woof --demo-size tiny --protocol dfme-split --classifier rf
+    python pipelines/baseline.py --help                  # every descriptor of the catalogue
 
 The clips are prepared again in every fold; ``python -m mefeat.compare`` gives the same numbers for
 every baseline at once from the cached feature tables.
-
-Reference: See et al., MEGC 2019, IEEE FG 2019, doi:10.1109/FG.2019.8756611
 """
 
 import argparse
 import sys
 
-DESCRIPTOR = "lbp_top_megc2019"
-
 
 def build_parser():
+    from mefeat import catalogue
     from mefeat.compare import CLASSIFIERS
     from mefeat.evaluation import PROTOCOLS
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("descriptor", choices=catalogue.names(), help="a descriptor of the catalogue")
     p.add_argument("--demo-size", default="small", choices=["full", "small", "tiny"], help="demo set (default small)")
     p.add_argument("--classifier", default="svm-linear", choices=CLASSIFIERS, help="default svm-linear")
     p.add_argument("--protocol", default="dfme-10fold", choices=sorted(PROTOCOLS), help="default dfme-10fold")
@@ -41,10 +40,10 @@ def main(argv=None) -> int:
 
     ds = load_demo(size=args.demo_size)
     clips = [ds[i] for i in range(len(ds))]
-    pipe = make_pipeline(DESCRIPTOR, classifier=make_classifier(args.classifier, random_state=args.random_state))
+    pipe = make_pipeline(args.descriptor, classifier=make_classifier(args.classifier, random_state=args.random_state))
     res = protocol_preset(args.protocol).evaluate(pipe, clips, ds.table, random_state=args.random_state,
                                                   verbose=False)
-    print(run_title(DESCRIPTOR, args.classifier, args.protocol))
+    print(run_title(args.descriptor, args.classifier, args.protocol))
     print(res.summary())
     return 0
 
