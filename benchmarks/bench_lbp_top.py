@@ -100,7 +100,11 @@ def main(argv=None):
     p.add_argument("--quick", action="store_true", help="small clips, fewer repeats")
     p.add_argument("--repeat", type=int, default=None, help="repeats per measurement (best is kept)")
     args = p.parse_args(argv)
+    import functools
+
     from mefeat.descriptors import lbp_top
+
+    lbp_top = functools.partial(lbp_top, radii=R, grid=1)  # the configuration the baselines compute
 
     shapes = [(16, 64, 64), (32, 128, 128)] if args.quick else [(64, 128, 128), (128, 256, 256)]
     repeat = args.repeat or (2 if args.quick else 5)

@@ -187,10 +187,13 @@ def _configure_logging(verbose, quiet):
 
 
 class _Terminated(BaseException):
-    """SIGTERM, turned into an exception so that workers and temporary files are cleaned up."""
+    """SIGINT or SIGTERM, turned into an exception so that workers and temporary files are cleaned up.
+
+    Not a KeyboardInterrupt: Dask's client code catches that one while it waits for the cluster.
+    """
 
 
-def _on_sigterm(signum, frame):
+def _on_signal(signum, frame):
     raise _Terminated()
 
 
@@ -226,7 +229,8 @@ def main(argv=None):
         catalogue.resolve(args.descriptors, params)
     except ValueError as exc:
         return _error(str(exc), 2)
-    old_term = signal.signal(signal.SIGTERM, _on_sigterm)
+    old_term = signal.signal(signal.SIGTERM, _on_signal)
+    old_int = signal.signal(signal.SIGINT, _on_signal)
     try:
         try:
             ds, info = load_dataset_from_args(args)
@@ -259,6 +263,7 @@ def main(argv=None):
         return _error(str(exc), 1)
     finally:
         signal.signal(signal.SIGTERM, old_term)
+        signal.signal(signal.SIGINT, old_int)
         logging.getLogger("mefeat").removeHandler(handler)
 
 

@@ -398,12 +398,14 @@ def _alive(pid):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_interrupt_prints_one_line_and_leaves_no_worker(tmp_path, sig):
+@pytest.mark.parametrize("sig, backend", [(signal.SIGINT, "loky"), (signal.SIGTERM, "loky"), (signal.SIGINT, "dask")])
+def test_interrupt_prints_one_line_and_leaves_no_worker(tmp_path, sig, backend):
+    if backend == "dask":
+        pytest.importorskip("dask.distributed")
     data = make_clips(tmp_path / "data", n=16, frames=40, size=96)
     cmd = [sys.executable, "-m", "mefeat.extract", "--dataset", "manifest", "--annotations", str(data),
            "--descriptors", "lbp_top,bi_woof", "--param", "face.align=false", "--out", str(tmp_path / "out"),
-           "--n-jobs", "2", "-q"]
+           "--n-jobs", "2", "--backend", backend, "-q"]
     p = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 240
     workers = []
@@ -417,7 +419,7 @@ def test_interrupt_prints_one_line_and_leaves_no_worker(tmp_path, sig):
     err = [line for line in p.stderr.read().splitlines() if line.strip()]
     assert code == 130
     assert err == ["mefeat.extract: interrupted; finished clips are cached -- run the same command again to resume"]
-    time.sleep(1.0)
+    time.sleep(2.0)
     assert workers and not [w for w in workers if _alive(w)]
     # and the same command resumes from the cache
     r = subprocess.run(cmd, capture_output=True, text=True)
