@@ -535,7 +535,7 @@ def _csv_list(text):
 def build_parser():
     """The argument parser of ``python -m mefeat.compare``."""
     from mefeat import __version__
-    from mefeat.extract import DATASETS
+    from mefeat.extract import DATASETS, n_jobs_type
     from mefeat.runner import DEFAULT_OUT as EXTRACT_OUT
 
     p = argparse.ArgumentParser(prog="python -m mefeat.compare", description=__doc__.split("\n\n")[0],
@@ -578,21 +578,11 @@ def build_parser():
     g.add_argument("--figure-format", action="append", metavar="FMT[,FMT]",
                    help="figure format(s): png, pdf, svg; repeatable or comma-separated (default png,pdf)")
     g.add_argument("--dpi", type=int, default=300, help="PNG resolution (default 300)")
-    g.add_argument("--n-jobs", type=_n_jobs, default=None,
+    g.add_argument("--n-jobs", type=n_jobs_type, default=None,
                    help="extraction workers (default all cores) and folds fitted in parallel (default 1)")
     g.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     g.add_argument("-q", "--quiet", action="store_true", help="no progress, only warnings, errors and the table")
     return p
-
-
-def _n_jobs(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value == 0 or value < -1:
-        raise argparse.ArgumentTypeError(f"must be -1 (all cores) or >= 1, got {value}")
-    return value
 
 
 def _configure_logging(verbose, quiet):

@@ -39,7 +39,8 @@ log = logging.getLogger("mefeat")
 DATASETS = ("demo", "dfme", "casme2", "samm", "smic", "casme3", "mmew", "megc2019", "manifest")
 
 
-def _positive_int(text):
+def positive_int(text):
+    """argparse type: a whole number >= 1."""
     try:
         value = int(text)
     except ValueError:
@@ -49,7 +50,8 @@ def _positive_int(text):
     return value
 
 
-def _n_jobs(text):
+def n_jobs_type(text):
+    """argparse type of ``--n-jobs``: -1 (all cores) or a whole number >= 1."""
     try:
         value = int(text)
     except ValueError:
@@ -84,7 +86,7 @@ def build_parser():
     g.add_argument("--seed", type=int, default=0, help="demo set seed (default 0)")
     g.add_argument("--demo-size", choices=["full", "small", "tiny"], default="full",
                    help="demo set size (default full: 140 clips; tiny: 6 clips for quick looks)")
-    g.add_argument("--limit", type=_positive_int, help="only the first N clips (a quick look)")
+    g.add_argument("--limit", type=positive_int, help="only the first N clips (a quick look)")
     g = p.add_argument_group("features")
     g.add_argument("--descriptors", default="default",
                    help="comma-separated names, 'default' or 'all'; ALIAS=NAME writes descriptor NAME to the table "
@@ -101,12 +103,12 @@ def build_parser():
                    help="replace every table in --out by the requested ones (the new outputs are moved in only "
                         "once complete; the cache is reused)")
     g.add_argument("--strict", action="store_true", help="exit with status 1 if any clip failed")
-    g.add_argument("--preview", type=_positive_int, metavar="N",
+    g.add_argument("--preview", type=positive_int, metavar="N",
                    help="instead of extracting, write one figure per clip for the first N clips to <out>/preview "
                         "(raw frame, face box, landmarks, aligned onset/apex, MDMO regions, flow, strain)")
     g.add_argument("--figure-format", default="png", choices=["png", "pdf", "svg"], help="--preview figure format")
     g = p.add_argument_group("execution")
-    g.add_argument("--n-jobs", type=_n_jobs, default=None, help="worker processes (default: all cores)")
+    g.add_argument("--n-jobs", type=n_jobs_type, default=None, help="worker processes (default: all cores)")
     g.add_argument("--backend", default="loky", choices=["loky", "dask"], help="joblib backend (default loky)")
     g.add_argument("--scheduler", help="dask scheduler address (default: start a local cluster)")
     g.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv: per clip)")
