@@ -38,7 +38,6 @@ import logging
 import os
 import shutil
 import sys
-import threading
 import time
 
 import numpy as np
@@ -438,9 +437,6 @@ def _dry_run(plan):
     header = Clip(frames, onset=0, apex=n_raw // 2, offset=n_raw - 1, name="(dry run)", landmarks=lm)
     tim = _catalogue.make_stage("tim", plan.tim).transform([header])[0]
     prepared = {"tim": tim, "key_frames": header.replace(frames=frames[[0, n_raw // 2]], onset=0, apex=1, offset=1)}
-    needs_landmarks = [t for t, spec, *_ in plan.tables if spec.name == "mdmo"]
-    if needs_landmarks and not plan.face.get("align", True):
-        raise ValueError(f"{needs_landmarks[0]}: MDMO needs the face landmarks, which face.align=false skips")
     t0 = time.perf_counter()
     # the flow backend's parameters were checked by catalogue.resolve; the descriptors only need flows of the
     # right shape, which DIS gives in a millisecond (the per-clip backend would take seconds here)

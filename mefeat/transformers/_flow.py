@@ -15,7 +15,7 @@ import numpy as np
 from mefeat._validation import check_int_tuple, check_option
 from mefeat.descriptors import bi_woof, fdm, mdmo
 from mefeat.flow import clip_flows
-from mefeat.transformers._base import ClipFeatureTransformer, check_n_jobs, check_verbose, defaults_of
+from mefeat.transformers._base import ClipFeatureTransformer, as_clip_list, check_n_jobs, check_verbose, defaults_of
 
 __all__ = ["BiWOOF", "MDMO", "FDM", "OpticalStrain"]
 
@@ -156,8 +156,6 @@ class BiWOOF(_FlowTransformer):
         return {"flow": flow, "grid": grid, "n_bins": n_bins, "compat": bool(self.compat)}
 
     def _transform_one(self, clip, params, n_jobs=None):
-        from mefeat.descriptors._bi_woof import bi_woof
-
         f = self._flows(clip, params, "onset_apex", n_jobs)[0]
         return bi_woof(f, grid=params["grid"], n_bins=params["n_bins"], compat=params["compat"])
 
@@ -283,8 +281,6 @@ class MDMO(_FlowTransformer):
         return {"flow": flow, "n_bins": n_bins, "align": align, "brow_offset": float(self.brow_offset)}
 
     def _transform_one(self, clip, params, n_jobs=None):
-        from mefeat.descriptors._mdmo import mdmo
-
         if clip.landmarks is None:
             raise ValueError(
                 f"MDMO needs the 68 landmarks of the onset frame, but clip {clip.name!r} has none: run "
@@ -353,8 +349,6 @@ class FDM(_FlowTransformer):
                 "magnitude": bool(self.magnitude), "align": bool(self.align), "mode": self.mode}
 
     def _transform_one(self, clip, params, n_jobs=None):
-        from mefeat.descriptors._fdm import fdm
-
         flows = self._flows(clip, params, params["mode"], n_jobs)
         return fdm(flows, grid=params["grid"], n_iter=params["n_iter"], max_angle=params["max_angle"],
                    magnitude=params["magnitude"], align=params["align"])
