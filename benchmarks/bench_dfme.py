@@ -13,8 +13,8 @@ folder layout and sheet -- and measures, in one run, on this machine:
 - the peak memory of one 270-frame 1280x1024 clip;
 - the projection for DFME's 7,526 clips on this machine and on N Dask workers.
 
-    python benchmarks/bench_dfme.py            # 14 clips of 130 frames (about 10 min on 2 cores)
-    python benchmarks/bench_dfme.py --quick    # 6 clips of 60 frames
+    python benchmarks/bench_dfme.py            # 42 clips of 130 frames, medians of 3 (about 25 min on 2 cores)
+    python benchmarks/bench_dfme.py --quick    # 6 clips of 60 frames, one run each
 
 Every command runs as a subprocess (``python -m mefeat.extract``), as a user runs it.
 """
@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -67,58 +68,83 @@ def stage_table(man, n):
     return "\n".join(rows)
 
 
+def _median(values):
+    return statistics.median(values)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="6 clips of 60 frames")
+    ap.add_argument("--quick", action="store_true", help="6 clips of 60 frames, one repeat")
+    ap.add_argument("--clips", type=int, default=42, help="clips in the set (default 42)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per configuration; medians are reported")
     ap.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "mefeat-bench"),
                     help="where the DFME-like sets are rendered (kept between runs)")
-    ap.add_argument("--skip", default="", help="comma list of parts to skip: cold,dask,rss")
+    ap.add_argument("--skip", default="", help="comma list of parts to skip: cold,dask,rss,tvl1")
     args = ap.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
     from benchmarks._dfme_like import make_dfme_like
     from benchmarks.bench_decode import decode_floor
 
-    n_clips, n_frames = (6, 60) if args.quick else (14, 130)
+    n_clips, n_frames, repeat = (6, 60, 1) if args.quick else (args.clips, 130, args.repeat)
     t0 = time.perf_counter()
     root, sheets = make_dfme_like(args.data_dir, n_clips=n_clips, n_frames=n_frames, n_jobs=2)
     print(f"DFME-like set: {n_clips} clips x {n_frames} frames (1024x768 and 1280x1024 PNG), ready in "
           f"{time.perf_counter() - t0:.0f} s; CPU: {cpu_model()}, {os.cpu_count()} cores; "
-          f"load {os.getloadavg()[0]:.1f}")
+          f"load {os.getloadavg()[0]:.1f}; medians of {repeat} runs")
     data = ["--dataset", "dfme", "--root", root] + sum((["--annotations", s] for s in sheets), [])
     decode_floor(root, sheets, n_jobs=2)  # page cache warm, as for the pipeline runs
-    floor = {k: decode_floor(root, sheets, n_jobs=k) for k in (1, 2)}
+    floor = {k: _median([decode_floor(root, sheets, n_jobs=k)["seconds_total"] for _ in range(repeat)])
+             for k in (1, 2)}
+    configs = {"j1": ["--n-jobs", "1"], "j2": ["--n-jobs", "2"],
+               "tex": ["--n-jobs", "2", "--descriptors", "lbp_top,hog_top,higo_top"]}
+    if "tvl1" not in skip:
+        configs["tvl1"] = ["--n-jobs", "2", "--param", "flow.method=tvl1"]
+    walls = {name: {"full": [], "two": []} for name in configs}
+    mans = {}
     res = {}
     with tempfile.TemporaryDirectory() as tmp:
         # warm numba's cache and the face model once, so that the timed runs compare like with like
         extract(data + ["--out", os.path.join(tmp, "warm"), "--cache-dir", "none", "--limit", "1", "--n-jobs", "1"])
-        def marginal(name, extra):
-            """(wall of the whole set, manifest, seconds per clip beyond a 2-clip run: start-up excluded)."""
-            w2, _ = extract(data + ["--out", os.path.join(tmp, name + "_2"), "--cache-dir", "none", "--limit", "2",
-                                    *extra])
-            w, man = extract(data + ["--out", os.path.join(tmp, name), "--cache-dir", "none", *extra])
-            return w, man, (w - w2) / (n_clips - 2)
-
-        for jobs in (1, 2):
-            res[jobs] = marginal(f"j{jobs}", ["--n-jobs", str(jobs)])
-        dis = marginal("dis", ["--n-jobs", "2", "--param", "flow.method=dis"])
-        texture = marginal("tex", ["--n-jobs", "2", "--descriptors", "lbp_top,hog_top,higo_top"])
+        k = 0
+        for _ in range(repeat):  # interleaved: a slow spell of the machine hits every configuration alike
+            for name, extra in configs.items():
+                for part, limit in (("two", ["--limit", "2"]), ("full", [])):
+                    k += 1
+                    w, man = extract(data + ["--out", os.path.join(tmp, f"r{k}"), "--cache-dir", "none", *limit,
+                                             *extra])
+                    walls[name][part].append(w)
+                    if part == "full":
+                        mans[name] = man
+        for name in configs:
+            w, w2 = _median(walls[name]["full"]), _median(walls[name]["two"])
+            res[name] = (w, mans[name], (w - w2) / (n_clips - 2))
         cache = os.path.join(tmp, "cache")
-        full, _ = extract(data + ["--out", os.path.join(tmp, "c1"), "--cache-dir", cache, "--n-jobs", "2"])
-        rerun, _ = extract(data + ["--out", os.path.join(tmp, "c2"), "--cache-dir", cache, "--n-jobs", "2"])
-        sweep, sweep_man = extract(data + ["--out", os.path.join(tmp, "c3"), "--cache-dir", cache, "--n-jobs", "2",
+        full, rerun, sweep = [], [], []
+        for r in range(repeat):
+            c = os.path.join(cache, str(r))
+            full.append(extract(data + ["--out", os.path.join(tmp, f"c1_{r}"), "--cache-dir", c, "--n-jobs", "2"])[0])
+            rerun.append(extract(data + ["--out", os.path.join(tmp, f"c2_{r}"), "--cache-dir", c, "--n-jobs", "2"])[0])
+            w, sweep_man = extract(data + ["--out", os.path.join(tmp, f"c3_{r}"), "--cache-dir", c, "--n-jobs", "2",
                                            "--descriptors", "default", "--param", "lbp_top.n_points=4,4,4"])
+            sweep.append(w)
+        full, rerun, sweep = _median(full), _median(rerun), _median(sweep)
         dask = None
         if "dask" not in skip:
-            dask, _ = extract(data + ["--out", os.path.join(tmp, "dask"), "--cache-dir", "none", "--n-jobs", "2",
-                                      "--backend", "dask"])
+            dask = _median([extract(data + ["--out", os.path.join(tmp, f"dask{r}"), "--cache-dir", "none",
+                                            "--n-jobs", "2", "--backend", "dask"])[0] for r in range(repeat)])
         cold = warm = None
         if "cold" not in skip:
             demo = ["--demo-size", "tiny", "--root", os.path.join(args.data_dir, "demo"), "--cache-dir", "none",
                     "--n-jobs", "2"]
             extract(demo + ["--out", os.path.join(tmp, "demo0")])  # the demo set itself, generated once
-            numba_cache = os.path.join(tmp, "numba_cache")
-            cold, _ = extract(demo + ["--out", os.path.join(tmp, "cold")], env={"NUMBA_CACHE_DIR": numba_cache})
-            warm, _ = extract(demo + ["--out", os.path.join(tmp, "warm2")], env={"NUMBA_CACHE_DIR": numba_cache})
+            colds, warms = [], []
+            for r in range(repeat):
+                numba_cache = os.path.join(tmp, f"numba_cache{r}")
+                colds.append(extract(demo + ["--out", os.path.join(tmp, f"cold{r}")],
+                                     env={"NUMBA_CACHE_DIR": numba_cache})[0])
+                warms.append(extract(demo + ["--out", os.path.join(tmp, f"warm{r}")],
+                                     env={"NUMBA_CACHE_DIR": numba_cache})[0])
+            cold, warm = _median(colds), _median(warms)
         rss = None
         if "rss" not in skip:
             big_root, big_sheets = make_dfme_like(args.data_dir, n_clips=1, n_frames=270, sizes=((1024, 1280),),
@@ -129,26 +155,30 @@ def main(argv=None):
                    "--cache-dir", "none", "--out", os.path.join(tmp, "big")]
             r = subprocess.run([sys.executable, "-c", code, *big], capture_output=True, text=True, check=True)
             rss = int(r.stdout.split()[-1]) / 1024
-    (w1, m1, c1), (w2, m2, c2) = res[1], res[2]
+    (w1, m1, c1), (w2, m2, c2) = res["j1"], res["j2"]
     n = m1["n_clips"]
     print(f"\n{'':28s} {'wall s':>8s} {'s/clip':>8s} {'marginal s/clip':>16s}")
     for k in (1, 2):
-        print(f"decode floor, {k} process{'es' if k > 1 else '  '}     {floor[k]['seconds_total']:8.1f} "
-              f"{floor[k]['seconds_total'] / n:8.2f} {floor[k]['seconds_total'] / n:16.2f}")
-    for k, (w, _, c) in res.items():
+        print(f"decode floor, {k} process{'es' if k > 1 else '  '}     {floor[k]:8.1f} "
+              f"{floor[k] / n:8.2f} {floor[k] / n:16.2f}")
+    for k in (1, 2):
+        w, _, c = res[f"j{k}"]
         print(f"pipeline, {k} worker{'s' if k > 1 else ' '}           {w:8.1f} {w / n:8.2f} {c:16.2f}")
-    f2 = floor[2]["seconds_total"] / n
+    f2 = floor[2] / n
     print("\npipeline / decode floor, per marginal clip (2 workers vs 2 processes; start-up excluded, as the decode"
           " floor's):")
-    print(f"  default (TV-L1 flow):                 {c2 / f2:.2f}  (goal <= 1.5; end to end {w2 / n / f2:.2f})")
-    print(f"  flow.method=dis:                      {dis[2] / f2:.2f}  (end to end {dis[0] / n / f2:.2f})")
-    print(f"  texture descriptors only (no flow):   {texture[2] / f2:.2f}  (end to end {texture[0] / n / f2:.2f})")
+    print(f"  default (every default descriptor):   {c2 / f2:.2f}  (goal <= 1.5; end to end {w2 / n / f2:.2f})")
+    print(f"  texture descriptors only (no flow):   {res['tex'][2] / f2:.2f}  "
+          f"(end to end {res['tex'][0] / n / f2:.2f})")
+    if "tvl1" in res:
+        print(f"  flow.method=tvl1 (the authors' flow): {res['tvl1'][2] / f2:.2f}  "
+              f"(end to end {res['tvl1'][0] / n / f2:.2f})")
     print(f"1 -> 2 worker scaling, marginal clips:  {c1 / c2:.2f}x  (goal >= 1.8; end to end {w1 / w2:.2f}x; one "
           "worker already decodes in a second thread)")
     print(f"cached re-run into a new --out / full run:            {rerun / full:.1%}  ({rerun:.1f} s vs {full:.1f} s;"
           " goal <= 10 %)")
-    print(f"one-parameter sweep (lbp_top.n_points) / full run:    {sweep / full:.1%}  "
-          f"(LBP-TOP computed for {sweep_man['tables']['lbp_top']['computed']} clips, every other table cached)")
+    print(f"one-parameter sweep (lbp_top.n_points) / full run:    {sweep / full:.1%}  ({sweep:.1f} s; "
+          f"LBP-TOP computed for {sweep_man['tables']['lbp_top']['computed']} clips, every other table cached)")
     if cold is not None:
         print(f"cold / warm start, tiny demo (empty numba cache):     {cold / warm:.2f}  ({cold:.1f} s vs {warm:.1f} s;"
               " goal <= 1.5)")
@@ -158,10 +188,9 @@ def main(argv=None):
         print(f"peak RSS, one 270-frame 1280x1024 clip, 1 worker:     {rss:.0f} MB  (goal < 600 MB)")
     print(f"\nper clip and stage (1 worker, CPU seconds summed over stages; decode runs in a reader thread "
           f"inside 'align'):\n{stage_table(m1, n)}")
-    per_clip_2 = c2
     print(f"\nprojection for DFME ({DFME_CLIPS} clips, ~130 frames each, mixed sizes as here):")
-    print(f"  this machine, 2 workers:        {DFME_CLIPS * per_clip_2 / 3600:6.2f} h "
-          f"(decode floor {DFME_CLIPS * floor[2]['seconds_total'] / n / 3600:.2f} h)")
+    print(f"  this machine, 2 workers:        {DFME_CLIPS * c2 / 3600:6.2f} h "
+          f"(decode floor {DFME_CLIPS * floor[2] / n / 3600:.2f} h)")
     for k in (8, 32):
         print(f"  {k:3d} Dask workers (1 core each): {DFME_CLIPS * c1 / k / 3600:6.2f} h "
               "(ideal scaling of the 1-worker marginal time)")

@@ -8,10 +8,10 @@ set (:data:`mefeat.datasets.demo.AU_REGIONS`; one brow AU, one mouth-corner AU, 
 ramped over a 10-frame TIM-like clip (onset -> apex at frame 4 -> back to 20 %), plus Gaussian sensor
 noise and 8-bit rounding. Every frame, the onset included, is resampled once from the source image with
 ``cv2.remap`` (bicubic) through the crop map and the exact inverse of the motion (fixed-point iteration),
-so the ground-truth flows onset -> t and t -> t+1 are analytic.
+so the ground-truth flows onset -> t are analytic.
 
 Per backend and parameter set it measures, on the flows the default pipeline computes (onset -> each
-TIM frame for MDMO, consecutive TIM frames for FDM, onset -> apex for Bi-WOOF and optical strain):
+TIM frame for MDMO and FDM, onset -> apex for Bi-WOOF and optical strain):
 
 * ms per flow pair (median over every pair computed, both kinds, ``cv2.setNumThreads(1)``), also as a ratio to
   TV-L1 epsilon 0.01 measured in the same run, interleaved with it;
@@ -29,10 +29,13 @@ MDMO is compared in Cartesian form ``(rho cos theta, rho sin theta)``: its raw `
 jumps by 2 pi when a near-static ROI's angle crosses +-pi and gives weight to the angle of ROIs that do
 not move. The raw-vector tolerance change is printed below the table for comparison with issue 12.
 
-Medians over the samples. Prints one Markdown table and a recommendation (lowest mean descriptor error,
-ties within 10 % broken by cost).
+Medians over the samples. Prints one Markdown table and two recommendations (lowest mean descriptor
+error, ties within 10 % broken by cost): over every row, and over the rows whose cost per pair fits the
+DFME pipeline's budget (``--budget-ms``, default 25 ms: the default pipeline computes 10 pairs per clip,
+and staying within 1.5x the decode floor leaves about 0.3 s of one core per clip for them on this
+project's machine, ``bench_dfme.py``). The second is mefeat's default flow.
 
-Usage: ``python benchmarks/bench_flow_choice.py [--quick] [--samples 6] [--noise 2.0]``
+Usage: ``python benchmarks/bench_flow_choice.py [--quick] [--samples 6] [--noise 2.0] [--budget-ms 25] [--rows dis,tvl1]``
 """
 
 import argparse
@@ -52,33 +55,43 @@ SIZE = 128
 JITTER_PX = 0.1
 MOVING_PX = 0.1
 DESCRIPTORS = ("mdmo", "fdm", "bi_woof", "strain")
-#: Flow pairs per clip of the default pipeline (mefeat.extract): 9 onset->each + 9 consecutive TIM pairs
-#: + 1 onset->apex.
-PAIRS_PER_CLIP = 19
+#: Flow pairs per clip of the default pipeline (mefeat.extract): onset -> each of the other 9 TIM frames
+#: (shared by MDMO and FDM) + onset -> apex of the aligned clip (shared by Bi-WOOF and optical strain).
+PAIRS_PER_CLIP = 10
 DFME_CLIPS = 7526
 
 # (label, method, params, tighter twin label, quick). "dis" params with a leading capital are DIS setters
 # (``setVariationalRefinementIterations`` ...), applied to a fresh preset object per pair, as compute_flow does.
 VARIANTS = [
     ("tvl1 eps=0.005", "tvl1", {"epsilon": 0.005}, None, False),
-    ("tvl1 eps=0.01 (library default)", "tvl1", {"epsilon": 0.01}, "tvl1 eps=0.005", True),
-    ("tvl1 eps=0.02", "tvl1", {"epsilon": 0.02}, "tvl1 eps=0.01 (library default)", True),
-    ("tvl1 eps=0.05 (CLI default)", "tvl1", {"epsilon": 0.05}, "tvl1 eps=0.01 (library default)", True),
+    ("tvl1 eps=0.01 (Bi-WOOF authors)", "tvl1", {"epsilon": 0.01}, "tvl1 eps=0.005", True),
+    ("tvl1 eps=0.02", "tvl1", {"epsilon": 0.02}, "tvl1 eps=0.01 (Bi-WOOF authors)", True),
+    ("tvl1 eps=0.05", "tvl1", {"epsilon": 0.05}, "tvl1 eps=0.01 (Bi-WOOF authors)", True),
+    ("tvl1 eps=0.01 nscales=3 warps=1", "tvl1", {"epsilon": 0.01, "nscales": 3, "warps": 1},
+     "tvl1 eps=0.005 nscales=3 warps=1", True),
+    ("tvl1 eps=0.005 nscales=3 warps=1", "tvl1", {"epsilon": 0.005, "nscales": 3, "warps": 1}, None, False),
+    ("tvl1 eps=0.01 nscales=3 warps=2", "tvl1", {"epsilon": 0.01, "nscales": 3, "warps": 2},
+     "tvl1 eps=0.01 (Bi-WOOF authors)", False),
     ("tvl1 eps=0.02 nscales=3 warps=3", "tvl1", {"epsilon": 0.02, "nscales": 3, "warps": 3},
-     "tvl1 eps=0.01 (library default)", True),
-    ("tvl1 eps=0.05 nscales=3 warps=3", "tvl1", {"epsilon": 0.05, "nscales": 3, "warps": 3},
-     "tvl1 eps=0.02 nscales=3 warps=3", False),
+     "tvl1 eps=0.01 (Bi-WOOF authors)", False),
+    ("tvl1 eps=0.01 nscales=1 warps=1", "tvl1", {"epsilon": 0.01, "nscales": 1, "warps": 1},
+     "tvl1 eps=0.01 nscales=3 warps=1", False),
     ("dis ultrafast", "dis", {"preset": "ultrafast"}, "dis fast", True),
-    ("dis fast", "dis", {"preset": "fast"}, "dis medium", True),
-    ("dis medium", "dis", {"preset": "medium"}, "dis medium vr=20", True),
+    ("dis fast", "dis", {"preset": "fast"}, "dis medium (default)", True),
+    ("dis medium (default)", "dis", {"preset": "medium"}, "dis medium vr=20", True),
     ("dis medium vr=20", "dis", {"preset": "medium", "VariationalRefinementIterations": 20}, None, True),
     ("dis medium finest=0", "dis", {"preset": "medium", "FinestScale": 0}, "dis medium finest=0 vr=20", True),
     ("dis medium finest=0 vr=20", "dis", {"preset": "medium", "FinestScale": 0,
                                           "VariationalRefinementIterations": 20}, None, True),
+    ("dis medium finest=0 vr=50", "dis", {"preset": "medium", "FinestScale": 0,
+                                          "VariationalRefinementIterations": 50}, "dis medium finest=0 vr=20", False),
+    ("dis finest=0 stride=2 vr=50", "dis", {"preset": "medium", "FinestScale": 0, "PatchStride": 2,
+                                            "VariationalRefinementIterations": 50}, "dis medium finest=0 vr=50",
+     False),
     ("farneback (default)", "farneback", {}, "farneback iterations=10", True),
     ("farneback iterations=10", "farneback", {"iterations": 10}, None, False),
 ]
-BASELINE = "tvl1 eps=0.01 (library default)"
+BASELINE = "tvl1 eps=0.01 (Bi-WOOF authors)"
 
 
 # ----------------------------------------------------------------------------- scene
@@ -169,7 +182,7 @@ class Scene:
                          borderMode=cv2.BORDER_REFLECT).astype(np.float64)
 
     def clip(self, jitter):
-        """uint8 frames (T, 128, 128) and the true flows onset->t and t->t+1 ((T-1, 128, 128, 2) float32)."""
+        """uint8 frames (T, 128, 128) and the true flows onset->t ((T-1, 128, 128, 2) float32)."""
         shift = self.delta if jitter else np.zeros(2)
         frames = np.stack([_to_u8(self._render_frame(p, shift) + n) for p, n in zip(self.profile, self.noise)])
         yy, xx = np.mgrid[0:SIZE, 0:SIZE].astype(np.float64)
@@ -177,13 +190,7 @@ class Scene:
         s0x, s0y = xx - shift[0], yy - shift[1]
         dx0, dy0 = self.field(s0x, s0y)
         oe = np.stack([np.stack([p * dx0, p * dy0], -1) for p in self.profile[1:]]).astype(np.float32)
-        cons = []
-        for t in range(self.n_frames - 1):
-            sx, sy = self._origin(self.profile[t], shift)
-            dx, dy = self.field(sx, sy)
-            dp = self.profile[t + 1] - self.profile[t]
-            cons.append(np.stack([dp * dx, dp * dy], -1))
-        return frames, oe, np.stack(cons).astype(np.float32)
+        return frames, oe
 
 
 _SRC = {}
@@ -228,19 +235,18 @@ def flow_fn(method, params):
 
 
 def clip_flows_timed(fn, frames, times):
-    """Onset->each and consecutive flows of a clip, appending each pair's seconds to ``times``."""
-    oe, cons = [], []
-    for out, pairs in ((oe, [(0, t) for t in range(1, len(frames))]),
-                       (cons, [(t, t + 1) for t in range(len(frames) - 1)])):
-        for i, j in pairs:
-            t0 = time.perf_counter()
-            out.append(fn(frames[i], frames[j]))
-            times.append(time.perf_counter() - t0)
-    return np.stack(oe), np.stack(cons)
+    """Onset->each flows of a clip, appending each pair's seconds to ``times``."""
+    oe = []
+    for t in range(1, len(frames)):
+        t0 = time.perf_counter()
+        oe.append(fn(frames[0], frames[t]))
+        times.append(time.perf_counter() - t0)
+    return np.stack(oe)
 
 
-def descriptors(oe, cons, apex, landmarks):
-    """MDMO (Cartesian and raw), FDM, Bi-WOOF and the CLI's 5x5 strain block means."""
+def descriptors(oe, apex, landmarks):
+    """MDMO (Cartesian and raw), FDM, Bi-WOOF and the CLI's 5x5 strain block means, each with its
+    default flows (FDM: onset -> each frame, shared with MDMO)."""
     from mefeat.descriptors import bi_woof, fdm, mdmo
     from mefeat.flow import optical_strain
 
@@ -252,7 +258,7 @@ def descriptors(oe, cons, apex, landmarks):
     strain = np.array([s[r * H // 5:(r + 1) * H // 5, c * W // 5:(c + 1) * W // 5].mean()
                        for r in range(5) for c in range(5)])
     return {"mdmo": np.concatenate([rho * np.cos(th), rho * np.sin(th)]), "mdmo_raw": m,
-            "fdm": fdm(cons), "bi_woof": bi_woof(f_apex), "strain": strain}
+            "fdm": fdm(oe), "bi_woof": bi_woof(f_apex), "strain": strain}
 
 
 def rel(a, b):
@@ -285,8 +291,8 @@ def run(n_samples, n_frames, noise, variants, log=print):
                 f = clips[False][0]
                 for fn in fns.values():
                     fn(f[0], f[1])
-                descriptors(clips[False][1], clips[False][2], sc.apex, sc.landmarks)
-            d_gt = {j: descriptors(clips[j][1], clips[j][2], sc.apex, sc.landmarks) for j in (False, True)}
+                descriptors(clips[False][1], sc.apex, sc.landmarks)
+            d_gt = {j: descriptors(clips[j][1], sc.apex, sc.landmarks) for j in (False, True)}
             for k in DESCRIPTORS:
                 gt_row["jit"][k].append(rel(d_gt[True][k], d_gt[False][k]))
             order = list(variants)
@@ -296,9 +302,9 @@ def run(n_samples, n_frames, noise, variants, log=print):
                 r = rows[lab]
                 d = {}
                 for j in (False, True):
-                    frames, gt_oe, _gt_c = clips[j]
-                    oe, cons = clip_flows_timed(fns[lab], frames, r["times"])
-                    d[j] = descriptors(oe, cons, sc.apex, sc.landmarks)
+                    frames, gt_oe = clips[j]
+                    oe = clip_flows_timed(fns[lab], frames, r["times"])
+                    d[j] = descriptors(oe, sc.apex, sc.landmarks)
                     if not j:
                         e_all, e_mov = epe(oe, gt_oe)
                         r["epe"].append(e_all)
@@ -330,9 +336,9 @@ def _fmt4(d):
     return "n/a" if all(np.isnan(vals)) else " / ".join(f"{100 * v:.0f}" for v in vals)
 
 
-def report(rows, gt_row, variants):
+def report(rows, gt_row, variants, budget_ms=25.0):
     base_ms = 1e3 * _med(rows[BASELINE]["times"]) if BASELINE in rows else float("nan")
-    print("\n| backend + params | ms/pair | cost vs tvl1 eps=0.01 | DFME h (19 pairs/clip, 2 cores) | EPE all (px) "
+    print("\n| backend + params | ms/pair | cost vs tvl1 eps=0.01 | DFME h (10 pairs/clip, 2 cores) | EPE all (px) "
           "| EPE moving (px) | MDMO err % | FDM err % | Bi-WOOF err % | strain err % | mean err % "
           "| tolerance change % (MDMO/FDM/BW/strain) | jitter change % (MDMO/FDM/BW/strain) |")
     print("|" + "---|" * 13)
@@ -354,11 +360,18 @@ def report(rows, gt_row, variants):
     best = min(s for s, _ in scores.values())
     ok = [lab for lab, (s, _) in scores.items() if s <= 1.1 * best]
     pick = min(ok, key=lambda lab: scores[lab][1])
+    fit = {lab: v for lab, v in scores.items() if v[1] <= budget_ms}
     print(f"\nper descriptor, lowest error vs ground truth: "
           + ", ".join(f"{k}: {min(rows, key=lambda lab: _med(rows[lab]['err'][k]))}" for k in DESCRIPTORS))
     print(f"recommendation (lowest mean descriptor error, ties within 10 % of the best ({100 * best:.0f} %) "
           f"go to the cheapest): {pick}: mean error {100 * scores[pick][0]:.0f} %, "
           f"{scores[pick][1]:.1f} ms/pair = {scores[pick][1] / base_ms:.2f}x tvl1 eps=0.01")
+    if fit:
+        best_fit = min(s for s, _ in fit.values())
+        pick_fit = min((lab for lab, (s, _) in fit.items() if s <= 1.1 * best_fit), key=lambda lab: fit[lab][1])
+        print(f"within the pipeline's flow budget ({budget_ms:g} ms/pair, see --budget-ms), same rule: {pick_fit}: "
+              f"mean error {100 * fit[pick_fit][0]:.0f} %, {fit[pick_fit][1]:.1f} ms/pair")
+        return pick_fit
     return pick
 
 
@@ -368,11 +381,19 @@ def main(argv=None):
                         help="smoke test: 2 samples of 6 frames, without the rows eps=0.005, "
                         "eps=0.05 nscales=3 warps=3 and Farneback iterations=10")
     parser.add_argument("--samples", type=int, default=6)
+    parser.add_argument("--budget-ms", type=float, default=25.0,
+                        help="cost per pair that keeps the DFME pipeline within 1.5x its decode floor "
+                        "(default 25: about 0.3 s of one core per clip left for its 10 pairs; bench_dfme.py)")
+    parser.add_argument("--rows", default="", help="comma-separated substrings: only the rows whose label "
+                        "contains one of them (the baseline row is always kept)")
     parser.add_argument("--frames", type=int, default=10, help="TIM clip length (default 10, as mefeat.extract)")
     parser.add_argument("--noise", type=float, default=2.0, help="sensor noise sigma, gray levels")
     args = parser.parse_args(argv)
     n_samples, n_frames = (2, 6) if args.quick else (args.samples, args.frames)
     variants = [v for v in VARIANTS if v[4] or not args.quick]
+    if args.rows:
+        keys = [k.strip() for k in args.rows.split(",") if k.strip()]
+        variants = [v for v in variants if v[0] == BASELINE or any(k in v[0] for k in keys)]
     import cv2
 
     print(f"flow choice: {n_samples} samples x {n_frames}-frame 128 px clips, noise sigma {args.noise}, "
@@ -380,7 +401,7 @@ def main(argv=None):
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load {os.getloadavg()}")
     t0 = time.perf_counter()
     rows, gt_row = run(n_samples, n_frames, args.noise, variants)
-    report(rows, gt_row, variants)
+    report(rows, gt_row, variants, args.budget_ms)
     if args.quick:
         print("(--quick is a smoke test: 2 samples, fewer rows; base a choice on the full run)")
     print(f"\n{time.perf_counter() - t0:.0f} s; load at the end {os.getloadavg()}")

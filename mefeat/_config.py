@@ -14,6 +14,11 @@ DEFAULT_FACE_SIZE = 128
 
 # --- optical flow and flow descriptors (helper "flow") ---
 
+#: Flow backend of every flow descriptor, in the library and on the command line. DIS (medium preset)
+#: gives descriptors within a few points of TV-L1 epsilon 0.01 against a known micro-motion at about
+#: 1 % of its cost (``benchmarks/bench_flow_choice.py``; the README's flow section has the table).
+DEFAULT_FLOW_METHOD = "dis"
+
 #: TV-L1 defaults of the Bi-WOOF authors' IPOL runs (tau, lambda, theta, nscales, zoom, warps, epsilon).
 TVL1_DEFAULTS = {"tau": 0.25, "lambda_": 0.15, "theta": 0.3, "nscales": 5, "scale_step": 0.5, "warps": 5,
                  "epsilon": 0.01, "inner_iterations": 30, "outer_iterations": 10, "gamma": 0.0,

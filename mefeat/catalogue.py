@@ -288,9 +288,9 @@ def _stage_parameters(stage):
 
 
 def _flow_default_method():
-    from mefeat.transformers import BiWOOF
+    from mefeat._config import DEFAULT_FLOW_METHOD
 
-    return BiWOOF().flow_method
+    return DEFAULT_FLOW_METHOD
 
 
 def make_stage(stage, params=None):
@@ -508,6 +508,12 @@ def _resolve_flow(given):
                          f"(backends: {', '.join(FLOW_METHODS)})")
     defaults = FLOW_METHODS[method]
     rest = {k: v for k, v in given.items() if k != "method"}
+    for key in rest:
+        owners = [m for m, d in FLOW_METHODS.items() if key in d and key not in defaults]
+        if owners:
+            raise ValueError(f"parameter flow.{key}: a parameter of flow.method={' or '.join(owners)}, not of the "
+                             f"method in use ({method!r}, parameters: {', '.join(defaults)}); add "
+                             f"flow.method={owners[0]} to use it")
     _check_keys(f"flow (method {method})", rest, defaults)
     for key, value in rest.items():
         default = defaults[key]
@@ -525,7 +531,7 @@ def _resolve_flow(given):
     try:
         check_flow_params(method, rest)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"flow: {exc}") from None
+        raise ValueError(f"{_what('flow', rest)}: {exc}") from None
     return {"method": method, **defaults, **{k: (float(v) if isinstance(defaults[k], float) else v)
                                              for k, v in rest.items()}}
 

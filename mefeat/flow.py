@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from mefeat._config import DIS_DEFAULTS, FARNEBACK_DEFAULTS, TVL1_DEFAULTS
+from mefeat._config import DEFAULT_FLOW_METHOD, DIS_DEFAULTS, FARNEBACK_DEFAULTS, TVL1_DEFAULTS
 from mefeat._validation import check_clip, check_flow, check_frame, check_option
 
 __all__ = ["compute_flow", "clip_flows", "optical_strain", "FLOW_METHODS", "flow_pairs", "clip_apex_index"]
@@ -51,7 +51,7 @@ def _as_cv_image(frame, need_uint8):
     return (frame / 255.0).astype(np.float32)
 
 
-def compute_flow(frame0, frame1, *, method="tvl1", **params):
+def compute_flow(frame0, frame1, *, method=DEFAULT_FLOW_METHOD, **params):
     """Dense optical flow from ``frame0`` to ``frame1``.
 
     Parameters
@@ -64,9 +64,10 @@ def compute_flow(frame0, frame1, *, method="tvl1", **params):
         dtypes are rounded and clipped to uint8 for them; ``"tvl1"`` gets ``float32(frame / 255)``
         (OpenCV's TV-L1 rescales float input by 255), so integer-valued float frames give exactly the
         uint8 result.
-    method : {"tvl1", "dis", "farneback"}
-        ``"tvl1"``: ``cv2.optflow.DualTVL1OpticalFlow`` (Zach-Pock-Bischof duality-based TV-L1).
-        ``"dis"``: ``cv2.DISOpticalFlow`` (dense inverse search). ``"farneback"``:
+    method : {"dis", "tvl1", "farneback"}, default "dis"
+        ``"dis"``: ``cv2.DISOpticalFlow`` (dense inverse search, the default of every flow
+        descriptor). ``"tvl1"``: ``cv2.optflow.DualTVL1OpticalFlow`` (Zach-Pock-Bischof
+        duality-based TV-L1, the Bi-WOOF authors' flow). ``"farneback"``:
         ``cv2.calcOpticalFlowFarneback``.
     **params
         Backend parameters; unknown names raise ValueError listing the valid ones.
@@ -93,6 +94,13 @@ def compute_flow(frame0, frame1, *, method="tvl1", **params):
 
     Notes
     -----
+    Why DIS is the default: against a rendered action-unit micro-motion of 0.3-1.5 px on 128 px
+    aligned faces with sensor noise, the MDMO, FDM, Bi-WOOF and optical-strain vectors of DIS
+    (medium) are on average within about 5 points of TV-L1 (epsilon 0.01) in relative error to the
+    descriptors of the true flow, at about 1 % of its cost (2 ms instead of 170 ms a pair). TV-L1
+    with a tighter ``epsilon`` (0.005) is the most accurate choice and the reference authors' solver;
+    loosening its ``epsilon`` to 0.05 makes it cheap but multiplies the FDM and strain errors.
+
     OpenCV's TV-L1 is not the IPOL C implementation (Sanchez, Meinhardt-Llopis, Facciolo 2013) that
     the Bi-WOOF/STSTNet authors ran. With identical parameters on a real CASME II clip the two agree
     to a median end-point error of 0.07 px (98.6 % of pixels within 1 px), but they differ near the
@@ -219,7 +227,8 @@ def _flow_chunk(frames, pairs, method, params, single_thread):
     return [compute_flow(frames[i], frames[j], method=method, **params) for i, j in pairs]
 
 
-def clip_flows(frames, *, mode="onset_apex", onset=None, apex=None, method="tvl1", n_jobs=None, **params):
+def clip_flows(frames, *, mode="onset_apex", onset=None, apex=None, method=DEFAULT_FLOW_METHOD, n_jobs=None,
+               **params):
     """Optical flows of a clip: onset to apex, onset to each frame, or consecutive pairs.
 
     Parameters
@@ -233,7 +242,8 @@ def clip_flows(frames, *, mode="onset_apex", onset=None, apex=None, method="tvl1
     apex : int or None
         None: the clip's apex (when not annotated: the middle of onset..offset, or the last frame
         when that middle is the onset); arrays need it for ``"onset_apex"``.
-    method : {"tvl1", "dis", "farneback"}
+    method : {"dis", "tvl1", "farneback"}, default "dis"
+        See :func:`compute_flow`.
     n_jobs : int or None
         None: one call after another, leaving OpenCV's own threading as configured. An int k: k
         Python threads, each pair on a single OpenCV thread (``cv2.setNumThreads(1)`` for the duration

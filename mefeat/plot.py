@@ -11,7 +11,7 @@ import uuid
 
 import numpy as np
 
-from mefeat._config import DEFAULT_FACE_MARGIN, DEFAULT_FACE_SIZE, DEFAULT_FACE_UPSAMPLE
+from mefeat._config import DEFAULT_FACE_MARGIN, DEFAULT_FACE_SIZE, DEFAULT_FACE_UPSAMPLE, DEFAULT_FLOW_METHOD
 
 __all__ = ["PANEL_TITLES", "preview_clip", "save_preview", "flow_to_rgb"]
 
@@ -232,7 +232,7 @@ def preview_clip(
     *,
     size=DEFAULT_FACE_SIZE,
     margin=DEFAULT_FACE_MARGIN,
-    flow_method="tvl1",
+    flow_method=DEFAULT_FLOW_METHOD,
     upsample=DEFAULT_FACE_UPSAMPLE,
     detect_scale="auto",
     title=None,
@@ -251,7 +251,7 @@ def preview_clip(
         Side of the aligned crop (as :func:`mefeat.face.align_clip`).
     margin : float, default 0.1
         Crop margin (as :func:`mefeat.face.align_clip`).
-    flow_method : {"tvl1", "dis", "farneback"}, default "tvl1"
+    flow_method : {"dis", "tvl1", "farneback"}, default "dis"
         Optical flow method (:func:`mefeat.flow.compute_flow`).
     upsample : int, default 1
         dlib up-sampling for full-resolution face detection (:func:`mefeat.face.find_face`).
@@ -293,7 +293,7 @@ def preview_clip(
     in the onset frame; the crops are those :func:`mefeat.face.align_clip` makes with
     ``reference="onset"``. Only the onset and apex frames are aligned.
 
-    The preview of a 1024x768 clip takes about 1.3 s (TV-L1 flow on the 128 px crops, drawing, PNG at
+    The preview of a 1024x768 clip takes about 1.3 s (flow on the 128 px crops, drawing, PNG at
     150 dpi) on a busy 2-core machine.
 
     The figure is not registered with ``matplotlib.pyplot``; in a notebook it is displayed when

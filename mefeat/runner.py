@@ -129,6 +129,29 @@ def package_source_hash(package_dir=None):
     return _SOURCE_HASH[package_dir]
 
 
+#: Distributions whose versions enter every cache key: they compute features (frames, faces, flows, kernels).
+_KEYED_DISTRIBUTIONS = ("numpy", "scipy", "numba", "llvmlite", "scikit-image", "dlib-bin", "dlib",
+                        "opencv-contrib-python-headless", "opencv-contrib-python", "opencv-python-headless",
+                        "opencv-python")
+_VERSIONS = []
+
+
+def _dependency_versions():
+    """``{distribution: version}`` of the installed libraries that compute features (part of every
+    cache key: upgrading OpenCV, dlib or numba recomputes the features). Memoised per process."""
+    if not _VERSIONS:
+        from importlib import metadata
+
+        found = {}
+        for name in _KEYED_DISTRIBUTIONS:
+            try:
+                found[name] = metadata.version(name)
+            except metadata.PackageNotFoundError:
+                pass
+        _VERSIONS.append(found)
+    return dict(_VERSIONS[0])
+
+
 def _h(*parts):
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=repr).encode()).hexdigest()
 
@@ -151,9 +174,16 @@ class _Plan:
     tables: tuple  # ((table, spec, params, fingerprint), ...)
     source: str
     cache_dir: object
+    versions: dict = dataclasses.field(default_factory=_dependency_versions)
 
     def prep_key(self, digest, annot):
-        return _h("prep", ENGINE_VERSION, self.source, digest, annot, self.face, self.tim)
+        return _h("prep", ENGINE_VERSION, self.source, self.versions, digest, annot, self.face, self.tim)
+
+    def checked_keys(self):
+        """Keys of "this table's settings passed the dry run with this code" (:func:`_dry_run`), per table."""
+        return {t: _h("checked", ENGINE_VERSION, self.source, self.versions, self.face, self.tim,
+                      self.flow if spec.uses_flow else None, spec.name, spec.input, _catalogue._jsonable(params), fp)
+                for t, spec, params, fp in self.tables}
 
     def feat_keys(self, prep_key):
         return {t: _h("feat", prep_key, spec.name, spec.input, _catalogue._jsonable(params),
@@ -449,30 +479,39 @@ def _dry_run(plan):
     return time.perf_counter() - t0
 
 
-def _warm_kernels(plan, n_jobs, backend):
-    """Compile the tables' numba kernels before any clip (or load them from numba's disk cache).
+def _warm_kernels(plan, n_jobs, backend, dry_run):
+    """Compile the tables' numba kernels (or load them from numba's disk cache), then :func:`_dry_run`.
 
-    When the cache is cold and several workers will run, the kernels are compiled in two worker
-    processes at once (the loky workers the run then reuses), about halving the first run's wait.
+    Returns the dry run's seconds (0 without it). With several loky workers and kernels that
+    split into several groups (:func:`mefeat.descriptors._warm_up.compile_groups`), the groups are
+    compiled at once in the worker processes the run then reuses (about halving a first run's wait
+    on two cores; with a warm cache the workers load what they would load at their first clip
+    anyway), and the dry run runs in one of them: this process never loads a kernel. Otherwise
+    (one process, Dask, one kernel group such as a one-descriptor sweep) here, and only for the dry
+    run: Dask workers load the kernels from the disk cache, and a single process at its first call.
     """
     from mefeat import _jit
     from mefeat.descriptors import warm_up
-    from mefeat.descriptors._warm_up import COMPILE_SECONDS
+    from mefeat.descriptors._warm_up import compile_groups
 
-    names = sorted({k for _, spec, _, _ in plan.tables for k in spec.kernels}, key=lambda k: COMPILE_SECONDS.get(k, 1))
-    if not names:
-        return
-    if backend == "loky" and n_jobs != 1 and len(names) > 2 and not _jit.jit_disabled():
-        before = _jit.compile_count()
-        warm_up(names[0])  # the cheapest kernel tells whether the cache is cold
-        if _jit.compile_count() > before:
-            from joblib import Parallel, delayed
+    names = sorted({k for _, spec, _, _ in plan.tables for k in spec.kernels})
+    workers = (os.cpu_count() or 1) if n_jobs in (None, -1) else int(n_jobs)
+    groups = compile_groups(names, workers)
+    if backend == "loky" and workers > 1 and len(groups) > 1 and not _jit.jit_disabled():
+        from joblib import Parallel, delayed
 
-            groups = [[], []]
-            for k in sorted(names[1:], key=lambda k: -COMPILE_SECONDS.get(k, 1)):  # greedy balance
-                min(groups, key=lambda g: sum(COMPILE_SECONDS.get(x, 1) for x in g)).append(k)
-            Parallel(n_jobs=2, backend="loky")(delayed(warm_up)(g) for g in groups if g)
-    warm_up(names)
+        par = Parallel(n_jobs=n_jobs if n_jobs is not None else -1, backend="loky")
+        try:
+            par(delayed(warm_up)(g) for g in groups)
+            return par([delayed(_dry_run)(plan)])[0] if dry_run else 0.0
+        except BaseException:
+            _kill_loky_workers()
+            raise
+    if not dry_run:
+        return 0.0
+    if names:
+        warm_up(names)
+    return _dry_run(plan)
 
 
 def _input_shape(plan, spec):  # noqa: N802 - a small formatter used in one message
@@ -745,15 +784,23 @@ def _run(dataset, res, out, cache_dir, identity, index, n_dropped, t_start, *, n
     plan = _Plan(res.face, res.tim, res.flow,
                  tuple((t, spec, params, _spec_fingerprint(spec)) for t, (spec, params) in tables.items()),
                  source, cache_dir)
+    # every table tried once on a synthetic prepared clip (data-dependent parameter checks) before any clip is
+    # read; a cache entry remembers that these settings passed with this code, so a re-run skips it
     t0 = time.perf_counter()
-    _warm_kernels(plan, n_jobs, backend)
-    stage_t["compile"] = time.perf_counter() - t0
-    stage_t["validate"] = _dry_run(plan)
-    # plan every clip: frame paths, byte digest (from the stat memo), cached features
+    corrupt = []
+    checked_keys = plan.checked_keys()
+    unchecked = tuple(e for e in plan.tables if _read_cached(cache_dir, "checked", checked_keys[e[0]], corrupt) is None)
+    if unchecked:
+        stage_t["validate"] = _warm_kernels(dataclasses.replace(plan, tables=unchecked), n_jobs, backend,
+                                            dry_run=True)
+        for t, *_ in unchecked:
+            _write_cached(cache_dir, "checked", checked_keys[t], {"ok": np.array(True)})
+    stage_t["compile"] = time.perf_counter() - t0 - stage_t.get("validate", 0.0)
+    # plan every clip: frame paths, byte digest (from the stat memo), cached features; nothing is decoded
     t0 = time.perf_counter()
     n = len(dataset)
     results = [None] * n
-    tasks, corrupt = [], []
+    tasks = []
     for i in range(n):
         row = dataset.row(i)
         base = {"i": i, "features": {}, "failures": [], "timings": {}, "corrupt": [], "digest": None, "computed": []}
@@ -793,12 +840,18 @@ def _run(dataset, res, out, cache_dir, identity, index, n_dropped, t_start, *, n
     log.info("%d clips: %d with every table cached, %d to compute (some or all of %s)%s", n,
              n - len(tasks) - n_unreadable, len(tasks), ", ".join(tables),
              f", {n_unreadable} unreadable" if n_unreadable else "")
-    t0 = time.perf_counter()
     if tasks:
         # milliseconds of work per clip are not worth starting worker processes for
         light = all(t["light"] for t in tasks)
-        for r in _dispatch(tasks, plan, n_jobs=1 if light else n_jobs, backend="loky" if light else backend,
-                           scheduler=scheduler, progress=progress):
+        if light:
+            n_jobs, backend = 1, "loky"
+        elif len(unchecked) < len(plan.tables):  # not all compiled or loaded so far: in the workers, at once
+            t0 = time.perf_counter()
+            _warm_kernels(plan, n_jobs, backend, dry_run=False)
+            stage_t["compile"] += time.perf_counter() - t0
+    t0 = time.perf_counter()
+    if tasks:
+        for r in _dispatch(tasks, plan, n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=progress):
             results[r["i"]] = r
     stage_t["compute_wall"] = time.perf_counter() - t0
     for r in results:
@@ -880,6 +933,7 @@ def _finish(dataset, resolved, plan, results, index, out, cache_dir, identity, o
         stage_t["write"] = time.perf_counter() - t0
         manifest = {
             "format_version": ENGINE_VERSION, "mefeat_version": version, "mefeat_source_sha256": plan.source,
+            "dependencies": plan.versions,
             "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "argv": list(argv or []),
             "dataset": identity, "source": _catalogue._jsonable(dataset_info),
             "stages": _catalogue._jsonable(resolved.stages),

@@ -68,7 +68,8 @@ def load(data):
     ("lbp_top.radii=abc", ["radii", "integers"]),
     ("tim.n_frames=-3", ["tim.n_frames", ">= 2"]),
     ("lbptop.radii=1,1,4", ["lbptop", "did you mean 'lbp_top'"]),
-    ("flow.epsilon=abc", ["flow.epsilon", "float"]),
+    ("flow.preset=slow", ["flow.preset", "ultrafast"]),
+    ("flow.epsilon=0.005", ["flow.epsilon", "flow.method=tvl1", "'dis'"]),
     ("face.size=0", ["face.size", ">= 16"]),
 ])
 def test_bad_param_exits_2_before_the_data_set_is_read(tmp_path, data, monkeypatch, capsys, param, words):
@@ -82,6 +83,16 @@ def test_bad_param_exits_2_before_the_data_set_is_read(tmp_path, data, monkeypat
     err = capsys.readouterr().err
     for w in words:
         assert w in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_value_of_another_flow_backend_exits_2(tmp_path, data, monkeypatch, capsys):
+    from mefeat import extract
+
+    monkeypatch.setattr(extract, "load_dataset_from_args", lambda args: pytest.fail("data set opened"))
+    assert cli(data, tmp_path / "out", "--param", "flow.method=tvl1", "--param", "flow.epsilon=abc") == 2
+    err = capsys.readouterr().err
+    assert "flow.epsilon" in err and "float" in err
     assert not (tmp_path / "out").exists()
 
 
@@ -320,6 +331,61 @@ def test_cache_keys_do_not_depend_on_entry_point_or_n_jobs(tmp_path, data):
     r = extract_features(load(data), "lbp_top", CHEAP_PARAMS, out=tmp_path / "c", cache_dir=cache, n_jobs=2,
                          progress=False)
     assert r.tables["lbp_top"]["computed"] == 0 and r.tables["lbp_top"]["from_cache"] == 4
+
+
+def test_cached_rerun_loads_no_kernel_and_skips_the_dry_run(tmp_path, data, monkeypatch):
+    """A run whose features are all cached has nothing to check: the cache proves these settings passed."""
+    import mefeat.descriptors
+    from mefeat import runner
+
+    cache = tmp_path / "cache"
+    extract_features(load(data), "lbp_top", CHEAP_PARAMS, out=tmp_path / "a", cache_dir=cache, n_jobs=1,
+                     progress=False)
+    monkeypatch.setattr(runner, "_dry_run", lambda plan: pytest.fail("dry run on a cached re-run"))
+    monkeypatch.setattr(mefeat.descriptors, "warm_up", lambda names=None: pytest.fail("kernels loaded on a re-run"))
+    r = extract_features(load(data), "lbp_top", CHEAP_PARAMS, out=tmp_path / "b", cache_dir=cache, n_jobs=1,
+                         progress=False)
+    assert r.tables["lbp_top"]["computed"] == 0 and r.tables["lbp_top"]["from_cache"] == 4
+    # other settings have not been checked yet: the dry run runs (and here refuses them) before any clip
+    monkeypatch.setattr(mefeat.descriptors, "warm_up", lambda names=None: None)
+    monkeypatch.setattr(runner, "_dry_run", lambda plan: (_ for _ in ()).throw(ValueError("dry run ran")))
+    with pytest.raises(ValueError, match="dry run ran"):
+        extract_features(load(data), "lbp_top", {**CHEAP_PARAMS, "lbp_top.radii": (1, 1, 2)}, out=tmp_path / "c",
+                         cache_dir=cache, n_jobs=1, progress=False)
+
+
+def test_a_sweep_dry_runs_only_the_changed_table(tmp_path, data, monkeypatch):
+    from mefeat import runner
+
+    cache = tmp_path / "cache"
+    seen = []
+    real = runner._dry_run
+
+    def spy(plan):
+        seen.append(sorted(t for t, *_ in plan.tables))
+        return real(plan)
+
+    monkeypatch.setattr(runner, "_dry_run", spy)
+    extract_features(load(data), "lbp_top,hog_top", CHEAP_PARAMS, out=tmp_path / "a", cache_dir=cache, n_jobs=1,
+                     progress=False)
+    r = extract_features(load(data), "lbp_top,hog_top", {**CHEAP_PARAMS, "lbp_top.n_points": (4, 4, 4)},
+                         out=tmp_path / "b", cache_dir=cache, n_jobs=1, progress=False)
+    assert seen == [["hog_top", "lbp_top"], ["lbp_top"]]
+    assert r.tables["lbp_top"]["computed"] == 4 and r.tables["hog_top"]["computed"] == 0
+
+
+def test_dependency_versions_enter_the_cache_keys(tmp_path, data, monkeypatch):
+    from mefeat import runner
+
+    cache = tmp_path / "cache"
+    r = extract_features(load(data), "lbp_top", CHEAP_PARAMS, out=tmp_path / "a", cache_dir=cache, n_jobs=1,
+                         progress=False)
+    assert r.manifest["dependencies"]["numba"] and r.tables["lbp_top"]["computed"] == 4
+    upgraded = {**runner._dependency_versions(), "numba": "999.0"}
+    monkeypatch.setattr(runner, "_VERSIONS", [upgraded])
+    r = extract_features(load(data), "lbp_top", CHEAP_PARAMS, out=tmp_path / "b", cache_dir=cache, n_jobs=1,
+                         progress=False)
+    assert r.tables["lbp_top"]["computed"] == 4 and r.manifest["dependencies"]["numba"] == "999.0"
 
 
 CUSTOM = '''

@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-__all__ = ["warm_up", "WARM_UP_NAMES", "COMPILE_SECONDS"]
+__all__ = ["warm_up", "WARM_UP_NAMES", "COMPILE_SECONDS", "SHARED_KERNELS", "compile_groups"]
 
 #: Descriptor names accepted by :func:`warm_up`, in pipeline order.
 WARM_UP_NAMES = ("lbp_top", "hog_top", "higo_top", "mdmo", "fdm", "bi_woof", "optical_strain")
@@ -20,6 +20,42 @@ WARM_UP_NAMES = ("lbp_top", "hog_top", "higo_top", "mdmo", "fdm", "bi_woof", "op
 #: with ``benchmarks/bench_jit.py``), quoted by the compile notice. hog_top and higo_top share theirs.
 COMPILE_SECONDS = {"lbp_top": 5, "hog_top": 2, "higo_top": 2, "mdmo": 3, "fdm": 2, "bi_woof": 2,
                    "optical_strain": 1}
+
+#: Descriptors whose kernels share compiled code (HIGO-TOP runs HOG-TOP's kernel; optical strain and
+#: Bi-WOOF share their row helpers): compiled in one process, their cost counted once.
+SHARED_KERNELS = (("hog_top", "higo_top"), ("bi_woof", "optical_strain"))
+
+
+def _units(names):
+    """``[(members, seconds)]``: the names with kernel-sharing descriptors kept together."""
+    names = list(dict.fromkeys(names))
+    units, seen = [], set()
+    for name in names:
+        if name in seen:
+            continue
+        members = [m for m in next((g for g in SHARED_KERNELS if name in g), (name,)) if m in names]
+        seen.update(members)
+        units.append((members, max(COMPILE_SECONDS[m] for m in members)))
+    return units
+
+
+def compile_groups(names, n_groups):
+    """Split descriptor names into at most ``n_groups`` lists of about equal compile time.
+
+    Descriptors that share kernels (:data:`SHARED_KERNELS`) stay in one list, so that no kernel is
+    compiled in two processes; the most expensive go first, each to the least loaded list.
+
+    Examples
+    --------
+    >>> compile_groups(["lbp_top", "hog_top", "higo_top", "fdm"], 2)
+    [['lbp_top'], ['hog_top', 'higo_top', 'fdm']]
+    """
+    groups = [[[], 0] for _ in range(max(1, int(n_groups)))]
+    for members, seconds in sorted(_units(names), key=lambda u: -u[1]):
+        g = min(groups, key=lambda g: g[1])
+        g[0] += members
+        g[1] += seconds
+    return [g[0] for g in groups if g[0]]
 
 
 def _landmarks():
@@ -124,7 +160,7 @@ def warm_up(names=None):
         raise ValueError(f"warm_up: unknown descriptor name(s) {unknown}; choose among {list(WARM_UP_NAMES)}")
     from mefeat._jit import compile_notice
 
-    seconds = sum(COMPILE_SECONDS[n] for n in dict.fromkeys(names) if n != "higo_top" or "hog_top" not in names)
+    seconds = sum(sec for _, sec in _units(names))
     t0 = time.perf_counter()
     with compile_notice("descriptor (" + ", ".join(dict.fromkeys(names)) + ")", seconds):
         for name in dict.fromkeys(names):

@@ -433,8 +433,8 @@ def align_clip(
     clip : mefeat.Clip
         Grayscale clip (frames (T, H, W)).
     size : int, default 128
-        Side of the square crop. 128 px keeps the descriptors cheap (LBP-TOP, HOG-TOP and TV-L1
-        flow scale with the pixel count: flow is ~140 ms per 128-px pair vs ~380 ms at 256 px)
+        Side of the square crop. 128 px keeps the descriptors cheap (LBP-TOP, HOG-TOP and the
+        flow scale with the pixel count: TV-L1 is ~140 ms per 128-px pair vs ~380 ms at 256 px)
         while keeping the eyes (~15 px) and mouth (~35 px) large enough for 1-3 px LBP radii; the MER
         literature crops to 128-231 px (CASME II faces are ~280x340, DFME ~300 px, so 128 means
         down-sampling by ~2.3, which also averages out sensor noise).

@@ -125,3 +125,17 @@ def test_resolve_threads():
         resolve_threads(True)
     with pytest.raises(ValueError, match="NUMBA_NUM_THREADS"):
         resolve_threads(_jit.max_threads() + 1, strict=True)
+
+
+def test_compile_groups_balance_and_keep_shared_kernels_together():
+    from mefeat.descriptors._warm_up import COMPILE_SECONDS, SHARED_KERNELS, WARM_UP_NAMES, compile_groups
+
+    groups = compile_groups(WARM_UP_NAMES, 2)
+    assert sorted(n for g in groups for n in g) == sorted(WARM_UP_NAMES)
+    for pair in SHARED_KERNELS:
+        assert any(set(pair) <= set(g) for g in groups), (pair, groups)
+    # shared kernels counted once: the two loads differ by less than the cheapest unit
+    load = [sum(COMPILE_SECONDS[n] for n in g if n not in ("higo_top", "optical_strain")) for g in groups]
+    assert abs(load[0] - load[1]) <= 2, groups
+    assert compile_groups(["fdm"], 2) == [["fdm"]]
+    assert compile_groups(["higo_top", "hog_top"], 2) == [["hog_top", "higo_top"]]
