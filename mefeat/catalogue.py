@@ -23,8 +23,9 @@ Preprocessing stages
     :class:`mefeat.TemporalNormalizer` on the aligned clip, uint8 kept uint8 (``tim.n_frames``,
     ``tim.method``).
 ``flow``
-    The optical-flow backend shared by every flow descriptor: ``flow.method`` and the backend's
-    parameters (``flow.epsilon`` ... for TV-L1; see :data:`mefeat.flow.FLOW_METHODS`).
+    The optical-flow backend shared by every flow descriptor: ``flow.method`` (default ``dis``) and
+    the backend's parameters (``flow.preset`` for DIS, ``flow.epsilon`` ... for TV-L1; see
+    :data:`mefeat.flow.FLOW_METHODS`).
 
 Inputs
 ------

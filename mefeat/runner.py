@@ -19,14 +19,16 @@ Output folder
 
 Reliability
 -----------
-- Parameters are validated (and the kernels compiled, once, in this process) before the first
-  clip is read: :func:`mefeat.catalogue.resolve`, then a dry run on a synthetic clip of the
-  prepared size.
+- Parameters are validated before the first clip is read: :func:`mefeat.catalogue.resolve`, then
+  a dry run of each table on a synthetic clip of the prepared size (after the kernels are compiled,
+  once, in the run's workers at once). The cache remembers the tables whose settings passed with
+  this code, so a re-run or a sweep checks (and compiles) only what is new.
 - One run at a time holds ``<out>`` (:class:`mefeat._io.FolderLock`).
 - Outputs are built in ``<out>/.staging-*`` and moved into place only when complete, the
   manifest last; a failed run (even with ``force``) leaves the previous outputs untouched.
 - The cache is content-addressed (keys from the frame files' bytes, the annotations, the
-  parameters and mefeat's source) and checksummed: a truncated, zero-byte, altered or misplaced
+  parameters, mefeat's source and the versions of the libraries that compute features) and
+  checksummed: a truncated, zero-byte, altered or misplaced
   entry is reported and recomputed. After any interruption, a deleted table or a changed
   annotation, the same call computes only what is missing and rewrites the tables.
 """
@@ -451,8 +453,8 @@ def _dry_run(plan):
     The clip has the prepared shape (``tim.n_frames`` frames of ``face.size`` px, or a 64 px
     stand-in without alignment) and the canonical landmarks, so a parameter that cannot work on
     the real prepared clips (radii longer than the TIM clip, a grid finer than the crop ...)
-    fails here, before any clip is read, with the table's name. The kernels compile (or load from
-    numba's disk cache) here, once, before workers start.
+    fails here, before any clip is read, with the table's name. Runs where the kernels are loaded
+    (:func:`_warm_kernels`): in this process or in a worker.
     """
     from mefeat import Clip
     from mefeat.face import template_landmarks
