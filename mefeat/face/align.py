@@ -131,13 +131,11 @@ def warp_face(frame, M, size=DEFAULT_FACE_SIZE, *, antialias=True):
         h, w = roi.shape
         nw, nh = max(2, int(round(w * s))), max(2, int(round(h * s)))
         rx, ry = nw / w, nh / h
-        roi = cv2.resize(np.ascontiguousarray(roi), (nw, nh), interpolation=cv2.INTER_AREA)
+        roi = cv2.resize(roi, (nw, nh), interpolation=cv2.INTER_AREA)  # a strided view: no copy needed
         # small-image coords -> ROI coords: x = (x' + 0.5) / rx - 0.5
         S = np.array([[1.0 / rx, 0.0, 0.5 / rx - 0.5], [0.0, 1.0 / ry, 0.5 / ry - 0.5]])
         A = _compose(A, S)
-    return cv2.warpAffine(
-        np.ascontiguousarray(roi), A, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-    )
+    return cv2.warpAffine(roi, A, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
 @dataclasses.dataclass

@@ -219,6 +219,9 @@ def test_warp_face_antialias_and_dtypes(rng):
     # identity transform on a crop inside the frame reproduces the pixels
     img = rng.integers(0, 255, (60, 60)).astype(np.uint8)
     np.testing.assert_array_equal(warp_face(img, np.array([[1.0, 0, -10], [0, 1.0, -20]]), 32), img[20:52, 10:42])
+    # a transposed (column-strided) frame gives what its contiguous copy gives, shrunk or not
+    for M in (np.array([[1.0, 0, -10], [0, 1.0, -20]]), np.array([[0.4, 0.05, -3], [-0.05, 0.4, -5]])):
+        np.testing.assert_array_equal(warp_face(img.T, M, 32), warp_face(np.ascontiguousarray(img.T), M, 32))
 
 
 def test_mixed_frame_dtypes_are_refused(astronaut_gray):
