@@ -13,7 +13,7 @@ so the ground-truth flows onset -> t are analytic.
 Per backend and parameter set it measures, on the flows the default pipeline computes (onset -> each
 TIM frame for MDMO and FDM, onset -> apex for Bi-WOOF and optical strain):
 
-* ms per flow pair (median over every pair computed, both kinds, ``cv2.setNumThreads(1)``), also as a ratio to
+* ms per flow pair (median over every pair computed, ``cv2.setNumThreads(1)``), also as a ratio to
   TV-L1 epsilon 0.01 measured in the same run, interleaved with it;
 * end-point error against the ground truth over the onset -> t flows: all pixels, and pixels that move
   by >= 0.1 px;
@@ -32,7 +32,7 @@ not move. The raw-vector tolerance change is printed below the table for compari
 Medians over the samples. Prints one Markdown table and two recommendations (lowest mean descriptor
 error, ties within 10 % broken by cost): over every row, and over the rows whose cost per pair fits the
 DFME pipeline's budget (``--budget-ms``, default 5 ms: the default pipeline computes 10 pairs per clip,
-and the rest of it already takes 20-45 % of the decode time on this project's machine, ``bench_dfme.py``,
+and the rest of it already takes 13-46 % of the decode time on this project's machine, ``bench_dfme.py``,
 so staying within 1.5x the decode floor leaves a few ms for each pair). The second is mefeat's default
 flow.
 
@@ -379,13 +379,11 @@ def report(rows, gt_row, variants, budget_ms=5.0):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
-                        help="smoke test: 2 samples of 6 frames, without the rows eps=0.005, "
-                        "eps=0.05 nscales=3 warps=3 and Farneback iterations=10")
+                        help="smoke test: 2 samples of 6 frames, only the rows marked quick in VARIANTS")
     parser.add_argument("--samples", type=int, default=6)
     parser.add_argument("--budget-ms", type=float, default=5.0,
                         help="cost per pair that keeps the DFME pipeline within 1.5x its decode floor "
-                        "(default 5: the rest of the pipeline already takes 20-45 %% of the decode time, "
-                        "bench_dfme.py, which leaves a few ms of one core for each of a clip's 10 pairs)")
+                        "(default 5; why: see the module docstring)")
     parser.add_argument("--rows", default="", help="comma-separated substrings: only the rows whose label "
                         "contains one of them (the baseline row is always kept)")
     parser.add_argument("--frames", type=int, default=10, help="TIM clip length (default 10, as mefeat.extract)")

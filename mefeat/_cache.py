@@ -31,7 +31,7 @@ class CorruptEntry(Exception):
 
 
 def entry_path(cache_dir, kind, key):
-    """Where the entry ``key`` of ``kind`` (``"clip"``, ``"prep"``, ``"feat"``) lives."""
+    """Where the entry ``key`` of ``kind`` (``"clip"``, ``"prep"``, ``"feat"``, ``"checked"``) lives."""
     return os.path.join(cache_dir, kind, key[:2], key + _SUFFIX)
 
 

@@ -102,8 +102,8 @@ class DescriptorSpec:
         Parameters of this entry that differ from the transformer's defaults (a named
         configuration such as the MEGC 2019 LBP-TOP baseline).
     kernels : tuple of str, optional
-        The :func:`mefeat.descriptors.warm_up` names of the numba kernels it runs (compiled once, in
-        parallel when the cache is cold, before the extraction's workers start).
+        The :func:`mefeat.descriptors.warm_up` names of the numba kernels it runs (the extraction
+        compiles or loads them in its workers at once, before the first clip).
     """
 
     name: str

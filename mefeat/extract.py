@@ -93,7 +93,7 @@ def build_parser():
                         "ALIAS (e.g. lbp_top_p4=lbp_top with --param lbp_top_p4.n_points=4,4,4)")
     g.add_argument("--param", action="append", default=[], metavar="NAME.KEY=VALUE",
                    help="descriptor or stage parameter, e.g. lbp_top.radii=1,1,4, tim.n_frames=10, face.size=128, "
-                        "flow.method=dis (repeatable; see --list-descriptors)")
+                        "flow.method=tvl1 (repeatable; see --list-descriptors)")
     g = p.add_argument_group("output")
     g.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default ./{DEFAULT_OUT})")
     g.add_argument("--format", default="csv", choices=["csv", "npz"], help="feature table format (default csv)")

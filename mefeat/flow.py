@@ -108,7 +108,7 @@ def compute_flow(frame0, frame1, *, method=DEFAULT_FLOW_METHOD, **params):
     0.11 px for OpenCV). Features computed with ``"tvl1"`` are therefore close to, not identical
     with, the published pipelines; crop the borders if that matters. OpenCV's TV-L1 stops on
     ``epsilon``, so its cost grows on noisy frames (about 0.1-0.25 s per 128x128 pair); ``"dis"`` is
-    60-100x cheaper with about 3x the end-point error.
+    about 80x cheaper, with an end-point error of 0.049 px against TV-L1's 0.037 px on that benchmark.
 
     References
     ----------

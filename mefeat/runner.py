@@ -182,9 +182,13 @@ class _Plan:
         return _h("prep", ENGINE_VERSION, self.source, self.versions, digest, annot, self.face, self.tim)
 
     def checked_keys(self):
-        """Keys of "this table's settings passed the dry run with this code" (:func:`_dry_run`), per table."""
-        return {t: _h("checked", ENGINE_VERSION, self.source, self.versions, self.face, self.tim,
-                      self.flow if spec.uses_flow else None, spec.name, spec.input, _catalogue._jsonable(params), fp)
+        """Keys of "this table's settings passed the dry run with this code" (:func:`_dry_run`), per table.
+
+        The flow settings are not part of them: the dry run always uses a fixed cheap flow, and
+        :func:`mefeat.catalogue.resolve` checks the flow parameters on every call.
+        """
+        return {t: _h("checked", ENGINE_VERSION, self.source, self.versions, self.face, self.tim, spec.name,
+                      spec.input, _catalogue._jsonable(params), fp)
                 for t, spec, params, fp in self.tables}
 
     def feat_keys(self, prep_key):
@@ -497,7 +501,9 @@ def _warm_kernels(plan, n_jobs, backend, dry_run):
     from mefeat.descriptors._warm_up import compile_groups
 
     names = sorted({k for _, spec, _, _ in plan.tables for k in spec.kernels})
-    workers = (os.cpu_count() or 1) if n_jobs in (None, -1) else int(n_jobs)
+    from joblib import cpu_count
+
+    workers = cpu_count() if n_jobs in (None, -1) else int(n_jobs)
     groups = compile_groups(names, workers)
     if backend == "loky" and workers > 1 and len(groups) > 1 and not _jit.jit_disabled():
         from joblib import Parallel, delayed
@@ -671,7 +677,7 @@ def extract_features(dataset, descriptors="default", params=None, *, out=DEFAULT
         Catalogue names (``mefeat.catalogue.names()``), comma-separated or listed;
         ``alias=name`` writes descriptor ``name`` to a table called ``alias``.
     params : dict, optional
-        ``{"lbp_top.radii": (1, 1, 4), "tim.n_frames": 10, "flow.method": "dis"}`` (or nested
+        ``{"lbp_top.radii": (1, 1, 4), "tim.n_frames": 10, "flow.method": "tvl1"}`` (or nested
         ``{"lbp_top": {...}}``). Validated before any clip is read.
     out : str or path-like, default "mefeat_output"
     n_jobs : int or None
@@ -792,18 +798,61 @@ def _run(dataset, res, out, cache_dir, identity, index, n_dropped, t_start, *, n
     corrupt = []
     checked_keys = plan.checked_keys()
     unchecked = tuple(e for e in plan.tables if _read_cached(cache_dir, "checked", checked_keys[e[0]], corrupt) is None)
+    stage_t["validate"] = 0.0
     if unchecked:
-        stage_t["validate"] = _warm_kernels(dataclasses.replace(plan, tables=unchecked), n_jobs, backend,
-                                            dry_run=True)
+        # a sweep (some tables already checked) of descriptors without flows is milliseconds of work per clip
+        # in this process: check it here too, the kernels being in numba's cache since the earlier run
+        sweep = len(unchecked) < len(plan.tables) and not any(spec.uses_flow for _, spec, *_ in unchecked)
+        stage_t["validate"] = _warm_kernels(dataclasses.replace(plan, tables=unchecked), 1 if sweep else n_jobs,
+                                            "loky" if sweep else backend, dry_run=True)
         for t, *_ in unchecked:
-            _write_cached(cache_dir, "checked", checked_keys[t], {"ok": np.array(True)})
-    stage_t["compile"] = time.perf_counter() - t0 - stage_t.get("validate", 0.0)
+            try:
+                _write_cached(cache_dir, "checked", checked_keys[t], {"ok": np.array(True)})
+            except OSError as exc:  # only a shortcut for the next run: not worth failing this one
+                log.warning("could not record the dry run in the cache (%s); the next run repeats it", exc)
+    stage_t["compile"] = time.perf_counter() - t0 - stage_t["validate"]
     # plan every clip: frame paths, byte digest (from the stat memo), cached features; nothing is decoded
     t0 = time.perf_counter()
     n = len(dataset)
     results = [None] * n
+    try:
+        tasks = _plan_clips(dataset, plan, cache_dir, results, corrupt)
+    except BaseException:
+        _kill_loky_workers()  # workers started for the dry run do not wait for loky's idle timeout
+        raise
+    stage_t["plan"] = time.perf_counter() - t0
+    n_unreadable = sum(1 for r in results if r is not None and r["failures"])
+    log.info("%d clips: %d with every table cached, %d to compute (some or all of %s)%s", n,
+             n - len(tasks) - n_unreadable, len(tasks), ", ".join(tables),
+             f", {n_unreadable} unreadable" if n_unreadable else "")
+    run_jobs, run_backend = n_jobs, backend
+    if tasks:
+        if all(t["light"] for t in tasks):  # milliseconds of work per clip: not worth worker processes
+            run_jobs, run_backend = 1, "loky"
+        elif len(unchecked) < len(plan.tables):  # not all compiled or loaded so far: in the workers, at once
+            t0 = time.perf_counter()
+            _warm_kernels(plan, n_jobs, backend, dry_run=False)
+            stage_t["compile"] += time.perf_counter() - t0
+    t0 = time.perf_counter()
+    if tasks:
+        for r in _dispatch(tasks, plan, n_jobs=run_jobs, backend=run_backend, scheduler=scheduler,
+                           progress=progress):
+            results[r["i"]] = r
+    stage_t["compute_wall"] = time.perf_counter() - t0
+    for r in results:
+        corrupt += r["corrupt"]
+    for msg in corrupt:
+        log.warning("corrupt cache entry recomputed: %s", msg)
+    return _finish(dataset, resolved, plan, results, index, out, cache_dir, identity, old, n_dropped, stage_t,
+                   t_start, fmt=fmt, strict=strict, force=force, argv=argv, backend=backend, n_jobs=n_jobs,
+                   scheduler=scheduler, corrupt=corrupt, version=__version__, sheets=sheets,
+                   dataset_info=dataset_info)
+
+
+def _plan_clips(dataset, plan, cache_dir, results, corrupt):
+    """The clips with something to compute (tasks); fills ``results`` for the fully cached and unreadable ones."""
     tasks = []
-    for i in range(n):
+    for i in range(len(dataset)):
         row = dataset.row(i)
         base = {"i": i, "features": {}, "failures": [], "timings": {}, "corrupt": [], "digest": None, "computed": []}
         try:
@@ -837,33 +886,7 @@ def _run(dataset, res, out, cache_dir, identity, index, n_dropped, t_start, *, n
             task["light"] = (not any(spec.uses_flow for spec in missing)
                              and os.path.exists(_cache.entry_path(cache_dir, "prep", prep_key)))
         tasks.append(task)
-    stage_t["plan"] = time.perf_counter() - t0
-    n_unreadable = sum(1 for r in results if r is not None and r["failures"])
-    log.info("%d clips: %d with every table cached, %d to compute (some or all of %s)%s", n,
-             n - len(tasks) - n_unreadable, len(tasks), ", ".join(tables),
-             f", {n_unreadable} unreadable" if n_unreadable else "")
-    if tasks:
-        # milliseconds of work per clip are not worth starting worker processes for
-        light = all(t["light"] for t in tasks)
-        if light:
-            n_jobs, backend = 1, "loky"
-        elif len(unchecked) < len(plan.tables):  # not all compiled or loaded so far: in the workers, at once
-            t0 = time.perf_counter()
-            _warm_kernels(plan, n_jobs, backend, dry_run=False)
-            stage_t["compile"] += time.perf_counter() - t0
-    t0 = time.perf_counter()
-    if tasks:
-        for r in _dispatch(tasks, plan, n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=progress):
-            results[r["i"]] = r
-    stage_t["compute_wall"] = time.perf_counter() - t0
-    for r in results:
-        corrupt += r["corrupt"]
-    for msg in corrupt:
-        log.warning("corrupt cache entry recomputed: %s", msg)
-    return _finish(dataset, resolved, plan, results, index, out, cache_dir, identity, old, n_dropped, stage_t,
-                   t_start, fmt=fmt, strict=strict, force=force, argv=argv, backend=backend, n_jobs=n_jobs,
-                   scheduler=scheduler, corrupt=corrupt, version=__version__, sheets=sheets,
-                   dataset_info=dataset_info)
+    return tasks
 
 
 def _finish(dataset, resolved, plan, results, index, out, cache_dir, identity, old, n_dropped, stage_t, t_start, *,
@@ -910,7 +933,7 @@ def _finish(dataset, resolved, plan, results, index, out, cache_dir, identity, o
     buf = io.StringIO()
     ctab.to_csv(buf, index=False)
     clip_keys = {"/".join(k): (r["digest"], sorted(r["features"])) for k, r in zip(index, results)}
-    state = _h(ENGINE_VERSION, version, plan.source, {t: resolved.config(t) for t in tables}, clip_keys,
+    state = _h(ENGINE_VERSION, version, plan.source, plan.versions, {t: resolved.config(t) for t in tables}, clip_keys,
                hashlib.sha256(buf.getvalue().encode()).hexdigest(), fmt,
                {t: hashlib.sha256(np.ascontiguousarray(a[0]).tobytes()).hexdigest() for t, a in arrays.items()})
     if old and not force and old.get("state_sha256") == state and _outputs_intact(out, old):

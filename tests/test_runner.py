@@ -86,7 +86,7 @@ def test_bad_param_exits_2_before_the_data_set_is_read(tmp_path, data, monkeypat
     assert not (tmp_path / "out").exists()
 
 
-def test_bad_value_of_another_flow_backend_exits_2(tmp_path, data, monkeypatch, capsys):
+def test_bad_value_for_the_chosen_flow_backend_exits_2(tmp_path, data, monkeypatch, capsys):
     from mefeat import extract
 
     monkeypatch.setattr(extract, "load_dataset_from_args", lambda args: pytest.fail("data set opened"))
@@ -331,6 +331,18 @@ def test_cache_keys_do_not_depend_on_entry_point_or_n_jobs(tmp_path, data):
     r = extract_features(load(data), "lbp_top", CHEAP_PARAMS, out=tmp_path / "c", cache_dir=cache, n_jobs=2,
                          progress=False)
     assert r.tables["lbp_top"]["computed"] == 0 and r.tables["lbp_top"]["from_cache"] == 4
+
+
+def test_data_dependent_check_in_a_worker_exits_2_naming_the_table(tmp_path, data, capsys):
+    """With workers the dry run runs in one of them: its error still stops the run up front, exit 2."""
+    out = tmp_path / "o"
+    args = ["--dataset", "manifest", "--annotations", str(data), "--out", str(out), "--descriptors",
+            "lbp_top,hog_top", "--param", "face.align=false", "--param", "lbp_top.radii=1,1,6", "--n-jobs", "2",
+            "--cache-dir", str(tmp_path / "cache"), "-q"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "lbp_top" in err and "radii" in err
+    assert not (out / "features").exists() and not (tmp_path / "cache" / "checked").exists()
 
 
 def test_cached_rerun_loads_no_kernel_and_skips_the_dry_run(tmp_path, data, monkeypatch):

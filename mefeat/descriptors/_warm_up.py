@@ -26,6 +26,14 @@ COMPILE_SECONDS = {"lbp_top": 5, "hog_top": 2, "higo_top": 2, "mdmo": 3, "fdm": 
 SHARED_KERNELS = (("hog_top", "higo_top"), ("bi_woof", "optical_strain"))
 
 
+def _check_names(names, caller):
+    names = (names,) if isinstance(names, str) else tuple(names)
+    unknown = [n for n in names if n not in WARM_UP_NAMES]
+    if unknown:
+        raise ValueError(f"{caller}: unknown descriptor name(s) {unknown}; choose among {list(WARM_UP_NAMES)}")
+    return names
+
+
 def _units(names):
     """``[(members, seconds)]``: the names with kernel-sharing descriptors kept together."""
     names = list(dict.fromkeys(names))
@@ -43,7 +51,8 @@ def compile_groups(names, n_groups):
     """Split descriptor names into at most ``n_groups`` lists of about equal compile time.
 
     Descriptors that share kernels (:data:`SHARED_KERNELS`) stay in one list, so that no kernel is
-    compiled in two processes; the most expensive go first, each to the least loaded list.
+    compiled in two processes; the most expensive go first, each to the least loaded list. Names as
+    for :func:`warm_up` (an unknown one raises ValueError).
 
     Examples
     --------
@@ -51,7 +60,7 @@ def compile_groups(names, n_groups):
     [['lbp_top'], ['hog_top', 'higo_top', 'fdm']]
     """
     groups = [[[], 0] for _ in range(max(1, int(n_groups)))]
-    for members, seconds in sorted(_units(names), key=lambda u: -u[1]):
+    for members, seconds in sorted(_units(_check_names(names, "compile_groups")), key=lambda u: -u[1]):
         g = min(groups, key=lambda g: g[1])
         g[0] += members
         g[1] += seconds
@@ -150,14 +159,7 @@ def warm_up(names=None):
     >>> from mefeat.descriptors import warm_up
     >>> seconds = warm_up(["bi_woof"])
     """
-    if names is None:
-        names = WARM_UP_NAMES
-    elif isinstance(names, str):
-        names = (names,)
-    names = tuple(names)
-    unknown = [n for n in names if n not in _WARM]
-    if unknown:
-        raise ValueError(f"warm_up: unknown descriptor name(s) {unknown}; choose among {list(WARM_UP_NAMES)}")
+    names = WARM_UP_NAMES if names is None else _check_names(names, "warm_up")
     from mefeat._jit import compile_notice
 
     seconds = sum(sec for _, sec in _units(names))

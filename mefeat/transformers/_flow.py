@@ -102,7 +102,7 @@ class _FlowTransformer(ClipFeatureTransformer):
             cv2.setNumThreads(old)
 
 
-_FLOW_DOC = """flow_method : {"dis", "tvl1", "farneback"}, default "dis"
+_FLOW_DOC = f"""flow_method : {{"dis", "tvl1", "farneback"}}, default "{_FLOW_METHOD}"
         Flow backend (:func:`mefeat.flow.compute_flow`).
     flow_params : dict or None
         Backend parameters; None = the backend defaults.

@@ -138,4 +138,6 @@ def test_compile_groups_balance_and_keep_shared_kernels_together():
     load = [sum(COMPILE_SECONDS[n] for n in g if n not in ("higo_top", "optical_strain")) for g in groups]
     assert abs(load[0] - load[1]) <= 2, groups
     assert compile_groups(["fdm"], 2) == [["fdm"]]
+    with pytest.raises(ValueError, match="unknown descriptor name"):
+        compile_groups(["lbp_top", "lbptop"], 2)
     assert compile_groups(["higo_top", "hog_top"], 2) == [["hog_top", "higo_top"]]
