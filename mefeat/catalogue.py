@@ -43,6 +43,8 @@ import inspect
 
 import numpy as np
 
+from mefeat._config import DEFAULT_FLOW_METHOD
+
 __all__ = ["DescriptorSpec", "register", "get", "names", "default_names", "STAGES", "INPUTS", "resolve",
            "Resolved", "make_pipeline", "make_stage", "describe", "parse_value", "RUNTIME_PARAMS"]
 
@@ -279,19 +281,13 @@ def _stage_parameters(stage):
     if stage == "flow":
         from mefeat.flow import FLOW_METHODS
 
-        method = _flow_default_method()
+        method = DEFAULT_FLOW_METHOD
         return {"method": method, **FLOW_METHODS[method]}
     params = _stage_class(stage)().get_params(deep=False)
     out = {k: v for k, v in params.items() if k not in _STAGE_FIXED[stage]}
     if stage == "face":
         out = {"align": True, **out}
     return out
-
-
-def _flow_default_method():
-    from mefeat._config import DEFAULT_FLOW_METHOD
-
-    return DEFAULT_FLOW_METHOD
 
 
 def make_stage(stage, params=None):
@@ -503,7 +499,7 @@ def _check_keys(head, given, valid):
 def _resolve_flow(given):
     from mefeat.flow import FLOW_METHODS
 
-    method = given.get("method", _flow_default_method())
+    method = given.get("method", DEFAULT_FLOW_METHOD)
     if method not in FLOW_METHODS:
         raise ValueError(f"parameter flow.method={method}: unknown backend{_suggest(method, FLOW_METHODS)} "
                          f"(backends: {', '.join(FLOW_METHODS)})")

@@ -816,7 +816,7 @@ def _run(dataset, res, out, cache_dir, identity, index, n_dropped, t_start, *, n
     n = len(dataset)
     results = [None] * n
     try:
-        tasks = _plan_clips(dataset, plan, cache_dir, results, corrupt)
+        tasks = _plan_clips(dataset, plan, results, corrupt)
     except BaseException:
         _kill_loky_workers()  # workers started for the dry run do not wait for loky's idle timeout
         raise
@@ -849,8 +849,9 @@ def _run(dataset, res, out, cache_dir, identity, index, n_dropped, t_start, *, n
                    dataset_info=dataset_info)
 
 
-def _plan_clips(dataset, plan, cache_dir, results, corrupt):
+def _plan_clips(dataset, plan, results, corrupt):
     """The clips with something to compute (tasks); fills ``results`` for the fully cached and unreadable ones."""
+    cache_dir = plan.cache_dir
     tasks = []
     for i in range(len(dataset)):
         row = dataset.row(i)

@@ -129,6 +129,18 @@ def as_table(ds):
     return pd.DataFrame(ds.table)
 
 
+#: The CASME II coding sheet's header (as CSV), for tests that write their own rows.
+C2_COLS = "Subject,Filename,OnsetFrame,ApexFrame,OffsetFrame,Action Units,Estimated Emotion"
+
+
+def report_rows(ds, **eq):
+    """The rows of ``ds.validation_report`` whose columns equal the given values."""
+    r = ds.validation_report
+    for k, v in eq.items():
+        r = r[r[k] == v]
+    return r
+
+
 def write_workbook(path, sheets):
     """Several sheets: ``{name: (columns or None, rows)}``; ``(None, [])`` writes an empty sheet."""
     import openpyxl

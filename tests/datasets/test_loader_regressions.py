@@ -9,14 +9,6 @@ from mefeat.datasets import load_casme2, load_casme3, load_dfme, load_megc2019, 
 from mefeat.datasets._base import list_frames, read_sheet
 from tests.datasets import _fixtures as fx
 
-C2_COLS = "Subject,Filename,OnsetFrame,ApexFrame,OffsetFrame,Action Units,Estimated Emotion"
-
-
-def _rep(ds, **eq):
-    r = ds.validation_report
-    for k, v in eq.items():
-        r = r[r[k] == v]
-    return r
 
 
 # ------------------------------------------------------------------ MEGC 2019 GT matching (bug 1)
@@ -26,7 +18,7 @@ def test_megc2019_gt_keyed_on_subject_and_filename(tmp_path):
     fx.frames(root / "sub01" / "EP02_01f", range(46, 50), name=lambda n: f"img{n}.jpg")
     fx.frames(root / "sub09" / "EP02_01f", range(10, 14), name=lambda n: f"img{n}.jpg")
     ann = tmp_path / "c2.csv"
-    ann.write_text(f"{C2_COLS}\n1,EP02_01f,46,47,49,12,happiness\n9,EP02_01f,10,11,13,4,disgust\n")
+    ann.write_text(f"{fx.C2_COLS}\n1,EP02_01f,46,47,49,12,happiness\n9,EP02_01f,10,11,13,4,disgust\n")
     gt = tmp_path / "gt.csv"
     gt.write_text("casme2,sub01,EP02_01f,1\ncasme2,sub09,EP02_01f,0\ncasme2,sub05,EP02_01f,2\n")
     ds = load_megc2019(casme2_root=root, casme2_annotations=ann, gt=gt)
@@ -34,7 +26,7 @@ def test_megc2019_gt_keyed_on_subject_and_filename(tmp_path):
     assert got == {"01": "positive", "09": "negative"}
     assert list(ds.table["emotion_dataset"]) == ["happiness", "disgust"]
     # the GT row of a subject without that clip is reported, not matched to another subject's clip
-    miss = _rep(ds, field="gt", subject="sub05")
+    miss = fx.report_rows(ds, field="gt", subject="sub05")
     assert miss["action"].tolist() == ["dropped"] and "not found" in miss["reason"].iloc[0]
 
 
@@ -49,12 +41,12 @@ def test_megc2019_gt_row_matching_several_clips_is_reported(tmp_path):
     gt.write_text("smic,s1,s1_ne_01,0\nsmic,s02,s02_sur_01,2\nsmic,s2,s2_sur_01,2\n")
     ds = load_megc2019(smic_root=root, smic_annotations=sheet, gt=gt)
     assert list(ds.table["clip"]) == ["s2_sur_01"] and list(ds.y) == ["surprise"]
-    rep = _rep(ds, field="gt", action="dropped")
+    rep = fx.report_rows(ds, field="gt", action="dropped")
     amb = rep[rep["reason"].str.contains("ambiguous")]
     assert amb["clip"].tolist() == ["s1_ne_01"] and "matches 2 clips" in amb["reason"].iloc[0]
     # ... and both clips it could mean are reported as not in the GT (not silently given its label)
     assert set(rep.loc[rep["reason"].str.contains("not in the MEGC"), "subject"]) == {"s01", "s1"}
-    assert _rep(ds, field="gt", clip="s2_sur_01")["reason"].str.contains("second GT row").any()
+    assert fx.report_rows(ds, field="gt", clip="s2_sur_01")["reason"].str.contains("second GT row").any()
 
 
 # ------------------------------------------------------------------ CAS(ME)3 errata (bug 2)
@@ -62,7 +54,7 @@ def test_casme3_errata_keyed_by_final_clip_name(tmp_path):
     root, ann = fx.casme3(tmp_path)
     ds = load_casme3(root, ann, errata={("casme3", "spNO.1", "a_2"): {"offset": 29, "source": "test"}})
     assert dict(zip(ds.table["clip"], ds.table["offset"])) == {"a": 10, "a_2": 29, "a_3": 39}
-    fixed = _rep(ds, field="offset", action="fixed")
+    fixed = fx.report_rows(ds, field="offset", action="fixed")
     assert fixed["clip"].tolist() == ["a_2"] and "test" in fixed["reason"].iloc[0]
     ds = load_casme3(root, ann, errata={("casme3", "spNO.1", "a"): {"offset": 9, "source": "test"}})
     assert dict(zip(ds.table["clip"], ds.table["offset"])) == {"a": 9, "a_2": 30, "a_3": 39}
@@ -78,7 +70,7 @@ def test_list_frames_ignores_hidden_files(tmp_path):
     assert sorted(frames) == [46, 47, 48, 49]
     assert os.path.basename(frames[47]) == "img47.jpg" and os.path.basename(frames[48]) == "img48.jpg"
     ann = tmp_path / "c2.csv"
-    ann.write_text(f"{C2_COLS}\n1,EP01_01,46,47,49,12,happiness\n")
+    ann.write_text(f"{fx.C2_COLS}\n1,EP01_01,46,47,49,12,happiness\n")
     ds = load_casme2(tmp_path, ann)
     assert [int(f[0, 0]) for f in ds[0].frames] == [46, 47, 48, 49]
 
@@ -90,7 +82,7 @@ def test_list_frames_refuses_two_files_with_one_frame_number(tmp_path):
     with pytest.raises(ValueError, match=r"img047\.png.*img47\.jpg|img47\.jpg.*img047\.png"):
         list_frames(d)
     ann = tmp_path / "c2.csv"
-    ann.write_text(f"{C2_COLS}\n1,EP01_01,46,47,49,12,happiness\n")
+    ann.write_text(f"{fx.C2_COLS}\n1,EP01_01,46,47,49,12,happiness\n")
     ds = load_casme2(tmp_path, ann)
     with pytest.raises(ValueError, match="frame number 47"):
         ds[0]
@@ -105,7 +97,7 @@ def test_smic_blank_or_bad_subject_is_reported_not_a_crash(tmp_path):
     sheet.write_text(SMIC_HEAD + "HS,1,s1_ne_01,0,1,2,3\nHS,,s2_ne_01,0,1,2,3\nHS,abc,s3_ne_01,0,1,2,3\n")
     ds = load_smic(tmp_path / "root", sheet, check_frames=False)
     assert list(ds.table["subject"]) == ["s1"] and list(ds.table["clip"]) == ["s1_ne_01"]
-    bad = _rep(ds, field="subject", action="dropped")
+    bad = fx.report_rows(ds, field="subject", action="dropped")
     assert bad["sheet_row"].tolist() == [3, 4] and bad["clip"].tolist() == ["s2_ne_01", "s3_ne_01"]
 
 
@@ -115,23 +107,23 @@ def test_smic_data_column_spellings_and_skips_are_reported(tmp_path):
                      "VIS,1,s1_ne_01,0,1,2,3\nfoo,4,s4_ne_01,0,1,2,3\n")
     ds = load_smic(tmp_path / "root", sheet, check_frames=False)
     assert list(ds.table["clip"]) == ["s1_ne_01", "s2_po_01", "s3_ne_01"]
-    skipped = _rep(ds, field="data", action="dropped")
+    skipped = fx.report_rows(ds, field="data", action="dropped")
     assert skipped["sheet_row"].tolist() == [5, 6]
     assert "VIS" in skipped["reason"].iloc[0] and "foo" in skipped["reason"].iloc[1]
     vis = load_smic(tmp_path / "root", sheet, modality="VIS", check_frames=False)
     assert list(vis.table["clip"]) == ["s1_ne_01"] and (vis.table["fps"] == 25).all()
-    assert len(_rep(vis, field="data", action="dropped")) == 4
+    assert len(fx.report_rows(vis, field="data", action="dropped")) == 4
 
 
 # ------------------------------------------------------------------ blank names (bug 14)
 def _sheet_with_blank_filename(tmp_path, dataset):
     if dataset == "casme2":
-        return load_casme2, f"{C2_COLS}\n1,,46,47,49,4,others\n1,EP01_01,46,47,49,4,others\n"
+        return load_casme2, f"{fx.C2_COLS}\n1,,46,47,49,4,others\n1,EP01_01,46,47,49,4,others\n"
     if dataset == "samm":
         return load_samm, ("Subject,Filename,Onset Frame,Apex Frame,Offset Frame,Action Units,Estimated Emotion\n"
                            "6,,5562,5566,5574,12,Anger\n6,006_1_2,5562,5566,5574,12,Anger\n")
     if dataset == "mmew":
-        return load_mmew, (C2_COLS + ",remarks\nS01,,2,9,18,AU4,others,\nS01,S01_001,2,9,18,AU4,others,\n")
+        return load_mmew, (fx.C2_COLS + ",remarks\nS01,,2,9,18,AU4,others,\nS01,S01_001,2,9,18,AU4,others,\n")
     if dataset == "casme3":
         return load_casme3, ("Subject,Filename,Onset,Apex,Offset,AU,Objective class,emotion\n"
                              "spNO.1,,3,6,10,4,1,disgust\n,a,3,6,10,4,1,disgust\nspNO.1,a,3,6,10,4,1,disgust\n")
@@ -146,7 +138,7 @@ def test_blank_name_cells_are_dropped_and_reported(tmp_path, dataset):
     sheet.write_text(text)
     ds = loader(tmp_path / "root", sheet, check_frames=False)
     assert len(ds) == 1 and "nan" not in set(ds.table["clip"]) | set(ds.table["subject"])
-    dropped = _rep(ds, field="subject/clip", action="dropped")
+    dropped = fx.report_rows(ds, field="subject/clip", action="dropped")
     assert len(dropped) == text.count("\n") - 2 and (dropped["sheet_row"] == 2).any()
 
 
@@ -171,5 +163,5 @@ def test_csv_sheet_rows_count_blank_lines(tmp_path):
     assert df["_sheet_row"].tolist() == [4, 7]  # the line numbers an editor shows
     assert df["Filename"].tolist() == ["EP01_01", "EP01_02"]
     ds = load_casme2(tmp_path, sheet, check_frames=False)
-    assert _rep(ds, field="apex")["sheet_row"].tolist() == [4]
+    assert fx.report_rows(ds, field="apex")["sheet_row"].tolist() == [4]
     assert pd.Series(ds.table["sheet_row"]).tolist() == [4, 7]

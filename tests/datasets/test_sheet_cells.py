@@ -9,15 +9,7 @@ import pytest
 from mefeat.datasets import load_casme2, load_casme3, load_dfme, load_mmew, load_samm, load_smic
 from tests.datasets import _fixtures as fx
 
-C2_COLS = "Subject,Filename,OnsetFrame,ApexFrame,OffsetFrame,Action Units,Estimated Emotion"
 DFME_COLS = ["Subject", "Filename", "OnsetFrame", "ApexFrame", "OffsetFrame", "Emotion", "EmotionId", "Fps", "AU"]
-
-
-def _rep(ds, **eq):
-    r = ds.validation_report
-    for k, v in eq.items():
-        r = r[r[k] == v]
-    return r
 
 
 # ------------------------------------------------------------------ CAS(ME)3: names by sheet position
@@ -32,7 +24,7 @@ def test_casme3_names_count_dropped_rows(tmp_path):
     ann = fx.write_xlsx(tmp_path / "casme3.xlsx", rows, cols, sheet_name="label")
     ds = load_casme3(root, ann)
     assert list(ds.table["clip"]) == ["e", "e_2", "e_4"]
-    dropped = _rep(ds, action="dropped")
+    dropped = fx.report_rows(ds, action="dropped")
     assert dropped["clip"].tolist() == ["e_3"] and dropped["sheet_row"].tolist() == [4]
     assert list(ds.table["objective_class"]) == [1, 1, 3]
     # an erratum keyed by the reported name lands on its own row only
@@ -98,28 +90,28 @@ def test_unreadable_csv_names_the_file(tmp_path):
 
 # ------------------------------------------------------------------ frame numbers
 def test_huge_frame_numbers_drop_the_row(tmp_path):
-    (tmp_path / "c2.csv").write_text(f"{C2_COLS}\n1,EP01_01,99999999999999999999,47,49,4,others\n"
+    (tmp_path / "c2.csv").write_text(f"{fx.C2_COLS}\n1,EP01_01,99999999999999999999,47,49,4,others\n"
                                      f"1,EP01_02,46,47,123456789012345678901234,4,others\n"
                                      f"1,EP01_03,46,47,49,4,others\n")
     ds = load_casme2(tmp_path, tmp_path / "c2.csv", check_frames=False)
     assert list(ds.table["clip"]) == ["EP01_03"]
-    dropped = _rep(ds, action="dropped")
+    dropped = fx.report_rows(ds, action="dropped")
     assert dropped["sheet_row"].tolist() == [2, 3] and dropped["field"].tolist() == ["onset", "offset"]
     assert dropped["reason"].str.contains("too large").all()
     assert "99999999999999999999" in dropped["reason"].iloc[0]
     xl = fx.write_xlsx(tmp_path / "c2.xlsx", [[1, "EP01_01", 1e20, 47, 49, "4", "others"],
-                                              [1, "EP01_02", 46, 47, 49, "4", "others"]], C2_COLS.split(","))
+                                              [1, "EP01_02", 46, 47, 49, "4", "others"]], fx.C2_COLS.split(","))
     ds = load_casme2(tmp_path, xl, check_frames=False)
-    assert list(ds.table["clip"]) == ["EP01_02"] and _rep(ds, action="dropped")["sheet_row"].tolist() == [2]
+    assert list(ds.table["clip"]) == ["EP01_02"] and fx.report_rows(ds, action="dropped")["sheet_row"].tolist() == [2]
 
 
 # ------------------------------------------------------------------ names that look like missing values
 def test_clip_named_na_is_a_name(tmp_path):
     fx.frames(tmp_path / "sub01" / "NA", range(46, 50), name=lambda n: f"img{n}.jpg")
-    (tmp_path / "c2.csv").write_text(f"{C2_COLS}\n1,NA,46,47,49,4,others\n1,,46,47,49,4,others\n")
+    (tmp_path / "c2.csv").write_text(f"{fx.C2_COLS}\n1,NA,46,47,49,4,others\n1,,46,47,49,4,others\n")
     ds = load_casme2(tmp_path, tmp_path / "c2.csv")
     assert list(ds.table["clip"]) == ["NA"] and ds[0].n_frames == 4
-    assert _rep(ds, field="subject/clip")["sheet_row"].tolist() == [3]
+    assert fx.report_rows(ds, field="subject/clip")["sheet_row"].tolist() == [3]
     rows = [["sub0001", name, 0, 1, 3, "anger", 0, 200, 4] for name in ("NA", "None", "nan", "N/A", "null")]
     xl = fx.write_xlsx(tmp_path / "training_full_with_AU.xlsx", rows, DFME_COLS)
     ds = load_dfme(tmp_path, xl, check_frames=False)
@@ -131,10 +123,10 @@ def test_clip_named_na_is_a_name(tmp_path):
 # ------------------------------------------------------------------ clip length
 def test_one_frame_clip_is_dropped(tmp_path):
     fx.frames(tmp_path / "sub01" / "EP01_01", range(46, 50), name=lambda n: f"img{n}.jpg")
-    (tmp_path / "c2.csv").write_text(f"{C2_COLS}\n1,EP01_01,47,47,47,4,others\n1,EP01_01,46,47,49,4,others\n")
+    (tmp_path / "c2.csv").write_text(f"{fx.C2_COLS}\n1,EP01_01,47,47,47,4,others\n1,EP01_01,46,47,49,4,others\n")
     ds = load_casme2(tmp_path, tmp_path / "c2.csv")
     assert list(ds.table["clip"]) == ["EP01_01_2"]
-    one = _rep(ds, action="dropped")
+    one = fx.report_rows(ds, action="dropped")
     assert one["sheet_row"].tolist() == [2] and "1 frame" in one["reason"].iloc[0]
     assert "at least 2 needed" in one["reason"].iloc[0]
     # no offset and the onset is the folder's last frame: one frame as well
@@ -142,31 +134,32 @@ def test_one_frame_clip_is_dropped(tmp_path):
                                     "HS,1,s1_ne_01,0,1010,,\nHS,1,s1_po_01,1,2000,,\n")
     ds = load_smic(fx.smic(tmp_path), tmp_path / "s.csv")
     assert list(ds.table["clip"]) == ["s1_po_01"]
-    assert "1 frame" in _rep(ds, clip="s1_ne_01", action="dropped")["reason"].iloc[0]
+    assert "1 frame" in fx.report_rows(ds, clip="s1_ne_01", action="dropped")["reason"].iloc[0]
     # a folder with one image, no sheet
     root = tmp_path / "smic_one"
     fx.frames(root / "HS" / "s3" / "micro" / "negative" / "s3_ne_01", [5], name=lambda n: f"image{n}.bmp")
     fx.frames(root / "HS" / "s3" / "micro" / "negative" / "s3_ne_02", [5, 6], name=lambda n: f"image{n}.bmp")
     ds = load_smic(root)
-    assert list(ds.table["clip"]) == ["s3_ne_02"] and "1 frame" in _rep(ds, action="dropped")["reason"].iloc[0]
+    assert list(ds.table["clip"]) == ["s3_ne_02"]
+    assert "1 frame" in fx.report_rows(ds, action="dropped")["reason"].iloc[0]
 
 
 def test_onset_past_the_last_frame_says_so(tmp_path):
     fx.frames(tmp_path / "sub01" / "EP01_01", range(0, 100), name=lambda n: f"img{n}.jpg", size=(2, 2))
-    (tmp_path / "c2.csv").write_text(f"{C2_COLS}\n1,EP01_01,120,130,140,4,others\n1,EP01_01,120,,,4,others\n")
+    (tmp_path / "c2.csv").write_text(f"{fx.C2_COLS}\n1,EP01_01,120,130,140,4,others\n1,EP01_01,120,,,4,others\n")
     ds = load_casme2(tmp_path, tmp_path / "c2.csv")
     with pytest.raises(FileNotFoundError, match=r"onset is after the last frame \(onset 120, offset 140; "
                                                 r"the folder .* holds frames 0\.\.99\)"):
         ds[0]
     # without an offset the row is dropped at load time, with the same numbers
     assert list(ds.table["clip"]) == ["EP01_01"]
-    rep = _rep(ds, clip="EP01_01_2", action="dropped")
+    rep = fx.report_rows(ds, clip="EP01_01_2", action="dropped")
     assert "onset 120 is after the last frame" in rep["reason"].iloc[0] and "0..99" in rep["reason"].iloc[0]
     lazy = load_casme2(tmp_path, tmp_path / "c2.csv", check_frames=False)
     with pytest.raises(FileNotFoundError, match=r"onset 120, offset not annotated.*frames 0\.\.99"):
         lazy[1]
     # an offset past the end with the onset inside
-    (tmp_path / "c3.csv").write_text(f"{C2_COLS}\n1,EP01_01,90,95,140,4,others\n")
+    (tmp_path / "c3.csv").write_text(f"{fx.C2_COLS}\n1,EP01_01,90,95,140,4,others\n")
     with pytest.raises(FileNotFoundError, match=r"past the folder's last frame \(onset 90, offset 140"):
         load_casme2(tmp_path, tmp_path / "c3.csv")[0]
 

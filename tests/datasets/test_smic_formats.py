@@ -6,13 +6,6 @@ from mefeat.datasets import load_smic
 from tests.datasets import _fixtures as fx
 
 
-def _rep(ds, **eq):
-    r = ds.validation_report
-    for k, v in eq.items():
-        r = r[r[k] == v]
-    return r
-
-
 @pytest.fixture
 def smic_e(tmp_path):
     """SMIC-E layout (SMIC-E/HS_long/SMIC_HS_E/s01/s1_ne_01/image<n>.jpg) with three clips."""
@@ -38,9 +31,9 @@ def test_smic_apex_sheet_on_smic_e_folders(tmp_path, smic_e):
     assert c.n_frames == 9 and c.apex == 3 and int(c.frames[0, 0, 0]) == 559742 % 256
     assert ds[1].n_frames == 17  # 603..619
     assert ds[2].n_frames == 8 and int(ds[2].frames[-1, 0, 0]) == 17581047 % 256
-    off = _rep(ds, clip="s1_po_02", field="offset")
+    off = fx.report_rows(ds, clip="s1_po_02", field="offset")
     assert off["action"].tolist() == ["fixed"] and "last frame" in off["reason"].iloc[0]
-    assert _rep(ds, field="data").empty
+    assert fx.report_rows(ds, field="data").empty
     # the same sheet asked for VIS: every row is HS, so nothing is left -> an error with the counts
     with pytest.raises(ValueError, match=r"0 clips.*3 rows.*'data'.*not the requested VIS"):
         load_smic(smic_e, sheet, modality="VIS")
@@ -76,7 +69,7 @@ def test_smic_official_workbook_hs_vis_and_segments(tmp_path, smic_e):
     assert ds.table["apex"].isna().all()
     assert [ds[i].n_frames for i in range(len(ds))] == [4, 6, 10, 6, 2, 9]
     assert int(ds[1].frames[0, 0, 0]) == 559750 % 256
-    seg = _rep(ds, field="segment")
+    seg = fx.report_rows(ds, field="segment")
     assert seg["clip"].tolist() == ["s1_ne_01_seg2", "s12_sur_01_seg2", "s12_sur_01_seg3"]
     assert (seg["action"] == "note").all() and "3 ME segments" in seg["reason"].iloc[2]
     assert seg["sheet_row"].tolist() == [2, 4, 4]
@@ -124,8 +117,8 @@ def test_real_size_smic_apex_sheet_gives_164_hs_clips(tmp_path):
     ds = load_smic(root, sheet)
     assert len(ds) == 164 and ds.table["subject"].nunique() == 16
     assert ds.table["emotion"].value_counts().to_dict() == {"negative": 70, "positive": 51, "surprise": 43}
-    assert len(_rep(ds, field="offset", action="fixed")) == 7
-    assert _rep(ds, action="dropped").empty
+    assert len(fx.report_rows(ds, field="offset", action="fixed")) == 7
+    assert fx.report_rows(ds, action="dropped").empty
 
 
 def test_real_size_official_hs_sheet(tmp_path):
@@ -153,7 +146,7 @@ def test_real_size_official_hs_sheet(tmp_path):
     assert len(ds) == 166 and (ds.table["segment"] == 1).sum() == 157
     first = ds.table[ds.table["segment"] == 1]
     assert first["emotion"].value_counts().to_dict() == {"negative": 66, "positive": 51, "surprise": 40}
-    assert len(_rep(ds, field="segment")) == 9 and _rep(ds, action="dropped").empty
+    assert len(fx.report_rows(ds, field="segment")) == 9 and fx.report_rows(ds, action="dropped").empty
     assert len(load_smic(root, book, modality="VIS")) == 71
 
 
