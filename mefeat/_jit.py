@@ -37,7 +37,7 @@ import threading
 
 import numba
 
-__all__ = ["jit", "helper", "get_num_threads", "max_threads", "jit_disabled", "compile_notice",
+__all__ = ["jit", "helper", "get_num_threads", "max_threads", "jit_disabled", "disk_cached", "compile_notice",
            "set_compile_notice", "compile_notice_enabled"]
 
 #: Kernel decorator (serial, ``nogil``; see the module docstring for the options).
@@ -56,6 +56,26 @@ logger = logging.getLogger("mefeat")
 def jit_disabled():
     """True when ``NUMBA_DISABLE_JIT`` is set: kernels then run as plain Python."""
     return bool(numba.config.DISABLE_JIT)
+
+
+def disk_cached(kernel):
+    """Whether numba's disk cache holds machine code of ``kernel`` (a :data:`jit` function) built from its
+    current source: True or False, or None when that cannot be told (JIT disabled, numba's cache internals
+    not as expected). Reads the kernel's small cache index only; compiles and loads nothing.
+
+    An index written by another version of the source is stale (numba compares the source file's time
+    stamp and size, and the function's bytecode): False.
+    """
+    if jit_disabled():
+        return None
+    try:
+        import hashlib
+
+        index = kernel._cache._cache_file._load_index()  # {} when absent or stale
+        code = hashlib.sha256(kernel.py_func.__code__.co_code).hexdigest()
+        return any(key[2][0] == code for key in index)
+    except Exception:  # numba internals changed: unknown
+        return None
 
 
 def max_threads():
@@ -115,7 +135,8 @@ def _announce():
             return
         _noticed.add(label)
     if compile_notice_enabled():
-        logger.warning("mefeat: compiling %s kernels, once per environment (about %s s)...", label, seconds)
+        logger.warning("mefeat: compiling %s kernels, once per environment (about %d s)...", label,
+                       max(1, round(float(seconds))))
 
 
 def _install_listener():
@@ -155,8 +176,8 @@ def compile_notice(label, seconds):
     ----------
     label : str
         What is compiled, e.g. ``"LBP-TOP"``.
-    seconds : int or str
-        The typical compile time quoted in the message (``"about {seconds} s"``).
+    seconds : float
+        The typical compile time, quoted in whole seconds (at least 1) in the message.
 
     Nothing is printed when the kernels come from the disk cache or were compiled earlier in the
     process; the cost outside a compilation is a few microseconds.

@@ -217,6 +217,18 @@ def main(argv=None):
     if args.demo_size != "full" and args.dataset != "demo":
         parser.error("--demo-size: only allowed with --dataset demo")
     handler = _configure_logging(args.verbose, args.quiet)
+    from mefeat import runner
+
+    if not args.preview:
+        # a first run in a new environment compiles its kernels in the workers while this process starts up
+        runner.compile_ahead(args.descriptors, args.n_jobs, args.backend)
+    try:
+        return _main(parser, args, handler, argv)
+    finally:
+        runner.end_compile_ahead()
+
+
+def _main(parser, args, handler, argv):
     from mefeat import catalogue
     from mefeat._io import OutputLocked
     from mefeat.runner import ExtractionError, extract_features

@@ -485,6 +485,88 @@ def _dry_run(plan):
     return time.perf_counter() - t0
 
 
+def _n_workers(n_jobs):
+    """Worker processes of ``n_jobs`` (None or -1: every core, as joblib counts them)."""
+    from joblib import cpu_count
+
+    return cpu_count() if n_jobs in (None, -1) else int(n_jobs)
+
+
+def _loky(n_jobs, **kwargs):
+    """The run's joblib loky ``Parallel``: calls with the same ``n_jobs`` reuse the same worker processes."""
+    from joblib import Parallel
+
+    return Parallel(n_jobs=-1 if n_jobs is None else n_jobs, backend="loky", **kwargs)
+
+
+#: The compile started by :func:`compile_ahead`: ``[thread, {"error": ...}]`` until someone waits for it.
+_ahead = []
+
+
+def compile_ahead(descriptors="default", n_jobs=None, backend="loky"):
+    """Start compiling the numba kernels of ``descriptors`` in the run's loky workers, in the background.
+
+    ``python -m mefeat.extract`` calls it first thing, before it imports scikit-learn, opens the data
+    set and plans the run (about 2 s of one core on the demo), so that a first run in a new environment
+    compiles during that time instead of after it. Only when it will pay: the loky backend with at least
+    two workers, kernels that split into several :func:`~mefeat.descriptors._warm_up.compile_groups`,
+    and a numba disk cache that lacks some of them (:func:`~mefeat.descriptors._warm_up.kernels_cached`,
+    which reads cache indexes only). With the kernels cached, nothing starts: a run that finds every
+    feature in its own cache then starts no worker at all.
+
+    Returns True if a compile was started. The run waits for it before it compiles, loads or runs any
+    kernel (:func:`_await_compile_ahead`), so no kernel is compiled twice; :func:`end_compile_ahead`
+    stops it if the run ends without needing it. Descriptor names that do not resolve start nothing
+    (the run reports them).
+    """
+    import threading
+
+    from mefeat import _jit
+    from mefeat.descriptors._warm_up import compile_groups, kernels_cached, warm_up
+
+    if _ahead or backend != "loky" or _jit.jit_disabled():
+        return False
+    try:
+        names = sorted({k for spec in _catalogue._split_tables(descriptors).values() for k in spec.kernels})
+    except ValueError:
+        return False
+    groups = compile_groups(names, _n_workers(n_jobs)) if names else []
+    if len(groups) < 2 or kernels_cached(names) is not False:
+        return False
+    state = {}
+
+    def body():
+        from joblib import delayed
+
+        try:
+            _loky(n_jobs)(delayed(warm_up)(g) for g in groups)
+        except BaseException as exc:  # workers stopped by end_compile_ahead, or a crash: the run compiles
+            state["error"] = exc
+
+    log.info("numba's disk cache lacks kernels of %s: compiling them in %d worker processes while the run "
+             "starts (once per environment)", ", ".join(names), len(groups))
+    thread = threading.Thread(target=body, name="mefeat-compile-ahead", daemon=True)
+    _ahead.append((thread, state))
+    thread.start()
+    return True
+
+
+def _await_compile_ahead():
+    """Wait for the :func:`compile_ahead` compile, if one runs (its kernels are then in the disk cache)."""
+    while _ahead:
+        thread, state = _ahead.pop()
+        thread.join()
+        if "error" in state:
+            log.debug("compiling ahead failed (%r); the run compiles what it needs", state["error"])
+
+
+def end_compile_ahead():
+    """Stop a :func:`compile_ahead` compile that the run did not wait for (nothing to compute, an error)."""
+    if _ahead and _ahead[-1][0].is_alive():
+        _kill_loky_workers()
+    _await_compile_ahead()
+
+
 def _warm_kernels(plan, n_jobs, backend, dry_run):
     """Compile the tables' numba kernels (or load them from numba's disk cache), then :func:`_dry_run`.
 
@@ -500,15 +582,14 @@ def _warm_kernels(plan, n_jobs, backend, dry_run):
     from mefeat.descriptors import warm_up
     from mefeat.descriptors._warm_up import compile_groups
 
+    _await_compile_ahead()
     names = sorted({k for _, spec, _, _ in plan.tables for k in spec.kernels})
-    from joblib import cpu_count
-
-    workers = cpu_count() if n_jobs in (None, -1) else int(n_jobs)
+    workers = _n_workers(n_jobs)
     groups = compile_groups(names, workers)
     if backend == "loky" and workers > 1 and len(groups) > 1 and not _jit.jit_disabled():
-        from joblib import Parallel, delayed
+        from joblib import delayed
 
-        par = Parallel(n_jobs=n_jobs if n_jobs is not None else -1, backend="loky")
+        par = _loky(n_jobs)
         try:
             par(delayed(warm_up)(g) for g in groups)
             return par([delayed(_dry_run)(plan)])[0] if dry_run else 0.0
@@ -835,6 +916,7 @@ def _run(dataset, res, out, cache_dir, identity, index, n_dropped, t_start, *, n
             stage_t["compile"] += time.perf_counter() - t0
     t0 = time.perf_counter()
     if tasks:
+        _await_compile_ahead()
         for r in _dispatch(tasks, plan, n_jobs=run_jobs, backend=run_backend, scheduler=scheduler,
                            progress=progress):
             results[r["i"]] = r
@@ -1035,7 +1117,7 @@ def _summary(out, manifest, n_failed, reasons, failures, *, up_to_date, n_droppe
 # --------------------------------------------------------------------------- execution backends
 def _dispatch(tasks, plan, *, n_jobs, backend, scheduler, progress):
     """Yield worker results as they come (loky processes, a Dask cluster, or this process)."""
-    from joblib import Parallel, delayed
+    from joblib import delayed
 
     bar = None
     if progress:
@@ -1055,7 +1137,7 @@ def _dispatch(tasks, plan, *, n_jobs, backend, scheduler, progress):
             return
         for t in tasks:
             t["single_thread"] = True
-        par = Parallel(n_jobs=-1 if n_jobs is None else n_jobs, backend="loky", return_as="generator_unordered")
+        par = _loky(n_jobs, return_as="generator_unordered")
         try:
             for r in par(delayed(_work)(t, plan) for t in tasks):
                 if bar is not None:

@@ -18,6 +18,7 @@ import pytest
 import mefeat
 from mefeat import _cache, runner
 from mefeat._io import FolderLock, OutputLocked, atomic_write, sha256_file
+from mefeat import _jit, runner
 from mefeat.extract import main
 from mefeat.runner import ExtractionError, extract_features
 
@@ -525,3 +526,48 @@ def test_lock_file_is_released_by_a_killed_process(tmp_path):
     with FolderLock(out):
         with pytest.raises(OutputLocked):
             FolderLock(out).acquire()
+
+
+# --------------------------------------------------------------------------- compiling ahead (CLI)
+def test_compile_ahead_starts_only_when_the_disk_cache_lacks_kernels(monkeypatch):
+    from mefeat.descriptors import _warm_up
+
+    asked = []
+    monkeypatch.setattr(_warm_up, "kernels_cached", lambda names: asked.append(tuple(names)) or True)
+    assert not runner.compile_ahead("default", 2, "loky")  # cached: nothing to compile, no worker started
+    assert asked == [tuple(sorted(_warm_up.WARM_UP_NAMES))]
+    monkeypatch.setattr(_warm_up, "kernels_cached", lambda names: False)
+    assert not runner.compile_ahead("default", 1, "loky")  # one worker: the run compiles in its own time
+    assert not runner.compile_ahead("default", 2, "dask")
+    assert not runner.compile_ahead("lbp_top", 2, "loky")  # one kernel group: nothing to overlap
+    assert not runner.compile_ahead("lbp_topp", 2, "loky")  # the run reports the name
+    monkeypatch.setattr(_warm_up, "kernels_cached", lambda names: None)  # cannot tell: do nothing
+    assert not runner.compile_ahead("default", 2, "loky")
+    assert not runner._ahead
+
+
+@pytest.mark.skipif(_jit.jit_disabled(), reason="NUMBA_DISABLE_JIT=1: nothing is compiled")
+def test_compile_ahead_is_awaited_by_the_run_and_stopped_when_unused(tmp_path, data, monkeypatch):
+    from mefeat.descriptors import _warm_up
+
+    monkeypatch.setattr(_warm_up, "kernels_cached", lambda names: False)  # as in a new environment
+    args = ["--descriptors", "lbp_top,fdm", "--param", "face.align=false", "--n-jobs", "2", "-q"]
+    base = ["--dataset", "manifest", "--annotations", str(data), "--cache-dir", str(tmp_path / "cache")]
+    waited = []
+    real = runner._await_compile_ahead
+    monkeypatch.setattr(runner, "_await_compile_ahead", lambda: waited.append(bool(runner._ahead)) or real())
+    killed = []
+    real_kill = runner._kill_loky_workers
+    monkeypatch.setattr(runner, "_kill_loky_workers", lambda: killed.append(1) or real_kill())
+    assert main(base + args + ["--out", str(tmp_path / "a")]) == 0
+    # the run waited before its first kernel (the dry run), found nothing left to wait for before the clips
+    # and at the end, and stopped nothing
+    assert waited == [True, False, False] and not runner._ahead and not killed
+    # a fully cached re-run needs no kernel: it never waits; the command's end stops the compile (or finds it
+    # finished) and still succeeds
+    waited.clear()
+    assert main(base + args + ["--out", str(tmp_path / "b")]) == 0
+    assert waited == [True] and not runner._ahead
+    for table in ("lbp_top", "fdm"):
+        assert (tmp_path / "a" / "features" / f"{table}.csv").read_bytes() == \
+            (tmp_path / "b" / "features" / f"{table}.csv").read_bytes()

@@ -19,8 +19,13 @@ import numpy as np
 
 from mefeat._jit import helper, jit
 
-__all__ = ["strain_kernel", "strain_backward_kernel", "strain_central_kernel", "bi_woof_kernel",
-           "polygon_pixels_kernel", "roi_main_direction_kernel", "fdm_kernel"]
+__all__ = ["strain_kernel", "strain_backward_kernel", "strain_central_kernel", "bi_woof_kernel", "bi_woof_scratch",
+           "polygon_pixels_kernel", "roi_main_direction_kernel", "mdmo_scratch", "fdm_kernel", "fdm_scratch"]
+
+# Scratch arrays: the kernels allocate nothing. Each ``*_scratch`` function (NumPy only) allocates
+# the work arrays of one kernel call and the caller passes them in (one set per concurrent call;
+# their contents on entry do not matter). Every np.empty/np.zeros specialisation inside a kernel
+# would be one more numba function to compile (about 50-150 ms each, per process).
 
 #: ``scheme`` codes of :func:`strain_kernel`.
 STRAIN_BACKWARD = 0
@@ -113,21 +118,20 @@ def strain_kernel(flow, scheme, out):
     :func:`strain_central_kernel`), so that a scheme compiles only its own code.
     """
     if scheme == STRAIN_BACKWARD:
-        strain_backward_kernel(flow, out)
+        strain_backward_kernel(flow, out, np.empty((4, flow.shape[1])))
     else:
         strain_central_kernel(flow, out)
 
 
 @jit
-def strain_backward_kernel(flow, out):
-    """:func:`strain_kernel` with the os.m backward differences."""
+def strain_backward_kernel(flow, out, rows):
+    """:func:`strain_kernel` with the os.m backward differences; ``rows`` : (4, W) float64 scratch."""
     H = flow.shape[0]
-    W = flow.shape[1]
     fl = flow.reshape(flow.size)
-    pu = np.empty(W)
-    pv = np.empty(W)
-    cu = np.empty(W)
-    cv = np.empty(W)
+    pu = rows[0]
+    pv = rows[1]
+    cu = rows[2]
+    cv = rows[3]
     for y in range(H):
         _load_row(fl, y, cu, cv)
         _strain_row(cu, cv, pu, pv, y > 0, out[y])
@@ -161,7 +165,7 @@ def _orientation_bin(angle, edges, n_bins, width, compat):
             return -1
         if angle == last:
             return n_bins - 1
-    b = int(math.floor((angle - edges[0]) / width))
+    b = math.floor((angle - edges[0]) / width)  # an int64 already
     if b < 0:
         b = 0
     if b > n_bins - 1:
@@ -193,12 +197,12 @@ def _octant_bin8(u, v, compat):
     a = abs(u)
     b = abs(v)
     tol = _EDGE_BAND * (a + b)
-    edge = int(a <= tol) | int(b <= tol) | int(abs(a - b) <= tol)
+    edge = np.int64(a <= tol) | np.int64(b <= tol) | np.int64(abs(a - b) <= tol)
     # outside the band u, v != 0 and |u| != |v|: the quadrant (v > 0, u > 0) gives the base bin
     # (-180 -> 0, -90 -> 2, 0 -> 4, 90 -> 6) and |v| > |u| (flipped in the 2nd/4th quadrants) the half
-    pv = int(v > 0)
-    q = pv ^ int(u > 0)
-    r = 4 * pv + 2 * q + (int(b > a) ^ q)
+    pv = np.int64(v > 0)
+    q = pv ^ np.int64(u > 0)
+    r = 4 * pv + 2 * q + (np.int64(b > a) ^ q)
     r = -1 if (compat and r == 7) else r
     return -2 if edge else r
 
@@ -212,16 +216,24 @@ def _centred_bin8(u, v):
     tol = _EDGE_BAND * (a + b)
     t1 = _TAN_PI_8 * a
     t2 = _TAN_3PI_8 * a
-    edge = int(a + b == 0.0) | int(abs(b - t1) <= tol) | int(abs(b - t2) <= tol)
+    edge = np.int64(a + b == 0.0) | np.int64(abs(b - t1) <= tol) | np.int64(abs(b - t2) <= tol)
     # r = bins away from the horizontal axis (0, 1, 2); mirrored by the signs of u and v
-    r = int(b >= t1) + int(b >= t2)
-    pu = int(u > 0)
-    s = pu ^ int(v < 0)  # 1: u > 0, v >= 0 or u <= 0, v < 0 -> counter-clockwise from the axis
+    r = np.int64(b >= t1) + np.int64(b >= t2)
+    pu = np.int64(u > 0)
+    s = pu ^ np.int64(v < 0)  # 1: u > 0, v >= 0 or u <= 0, v < 0 -> counter-clockwise from the axis
     return -2 if edge else (4 * (1 - pu) + (2 * s - 1) * r) & 7
 
 
+def bi_woof_scratch(W, n_bins):
+    """The scratch of one :func:`bi_woof_kernel` call on a flow ``W`` pixels wide (NumPy only): ``(rows,
+    bins, col_hist)`` = (7, W) float64 (previous and current u, v rows, strain, magnitude, per-column
+    strain sums), (W,) int64 (the row's bins), (W * n_bins + 1,) float64 (per-column histograms and a
+    spare slot)."""
+    return np.empty((7, W)), np.empty(W, np.int64), np.empty(W * n_bins + 1)
+
+
 @jit
-def bi_woof_kernel(flow, strain, has_strain, row_ranges, col_ranges, edges, compat, eps, out):
+def bi_woof_kernel(flow, strain, has_strain, row_ranges, col_ranges, edges, compat, eps, scratch, out):
     """The whole Bi-WOOF vector of one flow field in one pass (histograms, strain, normalisation).
 
     Parameters
@@ -241,6 +253,8 @@ def bi_woof_kernel(flow, strain, has_strain, row_ranges, col_ranges, edges, comp
         1 = MATLAB ``histc`` semantics (angles above ``edges[-1]`` are dropped), 0 = equal bins.
     eps : float
         The vector is set to zero when its L2 norm is <= eps.
+    scratch : tuple
+        :func:`bi_woof_scratch` for this flow's width and ``n_bins`` (overwritten).
     out : (n_rows * n_cols * n_bins,) float64
         Filled with the feature: per block (row-major) the magnitude-weighted orientation histogram
         divided by its sum (zeros when the sum is 0) times the block's strain sum; then L2-normalised.
@@ -259,19 +273,18 @@ def bi_woof_kernel(flow, strain, has_strain, row_ranges, col_ranges, edges, comp
     n_r = row_ranges.shape[0]
     n_c = col_ranges.shape[0]
     rad2deg = 180.0 / math.pi
-    pu = np.empty(W)
-    pv = np.empty(W)
-    cu = np.empty(W)
-    cv = np.empty(W)
-    st = np.empty(W)
-    mg = np.empty(W)
-    bn = np.empty(W, np.int64)
+    rows, bn, col_hist = scratch
+    pu = rows[0]
+    pv = rows[1]
+    cu = rows[2]
+    cv = rows[3]
+    st = rows[4]
+    mg = rows[5]
     # per-column sums over the rows of a block row: the strain (a vectorised row add) and the
     # histogram (pixel x adds to its own slot, so consecutive pixels never wait on each other);
     # the columns of a block are added up at the end of the block row
-    col_strain = np.empty(W)
+    col_strain = rows[6]
     trash = W * n_bins
-    col_hist = np.empty(W * n_bins + 1)
     for bi in range(n_r):
         col_strain[:] = 0.0
         col_hist[:] = 0.0
@@ -331,7 +344,7 @@ def bi_woof_kernel(flow, strain, has_strain, row_ranges, col_ranges, edges, comp
 
 
 @jit
-def polygon_pixels_kernel(polys, H, W, fill, out_pix, out_ptr):
+def polygon_pixels_kernel(polys, H, W, fill, xint, out_pix, out_ptr):
     """Pixels whose centre lies inside each polygon (even-odd rule), as CSR lists.
 
     Exactly :func:`mefeat.descriptors._regions.rasterize_polygon` (same bounding box, same
@@ -345,6 +358,8 @@ def polygon_pixels_kernel(polys, H, W, fill, out_pix, out_ptr):
         Image size; pixel (row y, column x) has its centre at (x, y).
     fill : int
         0: only count (``out_pix`` is not touched); 1: also write the pixels.
+    xint : (K,) float64
+        Scratch (a row's edge crossings).
     out_pix : (P,) int64
         Filled with ``y * W + x`` of the pixels, polygon after polygon, row-major within each
         (P = ``out_ptr[-1]`` of a counting call).
@@ -353,7 +368,6 @@ def polygon_pixels_kernel(polys, H, W, fill, out_pix, out_ptr):
     """
     R = polys.shape[0]
     K = polys.shape[1]
-    xint = np.empty(K)
     n = 0
     out_ptr[0] = 0
     for r in range(R):
@@ -361,18 +375,24 @@ def polygon_pixels_kernel(polys, H, W, fill, out_pix, out_ptr):
         xmax = xmin
         ymin = polys[r, 0, 1]
         ymax = ymin
-        for i in range(1, K):
-            xmin = min(xmin, polys[r, i, 0])
-            xmax = max(xmax, polys[r, i, 0])
-            ymin = min(ymin, polys[r, i, 1])
-            ymax = max(ymax, polys[r, i, 1])
+        for i in range(1, K):  # min/max as selects (no overloads to compile), NaN-free input
+            px = polys[r, i, 0]
+            py = polys[r, i, 1]
+            xmin = px if px < xmin else xmin
+            xmax = px if px > xmax else xmax
+            ymin = py if py < ymin else ymin
+            ymax = py if py > ymax else ymax
         # bounding box clipped to the image (in float first: no integer overflow far outside)
-        fx0 = max(math.floor(xmin), 0.0)
-        fx1 = min(math.ceil(xmax), W - 1.0)
-        fy0 = max(math.floor(ymin), 0.0)
-        fy1 = min(math.ceil(ymax), H - 1.0)
+        fx0 = np.float64(math.floor(xmin))
+        fx0 = fx0 if fx0 > 0.0 else 0.0
+        fx1 = np.float64(math.ceil(xmax))
+        fx1 = fx1 if fx1 < W - 1.0 else W - 1.0
+        fy0 = np.float64(math.floor(ymin))
+        fy0 = fy0 if fy0 > 0.0 else 0.0
+        fy1 = np.float64(math.ceil(ymax))
+        fy1 = fy1 if fy1 < H - 1.0 else H - 1.0
         if fx0 <= fx1 and fy0 <= fy1:
-            for y in range(int(fy0), int(fy1) + 1):
+            for y in range(np.int64(fy0), np.int64(fy1) + 1):
                 yf = float(y)
                 # the row's edge crossings (x of the intersection), computed once per row
                 m = 0
@@ -387,11 +407,11 @@ def polygon_pixels_kernel(polys, H, W, fill, out_pix, out_ptr):
                         m += 1
                 if m == 0:
                     continue
-                for x in range(int(fx0), int(fx1) + 1):
+                for x in range(np.int64(fx0), np.int64(fx1) + 1):
                     xf = float(x)
                     inside = 0
                     for i in range(m):
-                        inside ^= int(xf < xint[i])
+                        inside ^= np.int64(xf < xint[i])
                     if inside:
                         if fill:
                             out_pix[n] = y * W + x
@@ -399,8 +419,19 @@ def polygon_pixels_kernel(polys, H, W, fill, out_pix, out_ptr):
         out_ptr[r + 1] = n
 
 
+def mdmo_scratch(roi_ptr, n_bins):
+    """The scratch of one :func:`roi_main_direction_kernel` call for these ROIs (NumPy only): ``(count,
+    sums, coords, rows, bins)`` = (n_bins,) int64 (votes per direction bin), (3, n_bins) float64 (summed
+    magnitude, cosine and sine per bin), (2, P) float64 (x and y of every ROI pixel), (5, n_max) float64
+    (a ROI's u, v, magnitude, cosine, sine) and (n_max,) int64 (its bins), ``n_max`` = the largest ROI."""
+    roi_ptr = np.asarray(roi_ptr)
+    n_max = int(np.diff(roi_ptr).max(initial=0))
+    return (np.empty(n_bins, np.int64), np.empty((3, n_bins)), np.empty((2, int(roi_ptr[-1]))),
+            np.empty((5, n_max)), np.empty(n_max, np.int64))
+
+
 @jit(error_model="numpy")
-def roi_main_direction_kernel(flows, transforms, roi_pix, roi_ptr, n_bins, eps, out):
+def roi_main_direction_kernel(flows, transforms, roi_pix, roi_ptr, n_bins, eps, scratch, out):
     """MDMO atomic features: per frame and ROI, the mean flow of the main direction bin.
 
     Parameters
@@ -417,6 +448,8 @@ def roi_main_direction_kernel(flows, transforms, roi_pix, roi_ptr, n_bins, eps, 
         Direction bins centred on ``2 pi k / n_bins`` (half-open ``[c - w/2, c + w/2)``).
     eps : float
         Vectors with magnitude <= eps are not motion and do not vote.
+    scratch : tuple
+        :func:`mdmo_scratch` of these ROIs and ``n_bins`` (overwritten).
     out : (N, R, 2) float64
         Filled with ``rho (cos theta, sin theta)``: rho = mean magnitude, theta = circular mean angle of
         the vectors in the bin with the most vectors (ties: the larger summed magnitude, then the lowest
@@ -437,26 +470,22 @@ def roi_main_direction_kernel(flows, transforms, roi_pix, roi_ptr, n_bins, eps, 
     P = roi_pix.shape[0]
     fl = flows.reshape(flows.size)
     width = 2.0 * math.pi / n_bins
-    count = np.zeros(n_bins, np.int64)
-    smag = np.zeros(n_bins)
-    scos = np.zeros(n_bins)
-    ssin = np.zeros(n_bins)
+    count, sums, coords, rows, bn = scratch
+    smag = sums[0]
+    scos = sums[1]
+    ssin = sums[2]
     # pixel coordinates once (not per frame); per-ROI scratch rows for the vectorised pass
-    xs = np.empty(P)
-    ys = np.empty(P)
-    n_max = 0
-    for r in range(R):
-        n_max = max(n_max, roi_ptr[r + 1] - roi_ptr[r])
+    xs = coords[0]
+    ys = coords[1]
     for q in range(P):
         y = roi_pix[q] // W
         ys[q] = y
         xs[q] = roi_pix[q] - y * W
-    fu = np.empty(n_max)
-    fv = np.empty(n_max)
-    mg = np.empty(n_max)
-    cs = np.empty(n_max)
-    sn = np.empty(n_max)
-    bn = np.empty(n_max, np.int64)
+    fu = rows[0]
+    fv = rows[1]
+    mg = rows[2]
+    cs = rows[3]
+    sn = rows[4]
     for i in range(N):
         t00 = transforms[i, 0, 0]
         t01 = transforms[i, 0, 1]
@@ -514,7 +543,7 @@ def roi_main_direction_kernel(flows, transforms, roi_pix, roi_ptr, n_bins, eps, 
                     py = y + fv[j]
                     uu = px * t00 + py * t10 + t20 - x
                     vv = px * t01 + py * t11 + t21 - y
-                    b = int(math.floor((math.atan2(vv, uu) + 0.5 * width) / width))
+                    b = math.floor((math.atan2(vv, uu) + 0.5 * width) / width)  # an int64 already
                     if b < 0:
                         b += n_bins
                     elif b >= n_bins:
@@ -582,8 +611,17 @@ def _cone_sums(bu, bv, bc, n, xi_x, xi_y):
     return sx, sy, m
 
 
+def fdm_scratch(W, row_edges, col_edges, time_edges):
+    """The scratch of one :func:`fdm_kernel` call with these cuboid edges (NumPy only): ``(slab, rows,
+    place)`` = (3, n_cols * n_max) float64 (a slab's cuboids side by side: u, v, cos_max |f|), (3, W)
+    float64 (one image row's u, v, cos_max |f|) and (2, W) int64 (where each column goes in the slab:
+    start, stride); ``n_max`` >= the largest cuboid's number of vectors (at least 1)."""
+    n_max = max(1, int(np.diff(time_edges).max()) * int(np.diff(row_edges).max()) * int(np.diff(col_edges).max()))
+    return np.empty((3, (len(col_edges) - 1) * n_max)), np.empty((3, W)), np.empty((2, W), np.int64)
+
+
 @jit
-def fdm_kernel(flows, row_edges, col_edges, time_edges, n_iter, cos_max, eps, out):
+def fdm_kernel(flows, row_edges, col_edges, time_edges, n_iter, cos_max, eps, scratch, out):
     """Principal flow direction of every spatio-temporal cuboid (Facial Dynamics Map).
 
     Parameters
@@ -597,6 +635,8 @@ def fdm_kernel(flows, row_edges, col_edges, time_edges, n_iter, cos_max, eps, ou
         A vector f is an inlier of direction xi when ``f . xi >= cos_max * |f|``.
     eps : float
         Vectors with magnitude <= eps are ignored.
+    scratch : tuple
+        :func:`fdm_scratch` of these edges (overwritten).
     out : (n_t * n_r * n_c, 3) float64
         Filled with ``(xi_x, xi_y, m)``: the unit principal direction and the mean projection m of the
         inliers on it; zeros when the cuboid has no motion or its vectors cancel.
@@ -615,22 +655,18 @@ def fdm_kernel(flows, row_edges, col_edges, time_edges, n_iter, cos_max, eps, ou
     n_t = time_edges.shape[0] - 1
     n_r = row_edges.shape[0] - 1
     n_c = col_edges.shape[0] - 1
-    n_max = 1
-    for ti in range(n_t):
-        for ri in range(n_r):
-            for ci in range(n_c):
-                n_max = max(n_max, (time_edges[ti + 1] - time_edges[ti]) * (row_edges[ri + 1] - row_edges[ri])
-                            * (col_edges[ci + 1] - col_edges[ci]))
+    slab, rows, place = scratch
+    n_max = slab.shape[1] // n_c  # >= every cuboid's number of vectors
     # one slab (time block x row block) at a time: the cuboids of the slab side by side in
     # bu/bv/bc; pixel x of the slab's m-th row goes to dest[x] + m * step[x]
-    bu = np.empty(n_c * n_max)
-    bv = np.empty(n_c * n_max)
-    bc = np.empty(n_c * n_max)
-    ru = np.empty(W)
-    rv = np.empty(W)
-    rc = np.empty(W)
-    dest = np.empty(W, np.int64)
-    step = np.empty(W, np.int64)
+    bu = slab[0]
+    bv = slab[1]
+    bc = slab[2]
+    ru = rows[0]
+    rv = rows[1]
+    rc = rows[2]
+    dest = place[0]
+    step = place[1]
     for ci in range(n_c):
         for x in range(col_edges[ci], col_edges[ci + 1]):
             dest[x] = ci * n_max + x - col_edges[ci]

@@ -27,7 +27,8 @@ import numpy as np
 from mefeat._config import HOG_ATAN_COEFFS, HOG_EDGE_MARGIN, HOG_LUT_RANGE
 from mefeat._jit import helper, jit
 
-__all__ = ["hog_top_frames", "hog_top_frames_lut", "orientation_lut", "WEIGHT_MAGNITUDE", "WEIGHT_COUNT"]
+__all__ = ["hog_top_frames", "hog_top_frames_lut", "orientation_lut", "hog_scratch", "WEIGHT_MAGNITUDE",
+           "WEIGHT_COUNT"]
 
 #: ``params[2]`` codes: HOG-TOP votes with the gradient magnitude, HIGO-TOP with 1.
 WEIGHT_MAGNITUDE = 0
@@ -68,8 +69,8 @@ def _row_angles(a, b, n_bins, period, margin, col_of, code, w, count):
         bi = b[i]
         ax = abs(ai)
         ay = abs(bi)
-        lo = min(ax, ay)
-        hi = max(ax, ay)
+        lo = ax if ax < ay else ay  # min/max as selects: no overloads to compile
+        hi = ay if ax < ay else ax
         z = lo / hi if hi > 0.0 else 0.0
         z2 = z * z
         q = z * (1.0 + z2 * (_A2 + z2 * (_A4 + z2 * (_A6 + z2 * (_A8 + z2 * (_A10 + z2 * (_A12 + z2 * (_A14 + z2 * _A16))))))))
@@ -164,8 +165,23 @@ def _row_votes_lut(code, w, hist, count, lut, col_of, n_bins):
         hist[col_of[i] * n_bins + k] += 1.0 if count else w[i]
 
 
+def hog_scratch(W, rows, cols, n_bins):
+    """Allocate the work arrays of one :func:`hog_top_frames` / :func:`hog_top_frames_lut` call on
+    clips ``W`` pixels wide (NumPy only): the tuple ``(local, rows, code)`` of
+
+    * ``local`` : (rows, 3, cols * n_bins) float64, one frame's block histograms per plane;
+    * ``rows`` : (4, W) float64, the image row's G_x, G_y, G_t and votes;
+    * ``code`` : (W,) int64, the row's histogram slots (or table indexes).
+
+    The caller allocates them, so that the kernels compile no array allocation of their own
+    (each ``np.zeros``/``np.empty`` specialisation costs compile time); concurrent calls need one
+    each. Their contents on entry do not matter.
+    """
+    return np.zeros((rows, 3, cols * n_bins)), np.zeros((4, W)), np.zeros(W, np.int64)
+
+
 @jit
-def hog_top_frames(clip, row_of, col_of, params, edges, part, t_start, t_stop):
+def hog_top_frames(clip, row_of, col_of, params, edges, part, scratch, t_start, t_stop):
     """Fill the per-frame block histograms of HOG-TOP / HIGO-TOP for frames ``t_start <= t < t_stop``.
 
     Parameters
@@ -184,6 +200,8 @@ def hog_top_frames(clip, row_of, col_of, params, edges, part, t_start, t_stop):
     part : (T, rows, cols, 3, n_bins) float64 ndarray
         Output; ``part[t]`` is overwritten with the block histograms of frame ``t`` (frames
         outside the range are not touched, so threads can fill disjoint ranges).
+    scratch : tuple
+        :func:`hog_scratch` of this clip, one per concurrent call (overwritten).
     t_start, t_stop : int
         Frame range.
 
@@ -198,12 +216,13 @@ def hog_top_frames(clip, row_of, col_of, params, edges, part, t_start, t_stop):
     period = 360.0 if params[1] == 1 else 180.0
     count = params[2] == WEIGHT_COUNT
     margin = HOG_EDGE_MARGIN * n_bins * (360.0 / period) / (2.0 * math.pi)
-    local = np.zeros((part.shape[1], 3, part.shape[2] * n_bins))  # contiguous per-frame histograms
-    gx = np.zeros(W)
-    gy = np.zeros(W)
-    gt = np.zeros(W)
-    code = np.empty(W, dtype=np.int64)
-    w = np.empty(W)
+    local, rows, code = scratch
+    gx = rows[0]
+    gy = rows[1]
+    gt = rows[2]
+    w = rows[3]
+    gx[0] = 0.0  # the first and last column of G_x stay 0
+    gx[W - 1] = 0.0
     for t in range(t_start, t_stop):
         has_t = 0 < t < T - 1
         local[:] = 0.0
@@ -235,19 +254,21 @@ def hog_top_frames(clip, row_of, col_of, params, edges, part, t_start, t_stop):
 
 
 @jit
-def hog_top_frames_lut(clip, row_of, col_of, params, part, lut, t_start, t_stop):
+def hog_top_frames_lut(clip, row_of, col_of, params, part, lut, scratch, t_start, t_stop):
     """:func:`hog_top_frames` for uint8 clips, bins read from ``lut`` = :func:`orientation_lut` for
-    these options (``((2 * HOG_LUT_RANGE + 1) ** 2,)`` int16): the same bins. A kernel of its own,
+    these options (``((2 * HOG_LUT_RANGE + 1) ** 2,)`` int16): the same bins, and the same
+    ``scratch``. A kernel of its own,
     so that the common uint8 case compiles only the table path."""
     T, H, W = clip.shape
     n_bins = params[0]
     count = params[2] == WEIGHT_COUNT
-    local = np.zeros((part.shape[1], 3, part.shape[2] * n_bins))
-    gx = np.zeros(W)
-    gy = np.zeros(W)
-    gt = np.zeros(W)
-    code = np.empty(W, dtype=np.int64)
-    w = np.empty(W)
+    local, rows, code = scratch
+    gx = rows[0]
+    gy = rows[1]
+    gt = rows[2]
+    w = rows[3]
+    gx[0] = 0.0  # the first and last column of G_x stay 0
+    gx[W - 1] = 0.0
     for t in range(t_start, t_stop):
         has_t = 0 < t < T - 1
         local[:] = 0.0

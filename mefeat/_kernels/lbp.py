@@ -27,10 +27,10 @@ Arithmetic codes: 0 = reference (float32 evaluation order of the original MATLAB
 
 import numpy as np
 
-from mefeat._config import LBP_ROW_BATCH, LBP_SKIMAGE_EPS
+from mefeat._config import LBP_ROW_BATCH, LBP_SKIMAGE_EPS, LBP_VECTOR_MULTIPLE
 from mefeat._jit import helper, jit
 
-__all__ = ["lbp_top_rows", "mapping_table"]
+__all__ = ["lbp_top_rows", "lbp_scratch", "mapping_table"]
 
 
 # --------------------------------------------------------------------------- mapping tables (numpy only)
@@ -69,6 +69,23 @@ def mapping_table(P, kind):
         classes = np.unique(mins)
         return np.searchsorted(classes, mins).astype(np.int32), int(classes.size)
     raise ValueError(kind)
+
+
+def lbp_scratch(W):
+    """Allocate the work arrays of one :func:`lbp_top_rows` call on clips ``W`` pixels wide (NumPy only):
+    the tuple ``(code, thr, runs)`` of
+
+    * ``code`` : (3, stride) int32, a batch of rows' codes per plane;
+    * ``thr`` : (stride,) float32, the batch's float32 thresholds (reference arithmetic);
+    * ``runs`` : (3, W, 3) uint64, the column-block runs (primary, differing secondary, secondary),
+
+    with ``stride = LBP_ROW_BATCH * W + 2 * LBP_VECTOR_MULTIPLE`` (a batch of rows plus the overshoot
+    of the rounded-up runs). The caller allocates them (one set per concurrent call), so that the
+    kernel compiles no array allocation of its own.
+    """
+    stride = LBP_ROW_BATCH * W + 2 * LBP_VECTOR_MULTIPLE
+    return (np.zeros((3, stride), np.int32), np.zeros(stride, np.float32),
+            np.zeros((3, max(W, 1), 3), np.uint64))
 
 
 # --------------------------------------------------------------------------- numba kernels
@@ -214,10 +231,10 @@ def _plane_codes(f, shape, t, y, q, off, wt, wy, wxf, wx32f, wstride, lattice, n
 
 
 @helper
-def _block_runs(blk, other, x0, x1, n_cols, only_diff):
+def _block_runs(blk, other, x0, x1, n_cols, only_diff, runs):
     """(n, 3) uint64 runs ``[xa, xb)`` of equal ``blk`` over ``x0 <= x < x1`` with their histogram offset
-    ``blk * n_cols``; with ``only_diff`` only the centres where ``blk != other``."""
-    runs = np.zeros((max(x1 - x0, 0), 3), dtype=np.uint64)
+    ``blk * n_cols``; with ``only_diff`` only the centres where ``blk != other``. Written to the first
+    rows of ``runs`` (>= ``x1 - x0`` rows), a view of which is returned."""
     n = 0
     x = x0
     while x < x1:
@@ -272,7 +289,7 @@ def _count_run(cf, cb, tf, tb, raw, hf, hstride, n_split, base, xa, xb):
 
 @jit
 def lbp_top_rows(vol, flat, off, wt, wy, wx, wx32, lattice, n_points, tables, blk_t, blk_y, blk_x, ints, hist,
-                 row_start, row_stop):
+                 scratch, row_start, row_stop):
     """Add the codes of centre rows ``row_start .. row_stop-1`` to ``hist``.
 
     ``hist`` : (n_split, >= n_blocks * n_cols) int32 with ``n_split`` 4 or 1; ``n_cols`` = ``3 * n_code``
@@ -285,7 +302,7 @@ def lbp_top_rows(vol, flat, off, wt, wy, wx, wx32, lattice, n_points, tables, bl
     ``vol`` (T, H, W) and ``flat`` (T*H*W + pad) hold the same clip (``flat`` = ``vol`` raveled +
     ``pad >= vector multiple`` elements); ``wx``/``wx32`` have ``W + pad`` columns. Sampling runs over
     ``x1 - x0`` rounded up to the vector multiple (half-open centre ranges). ``blk_*`` : (2, n)
-    primary/secondary block index per coordinate.
+    primary/secondary block index per coordinate. ``scratch`` = :func:`lbp_scratch` of this width (overwritten).
     """
     # flags: u8 = uint8 clip (the reference's thresholds are the values),
     # f32 = reference float32 arithmetic, exact = plain ">=" on lattice samples, raw = raw-code histogram.
@@ -314,16 +331,15 @@ def lbp_top_rows(vol, flat, off, wt, wy, wx, wx32, lattice, n_points, tables, bl
     n_cols = 3 * n_code if raw else n_total  # histogram columns per block
     n_run = ((x1 - x0 + vec - 1) // vec) * vec
     wstride = wx.shape[3]  # >= x0 + n_run
-    cstride = LBP_ROW_BATCH * W + 2 * vec  # code and threshold buffers: a batch of rows
-    code = np.zeros((3, cstride), dtype=np.int32)
-    thr = np.zeros(cstride, dtype=np.float32)
+    code, thr, runs = scratch  # code and threshold buffers: a batch of rows (see lbp_scratch)
+    cstride = code.shape[1]
     # column-block runs (the same for every row): primary block; secondary block where it differs from
     # the primary one (enough when the row's t and y blocks are the same); secondary block everywhere
     yes = np.bool_(True)
     no = np.bool_(False)
-    seg_p = _block_runs(blk_x[0], blk_x[0], x0, x1, n_cols, no)
-    seg_d = _block_runs(blk_x[1], blk_x[0], x0, x1, n_cols, yes)
-    seg_s = _block_runs(blk_x[1], blk_x[0], x0, x1, n_cols, no)
+    seg_p = _block_runs(blk_x[0], blk_x[0], x0, x1, n_cols, no, runs[0])
+    seg_d = _block_runs(blk_x[1], blk_x[0], x0, x1, n_cols, yes, runs[1])
+    seg_s = _block_runs(blk_x[1], blk_x[0], x0, x1, n_cols, no, runs[2])
     n_seg_p = seg_p.shape[0]
     inf32 = np.float32(np.inf)
     f = flat  # the clip raveled, followed by at least ``vec`` padding elements (the runs overshoot)
@@ -343,7 +359,9 @@ def lbp_top_rows(vol, flat, off, wt, wy, wx, wx32, lattice, n_points, tables, bl
         # a batch: up to ``batch`` consecutive centre rows of one frame
         t = t0 + r // n_y
         y = y0 + r % n_y
-        nb = min(batch, y1 - y, row_stop - r)
+        nb = batch  # min(batch, y1 - y, row_stop - r), as selects: no overload to compile
+        nb = y1 - y if y1 - y < nb else nb
+        nb = row_stop - r if row_stop - r < nb else nb
         n_len = (nb - 1) * W + n_run  # one run over the batch's rows (border columns included)
         crow = (t * H + y) * W + x0  # the first centre in ``f``
         if f32:  # the thresholds are only read by the float32 paths

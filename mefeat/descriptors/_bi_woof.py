@@ -87,7 +87,7 @@ def bi_woof(flow, *, strain=None, grid=(5, 5), n_bins=8, compat=False):
     ((32,), 1.0)
     """
     from mefeat._jit import compile_notice
-    from mefeat._kernels.flow import bi_woof_kernel
+    from mefeat._kernels.flow import bi_woof_kernel, bi_woof_scratch
 
     arr = np.asarray(flow)
     # float32 flows (OpenCV's output) go to the kernel as they are: it computes in float64 anyway
@@ -107,7 +107,7 @@ def bi_woof(flow, *, strain=None, grid=(5, 5), n_bins=8, compat=False):
     rows, cols, edges = _layout(H, W, g[0], g[1], nb, bool(compat))
     out = np.empty(g[0] * g[1] * nb)
     with compile_notice("Bi-WOOF", COMPILE_SECONDS["bi_woof"]):
-        bi_woof_kernel(f, s, strain is not None, rows, cols, edges, int(bool(compat)), EPS, out)
+        bi_woof_kernel(f, s, strain is not None, rows, cols, edges, int(bool(compat)), EPS, bi_woof_scratch(W, nb), out)
     return out
 
 

@@ -80,7 +80,7 @@ def fdm(flows, *, grid=FDM_GRID, n_iter=FDM_N_ITER, max_angle=FDM_MAX_ANGLE, mag
     array([3., 4., 3., 4., 3., 4., 3., 4.])
     """
     from mefeat._jit import compile_notice
-    from mefeat._kernels.flow import fdm_kernel
+    from mefeat._kernels.flow import fdm_kernel, fdm_scratch
     from mefeat.descriptors._regions import grid_ranges
 
     arr = np.asarray(flows)
@@ -103,6 +103,6 @@ def fdm(flows, *, grid=FDM_GRID, n_iter=FDM_N_ITER, max_angle=FDM_MAX_ANGLE, mag
     out = np.empty((g[0] * g[1] * g[2], 3))
     with compile_notice("FDM", COMPILE_SECONDS["fdm"]):
         fdm_kernel(np.ascontiguousarray(f), edges[0], edges[1], edges[2], it, float(np.cos(max_angle)),
-                   FLOW_MOTION_EPS, out)
+                   FLOW_MOTION_EPS, fdm_scratch(W, *edges), out)
     vec = out[:, :2] * out[:, 2:3] if magnitude else out[:, :2]
     return np.ascontiguousarray(vec).ravel()

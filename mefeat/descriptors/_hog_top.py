@@ -95,10 +95,12 @@ def _run(clip, orientations, grid, signed, normalize, n_threads, weight, name):
         # every gradient is an integer in [-255, 255]: read its bin from the exact table
         lut = _orientation_lut(n_bins, bool(signed))
         kernel = kernels.hog_top_frames_lut
-        blocks = [(arr, row_of, col_of, params, part, lut, a, b) for a, b in ranges]
+        blocks = [(arr, row_of, col_of, params, part, lut, kernels.hog_scratch(W, rows, cols, n_bins), a, b)
+                  for a, b in ranges]
     else:
         kernel = kernels.hog_top_frames
-        blocks = [(arr, row_of, col_of, params, edges, part, a, b) for a, b in ranges]
+        blocks = [(arr, row_of, col_of, params, edges, part, kernels.hog_scratch(W, rows, cols, n_bins), a, b)
+                  for a, b in ranges]
     with compile_notice("HOG-TOP/HIGO-TOP", COMPILE_SECONDS["hog_top"]):
         run_blocks(kernel, blocks)
 

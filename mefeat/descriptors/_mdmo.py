@@ -79,7 +79,7 @@ def mdmo_atomic(flows, landmarks, *, n_bins=8, align=True, brow_offset=MDMO_BROW
         direction (see :func:`mdmo`); zeros when the ROI has no pixels or no motion.
     """
     from mefeat._jit import compile_notice
-    from mefeat._kernels.flow import roi_main_direction_kernel
+    from mefeat._kernels.flow import mdmo_scratch, roi_main_direction_kernel
     from mefeat.descriptors._regions import mdmo_roi_pixels
 
     arr = np.asarray(flows)
@@ -97,7 +97,7 @@ def mdmo_atomic(flows, landmarks, *, n_bins=8, align=True, brow_offset=MDMO_BROW
         else:
             transforms = mdmo_alignment(f, lm, kind)
         out = np.empty((N, MDMO_N_ROIS, 2))
-        roi_main_direction_kernel(f, transforms, pix, ptr, nb, FLOW_MOTION_EPS, out)
+        roi_main_direction_kernel(f, transforms, pix, ptr, nb, FLOW_MOTION_EPS, mdmo_scratch(ptr, nb), out)
     return out
 
 

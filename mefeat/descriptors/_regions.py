@@ -190,7 +190,8 @@ def mdmo_roi_pixels(landmarks, shape, brow_offset=MDMO_BROW_OFFSET):
     polys = mdmo_roi_polygons(landmarks, brow_offset)
     ptr = np.empty(len(polys) + 1, np.int64)
     pix = np.empty(0, np.int64)
-    polygon_pixels_kernel(polys, H, W, 0, pix, ptr)  # count, then fill (same as rasterize_polygon)
+    xint = np.empty(polys.shape[1])  # the kernel's scratch: one polygon row's edge crossings
+    polygon_pixels_kernel(polys, H, W, 0, xint, pix, ptr)  # count, then fill (same as rasterize_polygon)
     pix = np.empty(ptr[-1], np.int64)
-    polygon_pixels_kernel(polys, H, W, 1, pix, ptr)
+    polygon_pixels_kernel(polys, H, W, 1, xint, pix, ptr)
     return pix, ptr

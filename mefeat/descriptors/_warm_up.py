@@ -11,15 +11,26 @@ import time
 
 import numpy as np
 
-__all__ = ["warm_up", "WARM_UP_NAMES", "COMPILE_SECONDS", "SHARED_KERNELS", "compile_groups"]
+__all__ = ["warm_up", "WARM_UP_NAMES", "COMPILE_SECONDS", "SHARED_KERNELS", "KERNELS", "compile_groups",
+           "kernels_cached"]
 
 #: Descriptor names accepted by :func:`warm_up`, in pipeline order.
 WARM_UP_NAMES = ("lbp_top", "hog_top", "higo_top", "mdmo", "fdm", "bi_woof", "optical_strain")
 
-#: Typical cold compile seconds of each descriptor's kernels (one process, empty numba cache, measured
-#: with ``benchmarks/bench_jit.py``), quoted by the compile notice. hog_top and higo_top share theirs.
-COMPILE_SECONDS = {"lbp_top": 5, "hog_top": 2, "higo_top": 2, "mdmo": 3, "fdm": 2, "bi_woof": 2,
-                   "optical_strain": 1}
+#: Typical cold compile seconds of each descriptor's kernels in a process that compiles others too
+#: (``benchmarks/bench_jit.py``: a descriptor alone in a fresh process minus numba's own start-up of
+#: about 0.35 s), quoted by the compile notice (rounded up) and used to balance :func:`compile_groups`.
+#: hog_top and higo_top share theirs.
+COMPILE_SECONDS = {"lbp_top": 2.7, "hog_top": 0.6, "higo_top": 0.6, "mdmo": 1.3, "fdm": 0.9, "bi_woof": 1.4,
+                   "optical_strain": 0.3}
+
+#: The numba kernels (``module.function`` of :mod:`mefeat._kernels`) that each descriptor's pipeline
+#: call compiles: what :func:`kernels_cached` looks up in numba's disk cache.
+KERNELS = {"lbp_top": ("lbp.lbp_top_rows",), "hog_top": ("hog.hog_top_frames_lut",),
+           "higo_top": ("hog.hog_top_frames_lut",),
+           "mdmo": ("flow.roi_main_direction_kernel", "flow.polygon_pixels_kernel"),
+           "fdm": ("flow.fdm_kernel",), "bi_woof": ("flow.bi_woof_kernel",),
+           "optical_strain": ("flow.strain_backward_kernel",)}
 
 #: Descriptors whose kernels share compiled code (HIGO-TOP runs HOG-TOP's kernel; optical strain and
 #: Bi-WOOF share their row helpers): compiled in one process, their cost counted once.
@@ -57,7 +68,7 @@ def compile_groups(names, n_groups):
     Examples
     --------
     >>> compile_groups(["lbp_top", "hog_top", "higo_top", "fdm"], 2)
-    [['lbp_top'], ['hog_top', 'higo_top', 'fdm']]
+    [['lbp_top'], ['fdm', 'hog_top', 'higo_top']]
     """
     groups = [[[], 0] for _ in range(max(1, int(n_groups)))]
     for members, seconds in sorted(_units(_check_names(names, "compile_groups")), key=lambda u: -u[1]):
@@ -65,6 +76,28 @@ def compile_groups(names, n_groups):
         g[0] += members
         g[1] += seconds
     return [g[0] for g in groups if g[0]]
+
+
+def kernels_cached(names):
+    """Whether numba's disk cache holds every kernel of these descriptors (:data:`KERNELS`), built from
+    the current source: True, False, or None when that cannot be told (see :func:`mefeat._jit.disk_cached`).
+
+    Reads cache indexes only (no compilation, no loading): a caller can decide whether a first run is
+    about to compile before it starts anything. Names as for :func:`warm_up`.
+    """
+    import importlib
+
+    from mefeat._jit import disk_cached
+
+    state = True
+    for ref in dict.fromkeys(r for n in _check_names(names, "kernels_cached") for r in KERNELS[n]):
+        module, function = ref.split(".")
+        found = disk_cached(getattr(importlib.import_module("mefeat._kernels." + module), function))
+        if found is False:
+            return False
+        if found is None:
+            state = None
+    return state
 
 
 def _landmarks():

@@ -104,3 +104,33 @@ def test_notice_block_propagates_exceptions():
 def test_thread_counts():
     assert _jit.max_threads() >= 1
     assert 1 <= _jit.get_num_threads() <= max(_jit.max_threads(), 1024)
+
+
+@needs_jit
+@pytest.mark.slow
+def test_disk_cached_reads_the_index_of_this_source(tmp_path):
+    """False in a new numba cache, True once the kernel is compiled there (and in the next process)."""
+    import os
+    import pathlib
+    import subprocess
+    import sys
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"), PYTHONPATH=str(root), MEFEAT_QUIET="1")
+    code = ("import sys; from mefeat import _jit; from mefeat._kernels import flow; from mefeat.flow import "
+            "optical_strain; import numpy as np; before = _jit.disk_cached(flow.strain_backward_kernel); "
+            "sys.argv[1] == 'compile' and optical_strain(np.zeros((4, 4, 2), np.float32)); "
+            "print('STATE', before, _jit.disk_cached(flow.strain_backward_kernel), "
+            "_jit.disk_cached(flow.strain_central_kernel))")
+
+    def state(arg):
+        r = subprocess.run([sys.executable, "-c", code, arg], env=env, capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr
+        return r.stdout.split("STATE")[1].split()
+
+    assert state("compile") == ["False", "True", "False"]  # the central scheme was never compiled
+    assert state("look") == ["True", "True", "False"]
+
+
+def test_disk_cached_unknown_without_numba_internals():
+    assert _jit.disk_cached(object()) is None  # not a numba dispatcher: cannot tell
