@@ -11,7 +11,7 @@ Layers (nothing imports upward)::
 
 from mefeat._lazy import attach
 
-__version__ = "0.3.0"
+__version__ = "0.3.1"
 
 # public name -> module that defines it
 _LAZY = {

@@ -1184,8 +1184,7 @@ def _dispatch_dask(tasks, plan, n_jobs, scheduler, bar):
         if scheduler:
             client = Client(scheduler)
         else:
-            k = (os.cpu_count() or 1) if n_jobs in (None, -1) else n_jobs
-            cluster = LocalCluster(n_workers=k, silence_logs=level, **LOCAL_CLUSTER_KWARGS)
+            cluster = LocalCluster(n_workers=_n_workers(n_jobs), silence_logs=level, **LOCAL_CLUSTER_KWARGS)
             client = Client(cluster)
     try:
         n_workers = max(1, len(client.scheduler_info().get("workers", {})) or 1)
