@@ -219,16 +219,27 @@ def main(argv=None):
     handler = _configure_logging(args.verbose, args.quiet)
     from mefeat import runner
 
-    if not args.preview:
-        # a first run in a new environment compiles its kernels in the workers while this process starts up
-        runner.compile_ahead(args.descriptors, args.n_jobs, args.backend)
+    old_term = signal.signal(signal.SIGTERM, _on_signal)
+    old_int = signal.signal(signal.SIGINT, _on_signal)
     try:
-        return _main(parser, args, handler, argv)
+        if not args.preview:
+            # a first run in a new environment compiles its kernels in the workers while this process starts up
+            runner.compile_ahead(args.descriptors, args.n_jobs, args.backend)
+        return _main(parser, args, argv)
+    except (KeyboardInterrupt, _Terminated):
+        print("mefeat.extract: interrupted; finished clips are cached -- run the same command again to resume",
+              file=sys.stderr)
+        return 130
     finally:
-        runner.end_compile_ahead()
+        try:
+            runner.end_compile_ahead()  # a compile the run did not need (an error, nothing to compute)
+        finally:
+            signal.signal(signal.SIGTERM, old_term)
+            signal.signal(signal.SIGINT, old_int)
+            logging.getLogger("mefeat").removeHandler(handler)
 
 
-def _main(parser, args, handler, argv):
+def _main(parser, args, argv):
     from mefeat import catalogue
     from mefeat._io import OutputLocked
     from mefeat.runner import ExtractionError, extract_features
@@ -243,8 +254,6 @@ def _main(parser, args, handler, argv):
         catalogue.resolve(args.descriptors, params)
     except ValueError as exc:
         return _error(str(exc), 2)
-    old_term = signal.signal(signal.SIGTERM, _on_signal)
-    old_int = signal.signal(signal.SIGINT, _on_signal)
     try:
         try:
             ds, info = load_dataset_from_args(args)
@@ -261,10 +270,6 @@ def _main(parser, args, handler, argv):
                                            for a in (args.annotations or [])],
                          argv=["python -m mefeat.extract", *(argv if argv is not None else sys.argv[1:])])
         return 0
-    except (KeyboardInterrupt, _Terminated):
-        print("mefeat.extract: interrupted; finished clips are cached -- run the same command again to resume",
-              file=sys.stderr)
-        return 130
     except (ValueError, ImportError) as exc:
         return _error(str(exc), 2)
     except (ExtractionError, OutputLocked) as exc:
@@ -275,10 +280,6 @@ def _main(parser, args, handler, argv):
 
             traceback.print_exc()
         return _error(str(exc), 1)
-    finally:
-        signal.signal(signal.SIGTERM, old_term)
-        signal.signal(signal.SIGINT, old_int)
-        logging.getLogger("mefeat").removeHandler(handler)
 
 
 def _preview(ds, args):

@@ -499,7 +499,8 @@ def _loky(n_jobs, **kwargs):
     return Parallel(n_jobs=-1 if n_jobs is None else n_jobs, backend="loky", **kwargs)
 
 
-#: The compile started by :func:`compile_ahead`: ``[thread, {"error": ...}]`` until someone waits for it.
+#: The compile started by :func:`compile_ahead`, as ``(thread, state)`` (``state["error"]`` if it failed),
+#: until the run has waited for it. Only the main thread changes it.
 _ahead = []
 
 
@@ -516,8 +517,13 @@ def compile_ahead(descriptors="default", n_jobs=None, backend="loky"):
 
     Returns True if a compile was started. The run waits for it before it compiles, loads or runs any
     kernel (:func:`_await_compile_ahead`), so no kernel is compiled twice; :func:`end_compile_ahead`
-    stops it if the run ends without needing it. Descriptor names that do not resolve start nothing
-    (the run reports them).
+    kills its workers if the run ends without needing it. Descriptor names that do not resolve start
+    nothing (the run reports them).
+
+    The cache check (:func:`mefeat._jit.disk_cached`) matches the kernels' bytecode, not their
+    signatures or the CPU the cache was written on: a cache filled on another machine, or with other
+    argument types only, counts as filled, and the run then compiles as it did before (no harm but no
+    head start).
     """
     import threading
 
@@ -554,14 +560,16 @@ def compile_ahead(descriptors="default", n_jobs=None, backend="loky"):
 def _await_compile_ahead():
     """Wait for the :func:`compile_ahead` compile, if one runs (its kernels are then in the disk cache)."""
     while _ahead:
-        thread, state = _ahead.pop()
-        thread.join()
+        thread, state = _ahead[-1]
+        thread.join()  # an interrupt here leaves the entry for end_compile_ahead to stop
+        _ahead.pop()
         if "error" in state:
             log.debug("compiling ahead failed (%r); the run compiles what it needs", state["error"])
 
 
 def end_compile_ahead():
-    """Stop a :func:`compile_ahead` compile that the run did not wait for (nothing to compute, an error)."""
+    """Stop a :func:`compile_ahead` compile that the run did not wait for (nothing to compute, an error,
+    an interrupt): its workers are killed, what they compiled so far stays in the disk cache."""
     if _ahead and _ahead[-1][0].is_alive():
         _kill_loky_workers()
     _await_compile_ahead()
@@ -1152,11 +1160,17 @@ def _dispatch(tasks, plan, *, n_jobs, backend, scheduler, progress):
 
 
 def _kill_loky_workers():
-    """No worker outlives an interrupted run."""
-    try:
-        from joblib.externals.loky import get_reusable_executor
+    """Kill the run's loky workers now (an interrupted run, a compile ahead nobody needs).
 
-        get_reusable_executor().shutdown(wait=False, kill_workers=True)
+    The live executor itself: ``get_reusable_executor()`` with arguments other than joblib's would
+    first shut it down *waiting* for its pending tasks, then kill a new, empty one.
+    """
+    try:
+        from joblib.externals.loky import reusable_executor
+
+        executor = reusable_executor._executor
+        if executor is not None:
+            executor.shutdown(wait=False, kill_workers=True)
     except Exception:  # pragma: no cover - best effort on the way out
         pass
 

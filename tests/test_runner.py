@@ -16,9 +16,8 @@ import numpy as np
 import pytest
 
 import mefeat
-from mefeat import _cache, runner
+from mefeat import _cache, _jit, runner
 from mefeat._io import FolderLock, OutputLocked, atomic_write, sha256_file
-from mefeat import _jit, runner
 from mefeat.extract import main
 from mefeat.runner import ExtractionError, extract_features
 
@@ -571,3 +570,34 @@ def test_compile_ahead_is_awaited_by_the_run_and_stopped_when_unused(tmp_path, d
     for table in ("lbp_top", "fdm"):
         assert (tmp_path / "a" / "features" / f"{table}.csv").read_bytes() == \
             (tmp_path / "b" / "features" / f"{table}.csv").read_bytes()
+
+
+def _sleep(seconds):
+    time.sleep(seconds)
+    return seconds
+
+
+def test_end_compile_ahead_kills_a_compile_nobody_waits_for():
+    """Stopping does not wait for the workers' pending work (a compile takes seconds; here a long sleep)."""
+    import threading
+
+    state = {}
+
+    def body():
+        from joblib import delayed
+
+        try:
+            runner._loky(2)(delayed(_sleep)(120) for _ in range(2))
+        except BaseException as exc:
+            state["error"] = exc
+
+    thread = threading.Thread(target=body, daemon=True)
+    runner._ahead.append((thread, state))
+    thread.start()
+    time.sleep(3)  # the workers are busy sleeping
+    t0 = time.perf_counter()
+    runner.end_compile_ahead()
+    assert time.perf_counter() - t0 < 60, "end_compile_ahead waited for the workers"
+    assert not runner._ahead and not thread.is_alive() and "error" in state
+    # the next run in this process gets new workers
+    assert runner._loky(2)(__import__("joblib").delayed(_sleep)(0) for _ in range(2)) == [0, 0]

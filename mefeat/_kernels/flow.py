@@ -382,7 +382,7 @@ def polygon_pixels_kernel(polys, H, W, fill, xint, out_pix, out_ptr):
             xmax = px if px > xmax else xmax
             ymin = py if py < ymin else ymin
             ymax = py if py > ymax else ymax
-        # bounding box clipped to the image (in float first: no integer overflow far outside)
+        # bounding box clipped to the image (compared as floats, as rasterize_polygon does)
         fx0 = np.float64(math.floor(xmin))
         fx0 = fx0 if fx0 > 0.0 else 0.0
         fx1 = np.float64(math.ceil(xmax))

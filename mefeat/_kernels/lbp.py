@@ -27,7 +27,7 @@ Arithmetic codes: 0 = reference (float32 evaluation order of the original MATLAB
 
 import numpy as np
 
-from mefeat._config import LBP_ROW_BATCH, LBP_SKIMAGE_EPS, LBP_VECTOR_MULTIPLE
+from mefeat._config import LBP_ROW_BATCH, LBP_SKIMAGE_EPS
 from mefeat._jit import helper, jit
 
 __all__ = ["lbp_top_rows", "lbp_scratch", "mapping_table"]
@@ -71,19 +71,20 @@ def mapping_table(P, kind):
     raise ValueError(kind)
 
 
-def lbp_scratch(W):
-    """Allocate the work arrays of one :func:`lbp_top_rows` call on clips ``W`` pixels wide (NumPy only):
+def lbp_scratch(W, vec):
+    """Allocate the work arrays of one :func:`lbp_top_rows` call on clips ``W`` pixels wide whose runs are
+    rounded up to multiples of ``vec`` (the kernel's ``ints[17]``) (NumPy only):
     the tuple ``(code, thr, runs)`` of
 
     * ``code`` : (3, stride) int32, a batch of rows' codes per plane;
     * ``thr`` : (stride,) float32, the batch's float32 thresholds (reference arithmetic);
     * ``runs`` : (3, W, 3) uint64, the column-block runs (primary, differing secondary, secondary),
 
-    with ``stride = LBP_ROW_BATCH * W + 2 * LBP_VECTOR_MULTIPLE`` (a batch of rows plus the overshoot
-    of the rounded-up runs). The caller allocates them (one set per concurrent call), so that the
-    kernel compiles no array allocation of its own.
+    with ``stride = LBP_ROW_BATCH * W + 2 * vec`` (a batch of rows plus the overshoot of the rounded-up
+    runs). The caller allocates them (one set per concurrent call), so that the kernel compiles no
+    array allocation of its own.
     """
-    stride = LBP_ROW_BATCH * W + 2 * LBP_VECTOR_MULTIPLE
+    stride = LBP_ROW_BATCH * W + 2 * int(vec)
     return (np.zeros((3, stride), np.int32), np.zeros(stride, np.float32),
             np.zeros((3, max(W, 1), 3), np.uint64))
 

@@ -466,7 +466,8 @@ def lbp_top(clip, *, radii=DEFAULT_LBP_RADII, n_points=(8, 8, 8), grid=DEFAULT_T
     n_chunks = min(threads, n_rows)
     # each block of centre rows fills its own (padded) histogram copies: no races; summed below
     chunks = np.zeros((n_chunks, n_split, row_len), dtype=np.int32)
-    blocks = [args + (chunks[k], lbp_scratch(vol.shape[2]), a, b) for k, (a, b) in enumerate(split(n_rows, n_chunks))]
+    blocks = [args + (chunks[k], lbp_scratch(vol.shape[2], ints[17]), a, b)
+              for k, (a, b) in enumerate(split(n_rows, n_chunks))]
     with compile_notice("LBP-TOP", COMPILE_SECONDS["lbp_top"]):
         run_blocks(lbp_top_rows, blocks)
     hist = chunks[:, :, :n_hist].sum(axis=(0, 1), dtype=np.int64)

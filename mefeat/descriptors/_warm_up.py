@@ -19,7 +19,7 @@ WARM_UP_NAMES = ("lbp_top", "hog_top", "higo_top", "mdmo", "fdm", "bi_woof", "op
 
 #: Typical cold compile seconds of each descriptor's kernels in a process that compiles others too
 #: (``benchmarks/bench_jit.py``: a descriptor alone in a fresh process minus numba's own start-up of
-#: about 0.35 s), quoted by the compile notice (rounded up) and used to balance :func:`compile_groups`.
+#: about 0.35 s), quoted by the compile notice (rounded, at least 1 s) and used to balance :func:`compile_groups`.
 #: hog_top and higo_top share theirs.
 COMPILE_SECONDS = {"lbp_top": 2.7, "hog_top": 0.6, "higo_top": 0.6, "mdmo": 1.3, "fdm": 0.9, "bi_woof": 1.4,
                    "optical_strain": 0.3}
