@@ -499,6 +499,21 @@ def _loky(n_jobs, **kwargs):
     return Parallel(n_jobs=-1 if n_jobs is None else n_jobs, backend="loky", **kwargs)
 
 
+def _worker_groups(specs, n_jobs, backend):
+    """``(names, groups)``: the numba kernel names of these descriptor specs, and the groups
+    (:func:`~mefeat.descriptors._warm_up.compile_groups`) to compile at once in the run's loky workers,
+    or ``[]`` when the compile belongs in one process (another backend, JIT disabled, one worker or one
+    group). The one rule of :func:`compile_ahead` and :func:`_warm_kernels`."""
+    from mefeat import _jit
+    from mefeat.descriptors._warm_up import compile_groups
+
+    names = sorted({k for spec in specs for k in spec.kernels})
+    if backend != "loky" or _jit.jit_disabled() or not names:
+        return names, []
+    groups = compile_groups(names, _n_workers(n_jobs))
+    return names, (groups if len(groups) > 1 else [])
+
+
 #: The compile started by :func:`compile_ahead`, as ``(thread, state)`` (``state["error"]`` if it failed),
 #: until the run has waited for it. Only the main thread changes it.
 _ahead = []
@@ -527,17 +542,15 @@ def compile_ahead(descriptors="default", n_jobs=None, backend="loky"):
     """
     import threading
 
-    from mefeat import _jit
-    from mefeat.descriptors._warm_up import compile_groups, kernels_cached, warm_up
+    from mefeat.descriptors._warm_up import kernels_cached, warm_up
 
-    if _ahead or backend != "loky" or _jit.jit_disabled():
+    if _ahead:
         return False
     try:
-        names = sorted({k for spec in _catalogue._split_tables(descriptors).values() for k in spec.kernels})
+        names, groups = _worker_groups(_catalogue._split_tables(descriptors).values(), n_jobs, backend)
     except ValueError:
         return False
-    groups = compile_groups(names, _n_workers(n_jobs)) if names else []
-    if len(groups) < 2 or kernels_cached(names) is not False:
+    if not groups or kernels_cached(names) is not False:
         return False
     state = {}
 
@@ -586,15 +599,11 @@ def _warm_kernels(plan, n_jobs, backend, dry_run):
     (one process, Dask, one kernel group such as a one-descriptor sweep) here, and only for the dry
     run: Dask workers load the kernels from the disk cache, and a single process at its first call.
     """
-    from mefeat import _jit
     from mefeat.descriptors import warm_up
-    from mefeat.descriptors._warm_up import compile_groups
 
     _await_compile_ahead()
-    names = sorted({k for _, spec, _, _ in plan.tables for k in spec.kernels})
-    workers = _n_workers(n_jobs)
-    groups = compile_groups(names, workers)
-    if backend == "loky" and workers > 1 and len(groups) > 1 and not _jit.jit_disabled():
+    names, groups = _worker_groups([spec for _, spec, _, _ in plan.tables], n_jobs, backend)
+    if groups:
         from joblib import delayed
 
         par = _loky(n_jobs)
