@@ -37,7 +37,7 @@ import threading
 
 import numba
 
-__all__ = ["jit", "helper", "get_num_threads", "max_threads", "jit_disabled", "disk_cached", "compile_notice",
+__all__ = ["jit", "helper", "from_python", "get_num_threads", "max_threads", "jit_disabled", "disk_cached", "compile_notice",
            "set_compile_notice", "compile_notice_enabled"]
 
 #: Kernel decorator (serial, ``nogil``; see the module docstring for the options).
@@ -46,11 +46,25 @@ jit = functools.partial(numba.njit, cache=True, nogil=True, error_model="numpy")
 #: Decorator of the helpers that only kernels call: the same options but no disk cache of their
 #: own. A kernel's cached machine code already contains its helpers, so a process that loads the
 #: kernel from the cache never compiles them; writing each helper to the cache too cost about 15 %
-#: of the cold compile time (``benchmarks/bench_jit.py``). Called from Python (tests), a helper is
-#: compiled in that process.
-helper = functools.partial(numba.njit, cache=False, nogil=True, error_model="numpy")
+#: of the cold compile time (``benchmarks/bench_jit.py``). Helpers have no Python entry point either
+#: (``no_cpython_wrapper``: about 30 ms less to compile each); :func:`from_python` calls one from Python.
+helper = functools.partial(numba.njit, cache=False, nogil=True, error_model="numpy", no_cpython_wrapper=True,
+                           no_cfunc_wrapper=True)
 
 logger = logging.getLogger("mefeat")
+
+
+def from_python(helper_function):
+    """A compiled function, callable from Python, that calls the :data:`helper` ``helper_function``
+    with the same arguments and returns its result (tests call the helpers through it). Compiled at
+    its first call, never cached; the helper itself under ``NUMBA_DISABLE_JIT``."""
+    if jit_disabled():
+        return helper_function
+
+    def call(*args):
+        return helper_function(*args)
+
+    return numba.njit(call)
 
 
 def jit_disabled():

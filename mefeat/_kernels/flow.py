@@ -20,7 +20,7 @@ import numpy as np
 from mefeat._jit import helper, jit
 
 __all__ = ["strain_kernel", "strain_backward_kernel", "strain_central_kernel", "bi_woof_kernel", "bi_woof_scratch",
-           "polygon_pixels_kernel", "roi_main_direction_kernel", "mdmo_scratch", "fdm_kernel", "fdm_scratch"]
+           "roi_main_direction_kernel", "mdmo_scratch", "fdm_kernel", "fdm_scratch"]
 
 # Scratch arrays: the kernels allocate nothing. Each ``*_scratch`` function (NumPy only) allocates
 # the work arrays of one kernel call and the caller passes them in (one set per concurrent call;
@@ -341,82 +341,6 @@ def bi_woof_kernel(flow, strain, has_strain, row_ranges, col_ranges, edges, comp
     norm = math.sqrt(sq)
     for k in range(out.shape[0]):
         out[k] = out[k] / norm if norm > eps else 0.0
-
-
-@jit
-def polygon_pixels_kernel(polys, H, W, fill, xint, out_pix, out_ptr):
-    """Pixels whose centre lies inside each polygon (even-odd rule), as CSR lists.
-
-    Exactly :func:`mefeat.descriptors._regions.rasterize_polygon` (same bounding box, same
-    half-open crossing test and intersection arithmetic), for all polygons in one call.
-
-    Parameters
-    ----------
-    polys : (R, K, 2) float64
-        (x, y) vertices of R polygons (closed implicitly).
-    H, W : int
-        Image size; pixel (row y, column x) has its centre at (x, y).
-    fill : int
-        0: only count (``out_pix`` is not touched); 1: also write the pixels.
-    xint : (K,) float64
-        Scratch (a row's edge crossings).
-    out_pix : (P,) int64
-        Filled with ``y * W + x`` of the pixels, polygon after polygon, row-major within each
-        (P = ``out_ptr[-1]`` of a counting call).
-    out_ptr : (R + 1,) int64
-        Filled with the CSR offsets: polygon r owns ``out_pix[out_ptr[r]:out_ptr[r + 1]]``.
-    """
-    R = polys.shape[0]
-    K = polys.shape[1]
-    n = 0
-    out_ptr[0] = 0
-    for r in range(R):
-        xmin = polys[r, 0, 0]
-        xmax = xmin
-        ymin = polys[r, 0, 1]
-        ymax = ymin
-        for i in range(1, K):  # min/max as selects (no overloads to compile), NaN-free input
-            px = polys[r, i, 0]
-            py = polys[r, i, 1]
-            xmin = px if px < xmin else xmin
-            xmax = px if px > xmax else xmax
-            ymin = py if py < ymin else ymin
-            ymax = py if py > ymax else ymax
-        # bounding box clipped to the image (compared as floats, as rasterize_polygon does)
-        fx0 = np.float64(math.floor(xmin))
-        fx0 = fx0 if fx0 > 0.0 else 0.0
-        fx1 = np.float64(math.ceil(xmax))
-        fx1 = fx1 if fx1 < W - 1.0 else W - 1.0
-        fy0 = np.float64(math.floor(ymin))
-        fy0 = fy0 if fy0 > 0.0 else 0.0
-        fy1 = np.float64(math.ceil(ymax))
-        fy1 = fy1 if fy1 < H - 1.0 else H - 1.0
-        if fx0 <= fx1 and fy0 <= fy1:
-            for y in range(np.int64(fy0), np.int64(fy1) + 1):
-                yf = float(y)
-                # the row's edge crossings (x of the intersection), computed once per row
-                m = 0
-                for i in range(K):
-                    j = i + 1 if i + 1 < K else 0
-                    xa = polys[r, i, 0]
-                    ya = polys[r, i, 1]
-                    xb = polys[r, j, 0]
-                    yb = polys[r, j, 1]
-                    if ya != yb and (ya <= yf) != (yb <= yf):
-                        xint[m] = xa + (yf - ya) * (xb - xa) / (yb - ya)
-                        m += 1
-                if m == 0:
-                    continue
-                for x in range(np.int64(fx0), np.int64(fx1) + 1):
-                    xf = float(x)
-                    inside = 0
-                    for i in range(m):
-                        inside ^= np.int64(xf < xint[i])
-                    if inside:
-                        if fill:
-                            out_pix[n] = y * W + x
-                        n += 1
-        out_ptr[r + 1] = n
 
 
 def mdmo_scratch(roi_ptr, n_bins):

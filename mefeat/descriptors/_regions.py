@@ -181,17 +181,11 @@ def mdmo_roi_pixels(landmarks, shape, brow_offset=MDMO_BROW_OFFSET):
 
     Notes
     -----
-    Rasterised by :func:`mefeat._kernels.flow.polygon_pixels_kernel`, which gives exactly the pixels of
-    :func:`rasterize_polygon` (same bounding box, crossing test and arithmetic), row-major per ROI.
+    Each ROI is :func:`rasterize_polygon` (row-major pixel order), in NumPy: about 2.5 ms for the 36
+    ROIs of a 128 px crop, once per clip. A numba kernel did it in 0.15 ms but cost about 0.4 s of
+    compilation in every new environment, more than it saved on a whole demo run.
     """
-    from mefeat._kernels.flow import polygon_pixels_kernel
-
-    H, W = shape
-    polys = mdmo_roi_polygons(landmarks, brow_offset)
-    ptr = np.empty(len(polys) + 1, np.int64)
-    pix = np.empty(0, np.int64)
-    xint = np.empty(polys.shape[1])  # the kernel's scratch: one polygon row's edge crossings
-    polygon_pixels_kernel(polys, H, W, 0, xint, pix, ptr)  # count, then fill (same as rasterize_polygon)
-    pix = np.empty(ptr[-1], np.int64)
-    polygon_pixels_kernel(polys, H, W, 1, xint, pix, ptr)
-    return pix, ptr
+    lists = [np.flatnonzero(rasterize_polygon(p, shape)) for p in mdmo_roi_polygons(landmarks, brow_offset)]
+    ptr = np.zeros(len(lists) + 1, np.int64)
+    np.cumsum([len(x) for x in lists], out=ptr[1:])
+    return np.concatenate(lists).astype(np.int64, copy=False), ptr

@@ -28,7 +28,7 @@ COMPILE_SECONDS = {"lbp_top": 2.7, "hog_top": 0.6, "higo_top": 0.6, "mdmo": 1.3,
 #: call compiles: what :func:`kernels_cached` looks up in numba's disk cache.
 KERNELS = {"lbp_top": ("lbp.lbp_top_rows",), "hog_top": ("hog.hog_top_frames_lut",),
            "higo_top": ("hog.hog_top_frames_lut",),
-           "mdmo": ("flow.roi_main_direction_kernel", "flow.polygon_pixels_kernel"),
+           "mdmo": ("flow.roi_main_direction_kernel",),
            "fdm": ("flow.fdm_kernel",), "bi_woof": ("flow.bi_woof_kernel",),
            "optical_strain": ("flow.strain_backward_kernel",)}
 

@@ -246,7 +246,10 @@ def test_bad_options_without_clip():
 def test_fast_binning_equals_atan2_rule_near_edges(rng, signed, n):
     # The kernel's polynomial first guess must never change a bin: probe directions at
     # each edge and offset by +-1e-15 ... 1e-3 rad, plus random and axis-aligned vectors.
-    from mefeat._kernels.hog import _row_angles, _row_votes
+    from mefeat._jit import from_python
+    from mefeat._kernels import hog
+
+    _row_angles, _row_votes = from_python(hog._row_angles), from_python(hog._row_votes)
 
     period = 360.0 if signed else 180.0
     edges = np.array([period / n * k for k in range(n + 1)])

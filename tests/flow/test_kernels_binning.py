@@ -5,7 +5,11 @@ import math
 import numpy as np
 import pytest
 
-from mefeat._kernels.flow import _centred_bin8, _octant_bin8, _orientation_bin
+from mefeat._jit import from_python
+from mefeat._kernels import flow
+
+_centred_bin8, _octant_bin8, _orientation_bin = (from_python(h) for h in (flow._centred_bin8, flow._octant_bin8,
+                                                                          flow._orientation_bin))
 
 
 def _adversarial_vectors():
