@@ -499,6 +499,17 @@ def _loky(n_jobs, **kwargs):
     return Parallel(n_jobs=-1 if n_jobs is None else n_jobs, backend="loky", **kwargs)
 
 
+def _ready_worker(names):
+    """A worker's first task: compile (or load) the kernels of the descriptors ``names``, then import
+    what its clips need (scikit-learn through the transformers: about 1 s of one core), so that the
+    workers pay that in parallel, each while the other compiles, not one after the other at their first
+    clip."""
+    from mefeat.descriptors import warm_up
+
+    warm_up(names)
+    import mefeat.transformers._base  # noqa: F401  (scikit-learn)
+
+
 def _worker_groups(specs, n_jobs, backend):
     """``(names, groups)``: the numba kernel names of these descriptor specs, and the groups
     (:func:`~mefeat.descriptors._warm_up.compile_groups`) to compile at once in the run's loky workers,
@@ -542,7 +553,7 @@ def compile_ahead(descriptors="default", n_jobs=None, backend="loky"):
     """
     import threading
 
-    from mefeat.descriptors._warm_up import kernels_cached, warm_up
+    from mefeat.descriptors._warm_up import kernels_cached
 
     if _ahead:
         return False
@@ -558,7 +569,7 @@ def compile_ahead(descriptors="default", n_jobs=None, backend="loky"):
         from joblib import delayed
 
         try:
-            _loky(n_jobs)(delayed(warm_up)(g) for g in groups)
+            _loky(n_jobs)(delayed(_ready_worker)(g) for g in groups)
         except BaseException as exc:  # workers stopped by end_compile_ahead, or a crash: the run compiles
             state["error"] = exc
 
@@ -608,7 +619,7 @@ def _warm_kernels(plan, n_jobs, backend, dry_run):
 
         par = _loky(n_jobs)
         try:
-            par(delayed(warm_up)(g) for g in groups)
+            par(delayed(_ready_worker)(g) for g in groups)
             return par([delayed(_dry_run)(plan)])[0] if dry_run else 0.0
         except BaseException:
             _kill_loky_workers()

@@ -139,27 +139,48 @@ def rasterize_polygon(vertices, shape):
     mask : (H, W) ndarray of bool
     """
     H, W = shape
-    v = np.asarray(vertices, np.float64)
-    mask = np.zeros((H, W), bool)
-    x0 = max(int(np.floor(v[:, 0].min())), 0)
-    x1 = min(int(np.ceil(v[:, 0].max())), W - 1)
-    y0 = max(int(np.floor(v[:, 1].min())), 0)
-    y1 = min(int(np.ceil(v[:, 1].max())), H - 1)
-    if x0 > x1 or y0 > y1:
-        return mask
-    ys, xs = np.mgrid[y0:y1 + 1, x0:x1 + 1].astype(np.float64)
-    inside = np.zeros(ys.shape, bool)
-    K = len(v)
-    for i in range(K):
-        xa, ya = v[i]
-        xb, yb = v[(i + 1) % K]
-        if ya == yb:
-            continue
-        crosses = (ya <= ys) != (yb <= ys)
-        xint = xa + (ys - ya) * (xb - xa) / (yb - ya)
-        inside ^= crosses & (xs < xint)
-    mask[y0:y1 + 1, x0:x1 + 1] = inside
-    return mask
+    pix, _ = _rasterize_polygons(np.asarray(vertices, np.float64)[None], shape)
+    mask = np.zeros(H * W, bool)
+    mask[pix] = True
+    return mask.reshape(H, W)
+
+
+def _rasterize_polygons(polys, shape):
+    """The rule of :func:`rasterize_polygon` for R polygons at once: ``(pix, ptr)`` in CSR layout.
+
+    ``polys`` : (R, K, 2) float64 (x, y) vertices. Polygon r owns ``pix[ptr[r]:ptr[r + 1]]``, the
+    ``y * W + x`` of its pixels in row-major order. Every (polygon, row) pair of the clipped bounding
+    boxes is one row of a (pairs, widest box) grid; each edge adds its crossings to the grid's
+    parity (the x of an edge's intersection with a row computed once per row, skipping horizontal
+    edges).
+    """
+    H, W = shape
+    R, K = polys.shape[:2]
+    x0 = np.maximum(np.floor(polys[:, :, 0].min(axis=1)), 0.0)
+    x1 = np.minimum(np.ceil(polys[:, :, 0].max(axis=1)), W - 1.0)
+    y0 = np.maximum(np.floor(polys[:, :, 1].min(axis=1)), 0.0)
+    y1 = np.minimum(np.ceil(polys[:, :, 1].max(axis=1)), H - 1.0)
+    n_rows = np.where((x0 <= x1) & (y0 <= y1), y1 - y0 + 1, 0).astype(np.int64)
+    width = np.where(n_rows > 0, x1 - x0 + 1, 0).astype(np.int64)
+    owner = np.repeat(np.arange(R), n_rows)  # the polygon of each (polygon, row) pair, rows in order
+    first = np.cumsum(n_rows) - n_rows
+    y = y0[owner] + (np.arange(owner.size) - first[owner])  # float64 row of each pair
+    cols = np.arange(int(width.max(initial=0)))
+    x = x0[owner, None] + cols  # (pairs, widest) float64 pixel centres
+    inside = np.zeros(x.shape, bool)
+    with np.errstate(divide="ignore", invalid="ignore"):  # horizontal edges never cross
+        for i in range(K):
+            xa, ya = polys[owner, i, 0], polys[owner, i, 1]
+            xb, yb = polys[owner, (i + 1) % K, 0], polys[owner, (i + 1) % K, 1]
+            crosses = (ya != yb) & ((ya <= y) != (yb <= y))
+            xint = xa + (y - ya) * (xb - xa) / (yb - ya)
+            inside ^= crosses[:, None] & (x < xint[:, None])
+    inside &= cols < width[owner, None]
+    pair, col = np.nonzero(inside)  # row-major: polygon, then row, then column
+    pix = y[pair].astype(np.int64) * W + x0[owner[pair]].astype(np.int64) + col
+    ptr = np.zeros(R + 1, np.int64)
+    np.cumsum(np.bincount(owner[pair], minlength=R), out=ptr[1:])
+    return pix, ptr
 
 
 def mdmo_roi_pixels(landmarks, shape, brow_offset=MDMO_BROW_OFFSET):
@@ -181,11 +202,8 @@ def mdmo_roi_pixels(landmarks, shape, brow_offset=MDMO_BROW_OFFSET):
 
     Notes
     -----
-    Each ROI is :func:`rasterize_polygon` (row-major pixel order), in NumPy: about 2.5 ms for the 36
-    ROIs of a 128 px crop, once per clip. A numba kernel did it in 0.15 ms but cost about 0.4 s of
-    compilation in every new environment, more than it saved on a whole demo run.
+    Each ROI is exactly :func:`rasterize_polygon` (row-major pixel order), all 36 in one vectorised
+    NumPy pass (about 0.5 ms for a 128 px crop, once per clip). It replaced a numba kernel that
+    computed the same in 0.15 ms but cost about 0.4 s of compilation in every new environment.
     """
-    lists = [np.flatnonzero(rasterize_polygon(p, shape)) for p in mdmo_roi_polygons(landmarks, brow_offset)]
-    ptr = np.zeros(len(lists) + 1, np.int64)
-    np.cumsum([len(x) for x in lists], out=ptr[1:])
-    return np.concatenate(lists).astype(np.int64, copy=False), ptr
+    return _rasterize_polygons(mdmo_roi_polygons(landmarks, brow_offset), shape)

@@ -21,8 +21,8 @@ WARM_UP_NAMES = ("lbp_top", "hog_top", "higo_top", "mdmo", "fdm", "bi_woof", "op
 #: (``benchmarks/bench_jit.py``: a descriptor alone in a fresh process minus numba's own start-up of
 #: about 0.35 s), quoted by the compile notice (rounded, at least 1 s) and used to balance :func:`compile_groups`.
 #: hog_top and higo_top share theirs.
-COMPILE_SECONDS = {"lbp_top": 2.7, "hog_top": 0.6, "higo_top": 0.6, "mdmo": 1.3, "fdm": 0.9, "bi_woof": 1.4,
-                   "optical_strain": 0.3}
+COMPILE_SECONDS = {"lbp_top": 2.4, "hog_top": 0.8, "higo_top": 0.8, "mdmo": 0.9, "fdm": 0.95, "bi_woof": 1.4,
+                   "optical_strain": 0.5}
 
 #: The numba kernels (``module.function`` of :mod:`mefeat._kernels`) that each descriptor's pipeline
 #: call compiles: what :func:`kernels_cached` looks up in numba's disk cache.

@@ -70,6 +70,35 @@ def test_rasterize_polygon_square_and_outside():
     assert not rasterize_polygon(sq - 50, (6, 7)).any()
 
 
+def _inside_naive(v, x, y):
+    # the even-odd rule of rasterize_polygon, one pixel centre at a time: edge (a, b) crosses row y when
+    # exactly one end has ya <= y (horizontal edges never), and counts when x < its intersection
+    inside = False
+    for i in range(len(v)):
+        (xa, ya), (xb, yb) = v[i], v[(i + 1) % len(v)]
+        if ya != yb and (ya <= y) != (yb <= y) and x < xa + (y - ya) * (xb - xa) / (yb - ya):
+            inside = not inside
+    return inside
+
+
+def test_batched_rasterisation_is_the_rule_pixel_by_pixel():
+    # many polygons in one call (the MDMO path), vertices on a half-pixel lattice (centres on edges and
+    # vertices, horizontal edges) and partly outside the image: the CSR lists are the rule, row-major
+    from mefeat.descriptors._regions import _rasterize_polygons
+
+    rng = np.random.default_rng(3)
+    Hs, Ws = 23, 31
+    polys = np.round(rng.uniform(-6, 36, (40, 5, 2)) * 2) / 2
+    polys[::4, 2, 1] = polys[::4, 1, 1]  # a horizontal edge
+    polys[7] += 100.0  # wholly outside
+    pix, ptr = _rasterize_polygons(polys, (Hs, Ws))
+    assert pix.dtype == np.int64 and ptr[0] == 0 and ptr[8] == ptr[7]
+    for r, v in enumerate(polys):
+        expected = [y * Ws + x for y in range(Hs) for x in range(Ws) if _inside_naive(v, float(x), float(y))]
+        npt.assert_array_equal(pix[ptr[r]:ptr[r + 1]], expected, err_msg=f"polygon {r}")
+        npt.assert_array_equal(rasterize_polygon(v, (Hs, Ws)).ravel().nonzero()[0], expected)
+
+
 @pytest.mark.parametrize("align", [False, True, "affine"])
 @pytest.mark.parametrize("n_bins", [8, 6])
 def test_matches_numpy_reference(landmarks, masks, align, n_bins):
