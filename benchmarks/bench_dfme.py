@@ -181,7 +181,7 @@ def main(argv=None):
           f"LBP-TOP computed for {sweep_man['tables']['lbp_top']['computed']} clips, every other table cached)")
     if cold is not None:
         print(f"cold / warm start, tiny demo (empty numba cache):     {cold / warm:.2f}  ({cold:.1f} s vs {warm:.1f} s;"
-              " goal <= 1.5)")
+              f" goal <= 1.5; the first run's extra {cold - warm:.1f} s is numba compiling on {os.cpu_count()} cores)")
     if dask is not None:
         print(f"Dask local cluster / loky, 2 workers, end to end:     {dask / w2:.2f}")
     if rss is not None:
