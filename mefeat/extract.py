@@ -307,9 +307,16 @@ def _preview(ds, args):
 
 
 def entrypoint():
-    """Console-script entry point (``mefeat-extract``)."""
-    sys.exit(main())
+    """Console-script entry point (``mefeat-extract`` and ``python -m mefeat.extract``): :func:`main`, then
+    exit at once. The run's loky workers are idle by then; they are killed instead of shut down in
+    order at interpreter exit (about 0.3 s on 2 cores). :func:`main` keeps them for a caller that
+    runs it again in the same process."""
+    status = main()
+    from mefeat import runner
+
+    runner._kill_loky_workers()
+    sys.exit(status)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entrypoint()

@@ -275,3 +275,16 @@ def test_preview_writes_one_figure_per_clip(tmp_path, capsys):
                  "--out", str(out)]) == 0
     assert any(f.endswith(".pdf") and (out / "preview" / f).read_bytes()[:4] == b"%PDF"
                for f in os.listdir(out / "preview"))
+
+
+def test_the_console_entry_point_kills_the_idle_workers_then_exits_with_mains_status(monkeypatch):
+    # main() keeps loky's workers for a caller that runs it again; the command itself (mefeat-extract,
+    # python -m mefeat.extract) kills them instead of waiting for their orderly exit
+    from mefeat import extract
+
+    calls = []
+    monkeypatch.setattr(extract, "main", lambda argv=None: calls.append("main") or 3)
+    monkeypatch.setattr(runner, "_kill_loky_workers", lambda: calls.append("kill"))
+    with pytest.raises(SystemExit) as exc:
+        extract.entrypoint()
+    assert exc.value.code == 3 and calls == ["main", "kill"]
