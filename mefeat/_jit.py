@@ -37,8 +37,8 @@ import threading
 
 import numba
 
-__all__ = ["jit", "helper", "from_python", "get_num_threads", "max_threads", "jit_disabled", "disk_cached", "compile_notice",
-           "set_compile_notice", "compile_notice_enabled"]
+__all__ = ["jit", "helper", "from_python", "get_num_threads", "max_threads", "jit_disabled", "disk_cached",
+           "compile_notice", "set_compile_notice", "compile_notice_enabled"]
 
 #: Kernel decorator (serial, ``nogil``; see the module docstring for the options).
 jit = functools.partial(numba.njit, cache=True, nogil=True, error_model="numpy")

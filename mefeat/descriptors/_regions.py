@@ -203,7 +203,7 @@ def mdmo_roi_pixels(landmarks, shape, brow_offset=MDMO_BROW_OFFSET):
     Notes
     -----
     Each ROI is exactly :func:`rasterize_polygon` (row-major pixel order), all 36 in one vectorised
-    NumPy pass (about 0.5 ms for a 128 px crop, once per clip). It replaced a numba kernel that
+    NumPy pass (about 0.4 ms for a 128 px crop, once per clip). It replaced a numba kernel that
     computed the same in 0.15 ms but cost about 0.4 s of compilation in every new environment.
     """
     return _rasterize_polygons(mdmo_roi_polygons(landmarks, brow_offset), shape)
