@@ -23,7 +23,17 @@ Prints three tables:
    transforms put the 68 landmarks (crop px), and between the two landmark sets (source px), over
    faces of 300-450 px at several positions.
 
-``--only 4 5`` runs some sections only.
+6. detection on tight face crops (the face filling the frame, as in databases' own crops): the share of
+   faces found by the first attempt (what ``find_face`` did before its fallbacks) and with the fallbacks,
+   by jaw width / frame width (0.8-1.1) and frame width (128, 224, 300 px), on the astronaut and the demo's
+   subjects (``load_demo`` onset frames); the attempt that found them; landmark error against the landmarks
+   of the uncropped frame; and on skimage's LFW subset (100 tight face crops, 100 non-faces, 25 px
+   upscaled): faces found and non-faces with a "face";
+7. alignment border (``border="fit"`` vs ``"replicate"``): share of the template crop outside the frame,
+   zoom, landmark displacement, warnings and bit-identity, on the demo's clips (onset frame) and on
+   CASME II-like tight crops.
+
+``--only 4 5`` runs some sections only. ``--quick`` uses the tiny demo (3 subjects) and fewer LFW faces.
 
 Timings on a busy machine are noisy; compare ratios within one run.
 """
@@ -275,15 +285,167 @@ def bench_alignment_difference():
           f"largest frame mean {np.max(means):.3f}, largest point {np.max(maxes):.3f}")
 
 
+def _tight_crop(gray, lm, fill, width, aspect=1.0):
+    """``gray`` cropped so the jaw (landmarks 0-16) spans ``fill`` of a ``width`` px frame, landmark box centred."""
+    import cv2
+
+    jaw = lm[16, 0] - lm[0, 0]
+    cx, cy = 0.5 * (lm[0, 0] + lm[16, 0]), 0.5 * (lm[:, 1].min() + lm[:, 1].max())
+    s = width * fill / jaw
+    H = int(round(width * aspect))
+    A = cv2.getRotationMatrix2D((cx, cy), 0.0, s)
+    A[:, 2] += (width / 2 - 0.5 - cx, H / 2 - 0.5 - cy)
+    src = gray if s >= 1 else cv2.GaussianBlur(gray, (0, 0), 0.45 / s)
+    frame = cv2.warpAffine(src, A, (width, H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    return frame, lm @ A[:, :2].T + A[:, 2]
+
+
+def _face_sources(quick):
+    """(name, uint8 frame, landmarks): the astronaut and one onset frame per demo subject."""
+    import cv2
+    from skimage import data
+
+    from mefeat.datasets import load_demo
+    from mefeat.face import find_face
+
+    g = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2GRAY)
+    out = [("astronaut", g, find_face(g).landmarks)]
+    ds = load_demo(size="tiny" if quick else "full")
+    seen = set()
+    for i in range(len(ds)):
+        clip = ds[i]
+        if clip.subject in seen:
+            continue
+        seen.add(clip.subject)
+        frame = clip.frames[clip.onset]
+        out.append((clip.name, frame, find_face(frame).landmarks))
+    return out, ds
+
+
+def bench_tight_detection(quick):
+    import collections
+
+    import cv2
+    from skimage import data
+
+    from mefeat.face import FaceNotFoundError, find_face
+    from mefeat.face.landmarks import _locate
+
+    sources, _ = _face_sources(quick)
+    fills, widths = (0.8, 0.9, 1.0, 1.1), (128, 224, 300)
+    print(f"\n6. Face detection on tight crops of {len(sources)} faces (astronaut + demo subjects), square and "
+          "1.2x tall frames: share found")
+    first, after = collections.Counter(), collections.Counter()
+    n = collections.Counter()
+    attempts = collections.Counter()
+    err_first, err_fallback = [], []
+    t_first, t_after = [], []
+    for _name, gray, lm in sources:
+        for fill in fills:
+            for width in widths:
+                for aspect in (1.0, 1.2):
+                    frame, truth = _tight_crop(gray, lm, fill, width, aspect)
+                    jaw = fill * width
+                    t = time.perf_counter()
+                    ok_first = bool(_locate(frame, 1, "auto", fallbacks=False).faces)
+                    t_first.append(time.perf_counter() - t)
+                    t = time.perf_counter()
+                    try:
+                        det = find_face(frame)
+                    except FaceNotFoundError:
+                        det = None
+                    t_after.append(time.perf_counter() - t)
+                    key = (fill, width)
+                    n[key] += 1
+                    first[key] += ok_first
+                    after[key] += det is not None
+                    if det is not None:
+                        attempts[det.attempt] += 1
+                        e = np.linalg.norm(det.landmarks - truth, axis=1).mean() / jaw
+                        (err_first if ok_first else err_fallback).append(e)
+    print(f"{'jaw/width':>10}{'width':>7}{'crops':>7}{'first attempt':>15}{'with fallbacks':>16}")
+    for fill in fills:
+        for width in widths:
+            k = (fill, width)
+            print(f"{fill:10.1f}{width:7d}{n[k]:7d}{first[k] / n[k]:15.3f}{after[k] / n[k]:16.3f}")
+    tot = sum(n.values())
+    print(f"{'all':>10}{'':>7}{tot:7d}{sum(first.values()) / tot:15.3f}{sum(after.values()) / tot:16.3f}")
+    print("found by: " + ", ".join(f"{k} {v}" for k, v in attempts.most_common()))
+    print(f"landmark error (mean distance / jaw width, against the uncropped frame's landmarks): first attempt "
+          f"{np.mean(err_first):.4f} (max {np.max(err_first):.4f}); fallbacks "
+          + (f"{np.mean(err_fallback):.4f} (max {np.max(err_fallback):.4f})" if err_fallback else "-"))
+    print(f"median time per crop: first attempt {1e3 * np.median(t_first):.1f} ms, find_face with fallbacks "
+          f"{1e3 * np.median(t_after):.1f} ms")
+
+    lfw = np.rint(data.lfw_subset() * 255).astype(np.uint8)
+    faces, nonfaces = (lfw[:30], lfw[100:130]) if quick else (lfw[:100], lfw[100:])
+    print(f"\n6b. skimage's LFW subset ({len(faces)} tight face crops, {len(nonfaces)} non-faces, 25 px upscaled)")
+    print(f"{'width':>7}{'faces: first':>14}{'with fallbacks':>16}{'non-faces: first':>18}{'with fallbacks':>16}")
+    for width in (128, 224):
+        row = []
+        for imgs in (faces, nonfaces):
+            a = b = 0
+            for im in imgs:
+                big = cv2.resize(im, (width, width), interpolation=cv2.INTER_CUBIC)
+                a += bool(_locate(big, 1, "auto", fallbacks=False).faces)
+                b += bool(_locate(big, 1, "auto").faces)
+            row += [a / len(imgs), b / len(imgs)]
+        print(f"{width:7d}{row[0]:14.2f}{row[1]:16.2f}{row[2]:18.2f}{row[3]:16.2f}")
+
+
+def bench_border(quick):
+    import warnings
+
+    from mefeat.face import CropFittedWarning, align_frames
+
+    sources, ds = _face_sources(quick)
+    print("\n7. Alignment border: border='fit' (default) vs 'replicate' (onset frame of every demo clip; "
+          "CASME II-like tight crops)")
+    print(f"{'frames':<34}{'n':>4}{'outside mean':>13}{'max':>6}{'identical':>10}{'zoom mean':>10}{'max':>6}"
+          f"{'moved px':>9}{'max':>6}{'warned':>7}")
+
+    def row(label, items):
+        outs, zooms, moved, same, warned = [], [], [], 0, 0
+        for frames, lm in items:
+            with warnings.catch_warnings(record=True) as w:
+                warnings.simplefilter("always", CropFittedWarning)
+                fit = align_frames(frames, landmarks=lm)
+            rep = align_frames(frames, landmarks=lm, border="replicate")
+            warned += any(issubclass(x.category, CropFittedWarning) for x in w)
+            same += bool(np.array_equal(fit.frames, rep.frames))
+            m = fit.meta
+            outs.append(m["outside_fraction"])
+            zooms.append(m["fit_zoom"])
+            moved.append(m["fit_moved_px"])
+        print(f"{label:<34}{len(items):4d}{np.mean(outs):13.3f}{np.max(outs):6.3f}{same:10d}{np.mean(zooms):10.3f}"
+              f"{np.max(zooms):6.3f}{np.mean(moved):9.2f}{np.max(moved):6.2f}{warned:7d}")
+
+    from mefeat.face import find_face
+
+    demo = []
+    for i in range(len(ds)):
+        clip = ds[i]
+        frame = clip.frames[clip.onset]
+        demo.append(([frame], find_face(frame).landmarks))
+    row(f"demo ({ds[0].frames.shape[1]} px frames)", demo)
+    for fill, width, aspect in [(0.8, 240, 1.2), (0.9, 260, 1.15), (1.0, 280, 1.15), (1.1, 240, 1.2)]:
+        items = [([f], pts) for f, pts in (_tight_crop(g, lm, fill, width, aspect) for _, g, lm in sources)]
+        row(f"tight: jaw {fill:.0%} of {width}x{int(round(width * aspect))}", items)
+    print("outside = share of the template crop's pixels outside the frame (replicated with 'replicate'); "
+          "identical = clips whose 'fit' crop equals the 'replicate' crop bit for bit; moved = mean landmark "
+          "displacement by the fitting (128 px crop); warned = CropFittedWarning (the fitted crop cuts the "
+          "template's face box)")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="40 frames and fewer repeats")
     parser.add_argument("--frames", type=int, default=None, help="frames of the synthetic clip (default 270)")
     parser.add_argument("--format", choices=("jpg", "png"), default="jpg", help="frame file format")
-    parser.add_argument("--only", type=int, nargs="+", choices=(1, 2, 3, 4, 5), help="sections to run")
+    parser.add_argument("--only", type=int, nargs="+", choices=(1, 2, 3, 4, 5, 6, 7), help="sections to run")
     args = parser.parse_args(argv)
     n_frames = args.frames or (40 if args.quick else 270)
-    only = set(args.only or (1, 2, 3, 4, 5))
+    only = set(args.only or (1, 2, 3, 4, 5, 6, 7))
     from mefeat.face.landmarks import _detector, _predictor, predictor_path
 
     _detector(), _predictor(predictor_path())  # dlib's models, loaded before anything is timed
@@ -297,6 +459,10 @@ def main(argv=None):
         bench_clip_share(5 if args.quick else 15)
     if 5 in only:
         bench_alignment_difference()
+    if 6 in only:
+        bench_tight_detection(args.quick)
+    if 7 in only:
+        bench_border(args.quick)
     return 0
 
 

@@ -1,42 +1,42 @@
-"""Which flow backend and parameters for the flow descriptors: accuracy against a known motion, then cost.
+"""Which flow backend for the flow descriptors: accuracy on realistically degraded clips, then cost.
 
-Input: aligned 128x128 crops of a real face (``skimage.data.astronaut()`` in grayscale, cropped by the
-similarity fit of :func:`mefeat.face.fit_similarity` that :func:`mefeat.face.align_clip` uses, with a
-small random re-framing per sample) carrying a rendered micro-expression whose flow is known exactly:
-Gaussian-windowed displacements of 0.3-1.5 px at the apex placed by the action-unit layout of the demo
-set (:data:`mefeat.datasets.demo.AU_REGIONS`; one brow AU, one mouth-corner AU, sometimes a third),
-ramped over a 10-frame TIM-like clip (onset -> apex at frame 4 -> back to 20 %), plus Gaussian sensor
-noise and 8-bit rounding. Every frame, the onset included, is resampled once from the source image with
-``cv2.remap`` (bicubic) through the crop map and the exact inverse of the motion (fixed-point iteration),
-so the ground-truth flows onset -> t are analytic.
+Clips (``benchmarks/_realistic_clips.py``): 10-frame micro-expression clips rendered from a real face
+(``skimage.data.astronaut()``, the demo set's source face, under per-subject shape, appearance,
+mirror and camera-scale changes) in a tight database-style crop at camera resolution, with
+non-rigid action-unit motion of 0.2-1 px per AU (aligned-crop px; several AUs, each with its own
+temporal profile), slight rigid head drift, illumination flicker, signal-dependent sensor noise and
+JPEG compression (quality 75-95), then aligned to 128 px by mefeat's own alignment (landmarks fitted
+on the degraded onset, area-averaged warp). The true flows onset -> t are analytic.
 
-Per backend and parameter set it measures, on the flows the default pipeline computes (onset -> each
-TIM frame for MDMO and FDM, onset -> apex for Bi-WOOF and optical strain):
+Per backend it computes the flows of the default pipeline (onset -> each frame for MDMO and FDM,
+onset -> apex for Bi-WOOF and optical strain) and measures:
 
-* ms per flow pair (median over every pair computed, ``cv2.setNumThreads(1)``), also as a ratio to
-  TV-L1 epsilon 0.01 measured in the same run, interleaved with it;
-* end-point error against the ground truth over the onset -> t flows: all pixels, and pixels that move
-  by >= 0.1 px;
-* per descriptor (MDMO, FDM, Bi-WOOF, optical strain = 5x5 block means as in ``mefeat.extract``):
-  the relative L2 error ``|d - d_true| / |d_true|`` against the descriptor of the true flow;
-  the change under solver tolerance (against the row's tighter twin); the change under 0.1 px jitter
-  (the same clip re-rendered with the whole frame shifted by 0.1 px, same noise, same landmarks: those
-  dlib found on the unshifted onset; the true descriptors' own jitter change is the ``ground truth`` row).
+* ms per flow pair (median, ``cv2.setNumThreads(1)``; rows interleaved, the order rotated per clip);
+* end-point error against the true flows (all pixels);
+* per descriptor (MDMO in Cartesian form, FDM, Bi-WOOF, optical strain: each with its transformer's
+  defaults, strain as the mean and max of 5x5 blocks): the relative error ``|d - d_true| / |d_true|`` to the descriptor of the true flow;
+  per clip the mean over the four is the clip's "mean error". Medians over clips, with a 95 %
+  bootstrap interval (clips resampled); ``vs ref`` = the median over clips of the paired
+  difference in mean error to the reference row (DIS medium, the 0.3 default), with its interval;
+  ``wins`` = the share of clips on which the row's mean error is lower than the reference's;
+* a classification proxy: each clip belongs to one of three classes (like MEGC 2019's: negative =
+  AU4 (+AU7), positive = AU12 (+AU6), surprise = AU1+AU2 (+AU5); 0-2 distractor AUs on every clip),
+  subjects are distinct faces; a linear SVM (standardised features, C = 1) on each descriptor,
+  leave-one-subject-out, pooled UF1 (macro F1) as MEGC reports it. The table gives the UF1 of each
+  descriptor and their mean, with a 95 % bootstrap interval of the mean (clips resampled, pooled
+  predictions kept), and the paired difference of that mean to the reference row. The ``ground
+  truth`` row is the same proxy on the true flows' descriptors (the ceiling).
 
-A flow of zeros scores 100 % error on every descriptor (its descriptors are zero vectors).
+What it predicts, and what not: the ranking of backends by how well their descriptors follow the
+true motion, and by how separable they keep three AU classes, on 128 px aligned crops with sub-pixel
+AU motion and the degradations above. It does not reproduce real UF1 values (the proxy task, its
+classes and its distractors are synthetic; real data add blinks, larger head motion, alignment
+faults, annotation noise and subject variety beyond one source face), nor the effect of the
+replicated-border streaks of a crop that leaves the frame (the clips' crops lie inside their frames).
+Only ranking and paired differences larger than their intervals are evidence.
 
-MDMO is compared in Cartesian form ``(rho cos theta, rho sin theta)``: its raw ``[rho, theta]`` vector
-jumps by 2 pi when a near-static ROI's angle crosses +-pi and gives weight to the angle of ROIs that do
-not move. The raw-vector tolerance change is printed below the table for comparison with issue 12.
-
-Medians over the samples. Prints one Markdown table and two recommendations (lowest mean descriptor
-error, ties within 10 % broken by cost): over every row, and over the rows whose cost per pair fits the
-DFME pipeline's budget (``--budget-ms``, default 5 ms: the default pipeline computes 10 pairs per clip,
-and the rest of it already takes 13-46 % of the decode time on this project's machine, ``bench_dfme.py``,
-so staying within 1.5x the decode floor leaves a few ms for each pair). The second is mefeat's default
-flow.
-
-Usage: ``python benchmarks/bench_flow_choice.py [--quick] [--samples 6] [--noise 2.0] [--budget-ms 5] [--rows dis,tvl1]``
+Usage: ``python benchmarks/bench_flow_choice.py [--quick] [--subjects 10] [--per-class 2] [--degrade all]``
+(``--degrade none`` or a subset such as ``noise,jpeg`` shows what each degradation does).
 """
 
 import argparse
@@ -52,214 +52,70 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-SIZE = 128
-JITTER_PX = 0.1
-MOVING_PX = 0.1
+from benchmarks._realistic_clips import CLASSES, DEGRADATIONS, make_clip  # noqa: E402
+
 DESCRIPTORS = ("mdmo", "fdm", "bi_woof", "strain")
-#: Flow pairs per clip of the default pipeline (mefeat.extract): onset -> each of the other 9 TIM frames
-#: (shared by MDMO and FDM) + onset -> apex of the aligned clip (shared by Bi-WOOF and optical strain).
-PAIRS_PER_CLIP = 10
-DFME_CLIPS = 7526
-
-# (label, method, params, tighter twin label, quick). "dis" params with a leading capital are DIS setters
-# (``setVariationalRefinementIterations`` ...), applied to a fresh preset object per pair, as compute_flow does.
-VARIANTS = [
-    ("tvl1 eps=0.005", "tvl1", {"epsilon": 0.005}, None, False),
-    ("tvl1 eps=0.01 (Bi-WOOF authors)", "tvl1", {"epsilon": 0.01}, "tvl1 eps=0.005", True),
-    ("tvl1 eps=0.02", "tvl1", {"epsilon": 0.02}, "tvl1 eps=0.01 (Bi-WOOF authors)", True),
-    ("tvl1 eps=0.05", "tvl1", {"epsilon": 0.05}, "tvl1 eps=0.01 (Bi-WOOF authors)", True),
-    ("tvl1 eps=0.01 nscales=3 warps=1", "tvl1", {"epsilon": 0.01, "nscales": 3, "warps": 1},
-     "tvl1 eps=0.005 nscales=3 warps=1", True),
-    ("tvl1 eps=0.005 nscales=3 warps=1", "tvl1", {"epsilon": 0.005, "nscales": 3, "warps": 1}, None, False),
-    ("tvl1 eps=0.01 nscales=3 warps=2", "tvl1", {"epsilon": 0.01, "nscales": 3, "warps": 2},
-     "tvl1 eps=0.01 (Bi-WOOF authors)", False),
-    ("tvl1 eps=0.02 nscales=3 warps=3", "tvl1", {"epsilon": 0.02, "nscales": 3, "warps": 3},
-     "tvl1 eps=0.01 (Bi-WOOF authors)", False),
-    ("tvl1 eps=0.01 nscales=1 warps=1", "tvl1", {"epsilon": 0.01, "nscales": 1, "warps": 1},
-     "tvl1 eps=0.01 nscales=3 warps=1", False),
-    ("dis ultrafast", "dis", {"preset": "ultrafast"}, "dis fast", True),
-    ("dis fast", "dis", {"preset": "fast"}, "dis medium (default)", True),
-    ("dis medium (default)", "dis", {"preset": "medium"}, "dis medium vr=20", True),
-    ("dis medium vr=20", "dis", {"preset": "medium", "VariationalRefinementIterations": 20}, None, True),
-    ("dis medium finest=0", "dis", {"preset": "medium", "FinestScale": 0}, "dis medium finest=0 vr=20", True),
-    ("dis medium finest=0 vr=20", "dis", {"preset": "medium", "FinestScale": 0,
-                                          "VariationalRefinementIterations": 20}, None, True),
-    ("dis medium finest=0 vr=50", "dis", {"preset": "medium", "FinestScale": 0,
-                                          "VariationalRefinementIterations": 50}, "dis medium finest=0 vr=20", False),
-    ("dis finest=0 stride=2 vr=50", "dis", {"preset": "medium", "FinestScale": 0, "PatchStride": 2,
-                                            "VariationalRefinementIterations": 50}, "dis medium finest=0 vr=50",
-     False),
-    ("farneback (default)", "farneback", {}, "farneback iterations=10", True),
-    ("farneback iterations=10", "farneback", {"iterations": 10}, None, False),
-]
-BASELINE = "tvl1 eps=0.01 (Bi-WOOF authors)"
+N_BOOT = 1000
+#: Extra settings benchmarked besides each backend's defaults, for backends that have the parameter:
+#: OpenCV/IPOL-style TV-L1 stopping threshold (the Bi-WOOF authors' 0.01 and a tighter 0.005) and DIS presets.
+EXTRA_SETTINGS = {"epsilon": (0.01, 0.005), "preset": ("medium", "fast")}
+#: Rows of --quick: substrings of the labels.
+QUICK_ROWS = ("epsilon=0.01", "preset=medium", "preset=fast", "farneback")
 
 
-# ----------------------------------------------------------------------------- scene
-class Scene:
-    """Source image, crop map and the apex displacement field of one sample (analytic Gaussian bumps)."""
+# ----------------------------------------------------------------------------- rows
+def discover_rows():
+    """(label, method, params) for every backend of :data:`mefeat.flow.FLOW_METHODS` with its defaults,
+    and for each parameter of ``EXTRA_SETTINGS`` a backend has, one row per listed value."""
+    from mefeat.flow import FLOW_METHODS
 
-    def __init__(self, seed, n_frames, noise):
-        from mefeat.datasets.demo import AU_REGIONS
-        from mefeat.face import detect_landmarks, fit_similarity
-
-        src, lm_src = _source()
-        rng = np.random.default_rng([seed, 12])
-        M0 = fit_similarity(lm_src, SIZE)
-        # re-framing of the aligned crop: rotation, scale, shift about the crop centre (content variety)
-        ang, sc = np.deg2rad(rng.uniform(-3, 3)), rng.uniform(0.96, 1.04)
-        c = SIZE / 2
-        P = np.array([[sc * np.cos(ang), -sc * np.sin(ang), 0.0], [sc * np.sin(ang), sc * np.cos(ang), 0.0]])
-        P[:, 2] = c - P[:, :2] @ [c, c] + rng.uniform(-2, 2, 2)
-        M = np.hstack([P[:, :2] @ M0[:, :2], (P[:, :2] @ M0[:, 2] + P[:, 2])[:, None]])
-        Ainv = np.linalg.inv(M[:, :2])
-        self.crop_to_src = np.hstack([Ainv, (-Ainv @ M[:, 2])[:, None]])
-        self.src = src
-        self.n_frames = n_frames
-        self.apex = (n_frames - 1) // 2 if n_frames >= 4 else n_frames - 1
-        t = np.arange(n_frames, dtype=float)
-        x = np.clip(t / self.apex, 0, 1)
-        rise = x * x * (3 - 2 * x)
-        y = np.clip((t - self.apex) / max(n_frames - 1 - self.apex, 1), 0, 1)
-        self.profile = np.where(t <= self.apex, rise, 1 - 0.8 * y * y * (3 - 2 * y))
-        self.noise = rng.normal(0, noise, (n_frames, SIZE, SIZE)) if noise > 0 else np.zeros((n_frames, SIZE, SIZE))
-        # landmarks of the (noisy, 8-bit) onset crop, as the pipeline would detect them
-        onset = self._render_frame(0.0, np.zeros(2))
-        self.landmarks = np.asarray(detect_landmarks(_to_u8(onset + self.noise[0]), upsample=1), np.float64)
-        lm = self.landmarks
-        u = (lm[16, 0] - lm[0, 0]) / 10.0  # face unit, as in the demo set
-        aus = [int(rng.choice([1, 2, 4])), int(rng.choice([12, 14, 15, 20]))]
-        if rng.random() < 0.5:
-            aus.append(int(rng.choice([6, 7, 10, 17])))
-        self.aus = aus
-        yy, xx = np.mgrid[0:SIZE, 0:SIZE].astype(np.float64)
-        pts, vecs, sig = [], [], []
-        for au in aus:
-            k = len(pts)
-            for idx, off, d, w, s, _side in AU_REGIONS[au]:
-                pts.append(lm[list(idx)].mean(axis=0) + np.asarray(off) * u)
-                d = np.asarray(d, float)
-                vecs.append(d / np.linalg.norm(d) * w)
-                sig.append(s * u)
-            # scale the AU so that its peak displacement at the apex is 0.3-1.5 px
-            self.pts, self.vecs, self.sig = np.array(pts[k:]), np.array(vecs[k:]), np.array(sig[k:])
-            peak = np.hypot(*self.field(xx, yy)).max()
-            amp = rng.uniform(0.3, 1.5)
-            vecs[k:] = [v * amp / peak for v in vecs[k:]]
-        self.pts, self.vecs, self.sig = np.array(pts), np.array(vecs), np.array(sig)
-        a = rng.uniform(0, 2 * np.pi)
-        self.delta = JITTER_PX * np.array([np.cos(a), np.sin(a)])
-
-    def field(self, x, y):
-        """Apex displacement (dx, dy) at points (x, y) (arrays of one shape)."""
-        dx = np.zeros_like(x)
-        dy = np.zeros_like(x)
-        for (px, py), (vx, vy), s in zip(self.pts, self.vecs, self.sig):
-            g = np.exp(-((x - px) ** 2 + (y - py) ** 2) / (2 * s * s))
-            dx += vx * g
-            dy += vy * g
-        return dx, dy
-
-    def _origin(self, p, shift, n_iter=30):
-        """Frame-0 positions s of the content seen at each pixel of a frame with profile value p:
-        ``s + p D(s) = pixel - shift`` (fixed point; |p grad D| < 0.3 here, so it contracts fast)."""
-        yy, xx = np.mgrid[0:SIZE, 0:SIZE].astype(np.float64)
-        qx, qy = xx - shift[0], yy - shift[1]
-        sx, sy = qx.copy(), qy.copy()
-        if p != 0:
-            for _ in range(n_iter):
-                dx, dy = self.field(sx, sy)
-                sx, sy = qx - p * dx, qy - p * dy
-        return sx, sy
-
-    def _render_frame(self, p, shift):
-        import cv2
-
-        sx, sy = self._origin(p, shift)
-        A = self.crop_to_src
-        mx = A[0, 0] * sx + A[0, 1] * sy + A[0, 2]
-        my = A[1, 0] * sx + A[1, 1] * sy + A[1, 2]
-        return cv2.remap(self.src, mx.astype(np.float32), my.astype(np.float32), cv2.INTER_CUBIC,
-                         borderMode=cv2.BORDER_REFLECT).astype(np.float64)
-
-    def clip(self, jitter):
-        """uint8 frames (T, 128, 128) and the true flows onset->t ((T-1, 128, 128, 2) float32)."""
-        shift = self.delta if jitter else np.zeros(2)
-        frames = np.stack([_to_u8(self._render_frame(p, shift) + n) for p, n in zip(self.profile, self.noise)])
-        yy, xx = np.mgrid[0:SIZE, 0:SIZE].astype(np.float64)
-        # onset -> t: the content at pixel x of frame 0 came from s0(x); it is at s0 + shift + p_t D(s0)
-        s0x, s0y = xx - shift[0], yy - shift[1]
-        dx0, dy0 = self.field(s0x, s0y)
-        oe = np.stack([np.stack([p * dx0, p * dy0], -1) for p in self.profile[1:]]).astype(np.float32)
-        return frames, oe
+    rows = []
+    for method, defaults in FLOW_METHODS.items():
+        variants = [{}]
+        for name, values in EXTRA_SETTINGS.items():
+            if name in defaults:
+                variants = [{name: v} for v in values]
+        for params in variants:
+            label = method + (" " + " ".join(f"{k}={v}" for k, v in params.items()) if params else "")
+            if all(defaults.get(k) == v for k, v in params.items()):
+                label += " (defaults)"
+            rows.append((label, method, params))
+    return rows
 
 
-_SRC = {}
+def reference_label(rows):
+    """The row every other is compared with: DIS medium (mefeat 0.3's default), else the first row."""
+    for label, method, params in rows:
+        if params.get("preset") == "medium":
+            return label
+    return rows[0][0]
 
 
-def _source():
-    if "s" not in _SRC:
-        from skimage import data
-
-        from mefeat.face import detect_landmarks
-
-        rgb = data.astronaut().astype(np.float32)
-        gray = rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
-        _SRC["s"] = (gray, np.asarray(detect_landmarks(_to_u8(gray)), np.float64))
-    return _SRC["s"]
-
-
-def _to_u8(img):
-    return np.clip(np.rint(img), 0, 255).astype(np.uint8)
-
-
-# ----------------------------------------------------------------------------- flows and descriptors
 def flow_fn(method, params):
-    """A function (frame0, frame1) -> flow for one row of VARIANTS."""
     from mefeat.flow import compute_flow
 
-    setters = {k: v for k, v in params.items() if k[0].isupper()}
-    if not setters:
-        return lambda a, b: compute_flow(a, b, method=method, **params)
-    import cv2
-
-    code = {"ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST, "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
-            "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM}[params["preset"]]
-
-    def dis(a, b):
-        d = cv2.DISOpticalFlow_create(code)  # a fresh object per pair, as compute_flow does
-        for k, v in setters.items():
-            getattr(d, "set" + k)(v)
-        return np.ascontiguousarray(d.calc(a, b, None), dtype=np.float32)
-
-    return dis
+    return lambda a, b: compute_flow(a, b, method=method, **params)
 
 
-def clip_flows_timed(fn, frames, times):
-    """Onset->each flows of a clip, appending each pair's seconds to ``times``."""
-    oe = []
-    for t in range(1, len(frames)):
-        t0 = time.perf_counter()
-        oe.append(fn(frames[0], frames[t]))
-        times.append(time.perf_counter() - t0)
-    return np.stack(oe)
-
-
+# ----------------------------------------------------------------------------- descriptors
 def descriptors(oe, apex, landmarks):
-    """MDMO (Cartesian and raw), FDM, Bi-WOOF and the CLI's 5x5 strain block means, each with its
-    default flows (FDM: onset -> each frame, shared with MDMO)."""
+    """MDMO (Cartesian), FDM, Bi-WOOF and optical strain of onset->each flows, each with the defaults of its
+    transformer (strain: :class:`mefeat.transformers.OpticalStrain`'s block statistics)."""
     from mefeat.descriptors import bi_woof, fdm, mdmo
+    from mefeat.descriptors._regions import grid_ranges
     from mefeat.flow import optical_strain
+    from mefeat.transformers import OpticalStrain
 
     m = mdmo(oe, landmarks)
     rho, th = m[:36], m[36:]
     f_apex = oe[apex - 1]
-    s = optical_strain(f_apex)
-    H, W = s.shape
-    strain = np.array([s[r * H // 5:(r + 1) * H // 5, c * W // 5:(c + 1) * W // 5].mean()
-                       for r in range(5) for c in range(5)])
-    return {"mdmo": np.concatenate([rho * np.cos(th), rho * np.sin(th)]), "mdmo_raw": m,
-            "fdm": fdm(oe), "bi_woof": bi_woof(f_apex), "strain": strain}
+    st = OpticalStrain()
+    s = optical_strain(f_apex, scheme=st.scheme)
+    funcs = {"mean": np.mean, "max": np.max, "std": np.std}
+    strain = np.array([funcs[k](s[y0:y1, x0:x1]) for y0, y1 in grid_ranges(s.shape[0], st.grid[0])
+                       for x0, x1 in grid_ranges(s.shape[1], st.grid[1]) for k in st.statistics])
+    return {"mdmo": np.concatenate([rho * np.cos(th), rho * np.sin(th)]), "fdm": fdm(oe),
+            "bi_woof": bi_woof(f_apex), "strain": strain}
 
 
 def rel(a, b):
@@ -267,143 +123,198 @@ def rel(a, b):
     return float(np.linalg.norm(a - b) / n) if n > 0 else float("nan")
 
 
-def epe(flow, gt):
-    e = np.hypot(*(flow - gt).transpose(3, 0, 1, 2))
-    moving = np.hypot(gt[..., 0], gt[..., 1]) >= MOVING_PX
-    return float(e.mean()), float(e[moving].mean()) if moving.any() else float("nan")
+# ----------------------------------------------------------------------------- statistics
+def boot_median(values, rng, n=N_BOOT):
+    """Median and 95 % bootstrap interval (values resampled)."""
+    v = np.asarray(values, float)
+    idx = rng.integers(0, len(v), (n, len(v)))
+    meds = np.median(v[idx], axis=1)
+    return float(np.median(v)), float(np.percentile(meds, 2.5)), float(np.percentile(meds, 97.5))
+
+
+def uf1(y, p, n_classes=len(CLASSES)):
+    """Unweighted F1 (macro F1 over the classes present in y), as MEGC 2019."""
+    f = []
+    for c in range(n_classes):
+        tp = np.sum((y == c) & (p == c))
+        fp = np.sum((y != c) & (p == c))
+        fn = np.sum((y == c) & (p != c))
+        if tp + fn:
+            f.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return float(np.mean(f))
+
+
+def proxy_predictions(X, y, groups):
+    """Leave-one-subject-out predictions of a linear SVM on standardised features."""
+    from sklearn.model_selection import LeaveOneGroupOut, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    clf = make_pipeline(StandardScaler(), SVC(kernel="linear", C=1.0))
+    return cross_val_predict(clf, X, y, groups=groups, cv=LeaveOneGroupOut())
 
 
 # ----------------------------------------------------------------------------- run
-def run(n_samples, n_frames, noise, variants, log=print):
+def run(plan, rows, n_frames, degrade, log=print, flicker_scale=1.0):
+    """Flows, errors and descriptors of every row on every clip of ``plan`` ((seed, subject, label))."""
     import cv2
 
-    rows = {lab: {"times": [], "epe": [], "epe_mov": [], "err": {k: [] for k in DESCRIPTORS},
-                  "jit": {k: [] for k in DESCRIPTORS}, "desc": [], "raw_tol": [],
-                  "tol": {k: [] for k in DESCRIPTORS}} for lab, *_ in variants}
-    gt_row = {"jit": {k: [] for k in DESCRIPTORS}}
-    fns = {lab: flow_fn(m, p) for lab, m, p, *_ in variants}
+    fns = {lab: flow_fn(m, p) for lab, m, p in rows}
+    res = {lab: {"times": [], "epe": [], "err": {k: [] for k in DESCRIPTORS}, "desc": {k: [] for k in DESCRIPTORS}}
+           for lab in list(fns) + ["ground truth"]}
+    labels, groups = [], []
     old = cv2.getNumThreads()
     cv2.setNumThreads(1)
     try:
-        for seed in range(n_samples):
-            sc = Scene(seed, n_frames, noise)
-            clips = {j: sc.clip(j) for j in (False, True)}
-            if seed == 0:  # warm-up: OpenCV objects, numba kernels (cache load or compile)
-                f = clips[False][0]
-                for fn in fns.values():
-                    fn(f[0], f[1])
-                descriptors(clips[False][1], sc.apex, sc.landmarks)
-            d_gt = {j: descriptors(clips[j][1], sc.apex, sc.landmarks) for j in (False, True)}
+        for i, (seed, subject, label) in enumerate(plan):
+            t_clip = time.perf_counter()
+            clip = make_clip(seed, subject=subject, label=label, n_frames=n_frames, degrade=degrade,
+                             flicker_scale=flicker_scale)
+            t_render = time.perf_counter() - t_clip
+            if i == 0:  # warm-up: OpenCV objects, numba kernels (cache load or compile)
+                for lab in list(fns):
+                    try:
+                        fns[lab](clip.frames[0], clip.frames[1])
+                    except Exception as exc:  # a backend that does not run here is reported, not fatal
+                        log(f"  row {lab!r} skipped: {type(exc).__name__}: {exc}")
+                        del fns[lab], res[lab]
+            d_gt = descriptors(clip.flows, clip.apex, clip.landmarks)
             for k in DESCRIPTORS:
-                gt_row["jit"][k].append(rel(d_gt[True][k], d_gt[False][k]))
-            order = list(variants)
-            order = order[seed % len(order):] + order[:seed % len(order)]  # rotate: no row always first
-            t_sample = time.perf_counter()
-            for lab, *_ in order:
-                r = rows[lab]
-                d = {}
-                for j in (False, True):
-                    frames, gt_oe = clips[j]
-                    oe = clip_flows_timed(fns[lab], frames, r["times"])
-                    d[j] = descriptors(oe, sc.apex, sc.landmarks)
-                    if not j:
-                        e_all, e_mov = epe(oe, gt_oe)
-                        r["epe"].append(e_all)
-                        r["epe_mov"].append(e_mov)
+                res["ground truth"]["desc"][k].append(d_gt[k])
+            order = list(fns)
+            order = order[i % len(order):] + order[:i % len(order)]  # rotate: no row always first
+            for lab in order:
+                r = res[lab]
+                oe = []
+                for t in range(1, n_frames):
+                    t0 = time.perf_counter()
+                    oe.append(fns[lab](clip.frames[0], clip.frames[t]))
+                    r["times"].append(time.perf_counter() - t0)
+                oe = np.stack(oe)
+                r["epe"].append(float(np.hypot(*(oe - clip.flows).transpose(3, 0, 1, 2)).mean()))
+                d = descriptors(oe, clip.apex, clip.landmarks)
                 for k in DESCRIPTORS:
-                    r["err"][k].append(rel(d[False][k], d_gt[False][k]))
-                    r["jit"][k].append(rel(d[True][k], d[False][k]))
-                r["desc"].append(d[False])
-            log(f"  sample {seed}: AUs {sc.aus}, apex displacement max "
-                f"{np.hypot(*sc.field(*np.mgrid[0:SIZE, 0:SIZE][::-1].astype(float))).max():.2f} px, "
-                f"{time.perf_counter() - t_sample:.1f} s, load {os.getloadavg()[0]:.2f}")
+                    r["err"][k].append(rel(d[k], d_gt[k]))
+                    r["desc"][k].append(d[k])
+            labels.append(clip.label)
+            groups.append(clip.subject)
+            log(f"  clip {i + 1}/{len(plan)} subject {subject} {CLASSES[clip.label]}: {clip.info}; "
+                f"render {t_render:.1f} s, total {time.perf_counter() - t_clip:.1f} s, load {os.getloadavg()[0]:.1f}")
     finally:
         cv2.setNumThreads(old)
-    for lab, _m, _p, twin, *_ in variants:
-        if twin in rows:
-            for a, b in zip(rows[lab]["desc"], rows[twin]["desc"]):
-                for k in DESCRIPTORS:
-                    rows[lab]["tol"][k].append(rel(a[k], b[k]))
-                rows[lab]["raw_tol"].append(rel(a["mdmo_raw"], b["mdmo_raw"]))
-    return rows, gt_row
+    return res, np.array(labels), np.array(groups)
 
 
-def _med(v):
-    return statistics.median(v) if v else float("nan")
+def summarise(res, labels, groups, ref, seed=0):
+    """Per row: ms, EPE, per-descriptor and mean error with intervals, paired comparison, proxy UF1."""
+    rng = np.random.default_rng(seed)
+    n = len(labels)
+    boot_idx = rng.integers(0, n, (N_BOOT, n))
+    preds = {lab: {k: proxy_predictions(np.array(r["desc"][k]), labels, groups) for k in DESCRIPTORS}
+             for lab, r in res.items()}
+
+    def uf1_mean(lab, idx=slice(None)):
+        return float(np.mean([uf1(labels[idx], preds[lab][k][idx]) for k in DESCRIPTORS]))
+
+    boot_uf1 = {lab: np.array([uf1_mean(lab, b) for b in boot_idx]) for lab in res}
+    out = {}
+    for lab, r in res.items():
+        s = {"uf1": {k: uf1(labels, preds[lab][k]) for k in DESCRIPTORS}, "uf1_mean": uf1_mean(lab),
+             "uf1_ci": tuple(np.percentile(boot_uf1[lab], [2.5, 97.5]))}
+        d = boot_uf1[lab] - boot_uf1[ref]
+        s["uf1_vs_ref"] = (s["uf1_mean"] - uf1_mean(ref), *np.percentile(d, [2.5, 97.5]))
+        if lab != "ground truth":
+            s["ms"] = 1e3 * statistics.median(r["times"])
+            s["epe"] = statistics.median(r["epe"])
+            s["err"] = {k: boot_median(r["err"][k], rng) for k in DESCRIPTORS}
+            per_clip = np.mean([r["err"][k] for k in DESCRIPTORS], axis=0)
+            s["mean_err"] = boot_median(per_clip, rng)
+            ref_clip = np.mean([res[ref]["err"][k] for k in DESCRIPTORS], axis=0)
+            s["vs_ref"] = boot_median(per_clip - ref_clip, rng)
+            s["wins"] = float(np.mean(per_clip < ref_clip))
+        out[lab] = s
+    return out
 
 
-def _fmt4(d):
-    vals = [_med(d[k]) for k in DESCRIPTORS]
-    return "n/a" if all(np.isnan(vals)) else " / ".join(f"{100 * v:.0f}" for v in vals)
+def report(summary, rows, ref):
+    pct = lambda v: f"{100 * v:.0f}"  # noqa: E731
+    ci = lambda t: f"{100 * t[0]:.0f} [{100 * t[1]:.0f}, {100 * t[2]:.0f}]"  # noqa: E731
+    sci = lambda t: f"{100 * t[0]:+.0f} [{100 * t[1]:+.0f}, {100 * t[2]:+.0f}]"  # noqa: E731
+    print(f"\nDescriptor error vs the true flow's descriptor, % (median over clips [95 % bootstrap CI]); "
+          f"reference row: {ref}")
+    print("\n| flow | ms/pair | cost vs ref | EPE (px) | MDMO | FDM | Bi-WOOF | strain | mean error | vs ref (paired) "
+          "| wins vs ref |")
+    print("|" + "---|" * 11)
+    for lab, *_ in rows:
+        s = summary[lab]
+        print(f"| {lab} | {s['ms']:.3g} | {s['ms'] / summary[ref]['ms']:.3g}x | {s['epe']:.3f} | " + " | ".join(ci(s["err"][k]) for k in DESCRIPTORS)
+              + f" | {ci(s['mean_err'])} | {sci(s['vs_ref'])} | {pct(s['wins'])} % |")
+    print("\nClassification proxy: 3 AU classes, linear SVM, leave-one-subject-out, pooled UF1 x 100 "
+          "(mean of the four: [95 % bootstrap CI]; vs ref: paired difference [CI])")
+    print("\n| flow | MDMO | FDM | Bi-WOOF | strain | mean UF1 | vs ref (paired) |")
+    print("|" + "---|" * 7)
+    for lab in [r[0] for r in rows] + ["ground truth"]:
+        s = summary[lab]
+        print(f"| {lab} | " + " | ".join(pct(s["uf1"][k]) for k in DESCRIPTORS)
+              + f" | {pct(s['uf1_mean'])} [{pct(s['uf1_ci'][0])}, {pct(s['uf1_ci'][1])}] | {sci(s['uf1_vs_ref'])} |")
 
 
-def report(rows, gt_row, variants, budget_ms=5.0):
-    base_ms = 1e3 * _med(rows[BASELINE]["times"]) if BASELINE in rows else float("nan")
-    print("\n| backend + params | ms/pair | cost vs tvl1 eps=0.01 | DFME h (10 pairs/clip, 2 cores) | EPE all (px) "
-          "| EPE moving (px) | MDMO err % | FDM err % | Bi-WOOF err % | strain err % | mean err % "
-          "| tolerance change % (MDMO/FDM/BW/strain) | jitter change % (MDMO/FDM/BW/strain) |")
-    print("|" + "---|" * 13)
-    print(f"| ground truth | – | – | – | 0 | 0 | 0 | 0 | 0 | 0 | 0 | – | {_fmt4(gt_row['jit'])} |")
-    scores = {}
-    for lab, _m, _p, twin, *_ in variants:
-        r = rows[lab]
-        ms = 1e3 * _med(r["times"])
-        errs = [_med(r["err"][k]) for k in DESCRIPTORS]
-        scores[lab] = (float(np.mean(errs)), ms)
-        hours = DFME_CLIPS * PAIRS_PER_CLIP * ms / 1e3 / 3600 / 2
-        tol = _fmt4(r["tol"]) + (f" (vs {twin})" if twin in rows else "")
-        print(f"| {lab} | {ms:.3g} | {ms / base_ms:.2g}x | {hours:.2g} | {_med(r['epe']):.3f} | "
-              f"{_med(r['epe_mov']):.3f} | " + " | ".join(f"{100 * e:.0f}" for e in errs)
-              + f" | {100 * scores[lab][0]:.0f} | {tol} | {_fmt4(r['jit'])} |")
-    raw = [(lab, _med(rows[lab]["raw_tol"])) for lab, *_ in variants if rows[lab]["raw_tol"]]
-    print("\nMDMO tolerance change on the raw [rho, theta] vector (issue 12's measure): "
-          + ", ".join(f"{lab}: {100 * v:.0f} %" for lab, v in raw))
-    best = min(s for s, _ in scores.values())
-    ok = [lab for lab, (s, _) in scores.items() if s <= 1.1 * best]
-    pick = min(ok, key=lambda lab: scores[lab][1])
-    fit = {lab: v for lab, v in scores.items() if v[1] <= budget_ms}
-    print(f"\nper descriptor, lowest error vs ground truth: "
-          + ", ".join(f"{k}: {min(rows, key=lambda lab: _med(rows[lab]['err'][k]))}" for k in DESCRIPTORS))
-    print(f"recommendation (lowest mean descriptor error, ties within 10 % of the best ({100 * best:.0f} %) "
-          f"go to the cheapest): {pick}: mean error {100 * scores[pick][0]:.0f} %, "
-          f"{scores[pick][1]:.1f} ms/pair = {scores[pick][1] / base_ms:.2f}x tvl1 eps=0.01")
-    if fit:
-        best_fit = min(s for s, _ in fit.values())
-        pick_fit = min((lab for lab, (s, _) in fit.items() if s <= 1.1 * best_fit), key=lambda lab: fit[lab][1])
-        print(f"within the pipeline's flow budget ({budget_ms:g} ms/pair, see --budget-ms), same rule: {pick_fit}: "
-              f"mean error {100 * fit[pick_fit][0]:.0f} %, {fit[pick_fit][1]:.1f} ms/pair")
-        return pick_fit
-    return pick
+def make_plan(n_subjects, per_class, seed=0):
+    """(seed, subject, label) of every clip: ``per_class`` clips of each class per subject."""
+    return [(seed * 100003 + s * 101 + c * 11 + j, s, c) for s in range(n_subjects)
+            for c in range(len(CLASSES)) for j in range(per_class)]
+
+
+def parse_degrade(text):
+    if text == "all":
+        return DEGRADATIONS
+    if text == "none":
+        return ()
+    parts = tuple(p.strip() for p in text.split(",") if p.strip())
+    bad = [p for p in parts if p not in DEGRADATIONS]
+    if bad:
+        raise SystemExit(f"--degrade: unknown {bad}; use all, none or a subset of {','.join(DEGRADATIONS)}")
+    return parts
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
-                        help="smoke test: 2 samples of 6 frames, only the rows marked quick in VARIANTS")
-    parser.add_argument("--samples", type=int, default=6)
-    parser.add_argument("--budget-ms", type=float, default=5.0,
-                        help="cost per pair that keeps the DFME pipeline within 1.5x its decode floor "
-                        "(default 5; why: see the module docstring)")
-    parser.add_argument("--rows", default="", help="comma-separated substrings: only the rows whose label "
-                        "contains one of them (the baseline row is always kept)")
+                        help="smoke test (< 1 min): 4 subjects x 3 clips, only the rows of QUICK_ROWS")
+    parser.add_argument("--subjects", type=int, default=10, help="distinct faces (default 10)")
+    parser.add_argument("--per-class", type=int, default=2, help="clips per class and subject (default 2)")
     parser.add_argument("--frames", type=int, default=10, help="TIM clip length (default 10, as mefeat.extract)")
-    parser.add_argument("--noise", type=float, default=2.0, help="sensor noise sigma, gray levels")
+    parser.add_argument("--degrade", default="all",
+                        help=f"all (default), none, or a comma-separated subset of {','.join(DEGRADATIONS)}")
+    parser.add_argument("--rows", default="", help="comma-separated substrings: only the rows whose label "
+                        "contains one of them (the reference row is always kept)")
+    parser.add_argument("--flicker-scale", type=float, default=1.0,
+                        help="multiplies the illumination changes (default 1: flicker-free LED lighting, "
+                        "<= 0.1 %% gain RMS per frame; 10: lighting that flickers by 0.5-1 %%)")
+    parser.add_argument("--seed", type=int, default=0, help="draws a different set of clips")
     args = parser.parse_args(argv)
-    n_samples, n_frames = (2, 6) if args.quick else (args.samples, args.frames)
-    variants = [v for v in VARIANTS if v[4] or not args.quick]
-    if args.rows:
-        keys = [k.strip() for k in args.rows.split(",") if k.strip()]
-        variants = [v for v in variants if v[0] == BASELINE or any(k in v[0] for k in keys)]
+    degrade = parse_degrade(args.degrade)
+    rows = discover_rows()
+    ref = reference_label(rows)
+    keys = QUICK_ROWS if args.quick else tuple(k.strip() for k in args.rows.split(",") if k.strip())
+    if keys:
+        rows = [r for r in rows if r[0] == ref or any(k in r[0] for k in keys)]
+    n_subjects, per_class = (4, 1) if args.quick else (args.subjects, args.per_class)
+    plan = make_plan(n_subjects, per_class, args.seed)
     import cv2
 
-    print(f"flow choice: {n_samples} samples x {n_frames}-frame 128 px clips, noise sigma {args.noise}, "
-          f"jitter {JITTER_PX} px; OpenCV {cv2.__version__}, 1 thread; "
-          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load {os.getloadavg()}")
+    print(f"flow choice: {len(plan)} clips ({n_subjects} subjects x {len(CLASSES)} classes x {per_class}), "
+          f"{args.frames} frames, 128 px, degradations: {'+'.join(degrade) or 'none'} (flicker x{args.flicker_scale:g}); "
+          f"rows: {', '.join(r[0] for r in rows)}; OpenCV {cv2.__version__}, "
+          f"1 thread; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load {os.getloadavg()}")
     t0 = time.perf_counter()
-    rows, gt_row = run(n_samples, n_frames, args.noise, variants)
-    report(rows, gt_row, variants, args.budget_ms)
+    res, labels, groups = run(plan, rows, args.frames, degrade, flicker_scale=args.flicker_scale)
+    rows = [r for r in rows if r[0] in res]
+    summary = summarise(res, labels, groups, ref)
+    report(summary, rows, ref)
     if args.quick:
-        print("(--quick is a smoke test: 2 samples, fewer rows; base a choice on the full run)")
+        print("\n(--quick is a smoke test: 12 clips, fewer rows; its intervals are wide; judge on the full run)")
     print(f"\n{time.perf_counter() - t0:.0f} s; load at the end {os.getloadavg()}")
     return 0
 

@@ -5,7 +5,7 @@ dlib nor OpenCV. Public names are resolved lazily on first access.
 
 Layers (nothing imports upward)::
 
-    extract -> runner -> catalogue -> transformers / evaluation
+    extract -> extraction -> catalogue -> transformers / evaluation
             -> descriptors / flow / face / temporal -> _kernels -> _jit / _config / _validation
 """
 
@@ -33,8 +33,9 @@ _LAZY = {
     "OpticalStrain": "mefeat.transformers",
     "FaceAligner": "mefeat.transformers",
     "TemporalNormalizer": "mefeat.transformers",
-    # extraction runner and the readers of its output folder
-    "extract_features": "mefeat.runner",
+    "MotionMagnifier": "mefeat.transformers",
+    # the extraction and the readers of its output folder
+    "extract_features": "mefeat.extraction",
     "read_features": "mefeat._io",
     "read_clips": "mefeat._io",
 }
@@ -44,9 +45,11 @@ _SUBMODULES = {
     "face",
     "flow",
     "temporal",
+    "magnify",
     "datasets",
     "evaluation",
     "catalogue",
+    "extraction",
     "runner",
     "plot",
 }

@@ -9,20 +9,32 @@ EPS = 1e-12
 #: dtypes that descriptor front functions accept without a copy-cast warning.
 SUPPORTED_FRAME_DTYPES = ("uint8", "uint16", "int16", "int32", "int64", "float32", "float64")
 
+#: Largest frame file mefeat reads (bytes) and largest image it decodes (pixels, from the file's header,
+#: checked before decoding): a 1280x1024 DFME PNG is about 1.5 MB and 1.3 Mpx; a 4K uncompressed 16-bit
+#: TIFF is 50 MB and 8.8 Mpx. Larger files are refused with an error naming them (a device, a
+#: decompression bomb).
+MAX_FRAME_BYTES = 256 * 1024 * 1024
+MAX_FRAME_PIXELS = 64 * 1024 * 1024
+
 #: Default face-crop size (pixels) used by alignment and the demo pipeline.
 DEFAULT_FACE_SIZE = 128
 
 # --- optical flow and flow descriptors (helper "flow") ---
 
-#: Flow backend of every flow descriptor, in the library and on the command line. DIS (medium preset)
-#: gives descriptors within a few points of TV-L1 epsilon 0.01 against a known micro-motion at about
-#: 1 % of its cost (``benchmarks/bench_flow_choice.py``; the README's flow section has the table).
-DEFAULT_FLOW_METHOD = "dis"
+#: Flow backend of every flow descriptor, in the library and on the command line: mefeat's TV-L1 with the
+#: Bi-WOOF authors' parameters (the literature's flow; on real CASME II frames it beats DIS by 0.04-0.10
+#: UF1 on every flow descriptor), which reproduces OpenCV's DualTVL1 at a fraction of its cost
+#: (``benchmarks/bench_flow.py``). ``"dis"`` is the fast option.
+DEFAULT_FLOW_METHOD = "tvl1"
 
 #: TV-L1 defaults of the Bi-WOOF authors' IPOL runs (tau, lambda, theta, nscales, zoom, warps, epsilon).
 TVL1_DEFAULTS = {"tau": 0.25, "lambda_": 0.15, "theta": 0.3, "nscales": 5, "scale_step": 0.5, "warps": 5,
                  "epsilon": 0.01, "inner_iterations": 30, "outer_iterations": 10, "gamma": 0.0,
                  "median_filtering": 5}
+
+#: Options of mefeat's own TV-L1 (``flow.method="tvl1"``) beyond :data:`TVL1_DEFAULTS`: the warp's border
+#: ("zero": read as 0 outside the frame, OpenCV's ``remap`` default, which it reproduces; "replicate": IPOL's).
+TVL1_MEFEAT_OPTIONS = {"border": "zero"}
 
 #: Farneback parameters of meb's MDMO (pyr_scale, levels, winsize, iterations, poly_n, poly_sigma, flags).
 FARNEBACK_DEFAULTS = {"pyr_scale": 0.5, "levels": 3, "winsize": 15, "iterations": 3, "poly_n": 5,
@@ -53,6 +65,10 @@ FDM_MAX_ANGLE = 0.7853981633974483  # pi / 4
 #: Default margin of the aligned face crop: fraction of the output size left on each side of the
 #: canonical template's landmark bounding box (0.1 -> the 68 landmarks span 80 % of the crop).
 DEFAULT_FACE_MARGIN = 0.1
+
+#: Default border policy of the aligned crop: "fit" moves/zooms the crop until it lies inside the frame
+#: (no pixel is invented); "replicate" keeps the template crop and replicates the frame's border.
+DEFAULT_FACE_BORDER = "fit"
 
 #: Default LBP-TOP radii (Rx, Ry, Rt) and the default spatio-temporal block grid (rows, cols, time blocks)
 #: of LBP-TOP, HOG-TOP and HIGO-TOP: the MER baselines' choice (CASME II and MEGC 2019 use radii (1, 1, 4)

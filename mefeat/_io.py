@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 import tempfile
 import threading
 import time
@@ -22,9 +23,69 @@ import time
 import numpy as np
 
 __all__ = ["write_features", "read_features", "read_clips_table", "read_clips", "write_clips_table", "write_json",
-           "atomic_write", "sha256_file", "list_descriptors", "INDEX", "FolderLock", "OutputLocked", "fsync_dir"]
+           "write_csv", "csv_escape", "csv_unescape", "atomic_write", "sha256_file", "list_descriptors", "INDEX",
+           "FolderLock", "OutputLocked", "fsync_dir", "TableError"]
 
 INDEX = ("dataset", "subject", "clip")
+
+#: First characters that make a spreadsheet read a CSV cell as a formula (OWASP, "CSV Injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class TableError(ValueError):
+    """A table of an output folder that cannot be read as mefeat wrote it (the message names the file)."""
+
+
+def csv_escape(value):
+    """A text cell made safe for spreadsheets: a leading ``'`` when it starts with ``= + - @``, a tab or CR.
+
+    Cells that already start with ``'`` get one more, so that :func:`csv_unescape` restores every
+    value exactly. Non-text values (numbers, NaN) are returned unchanged: a negative number stays a
+    number.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START + ("'",)):
+        return "'" + value
+    return value
+
+
+def csv_unescape(value):
+    """Undo :func:`csv_escape`."""
+    if isinstance(value, str) and value.startswith("'"):
+        return value[1:]
+    return value
+
+
+def _is_text(dtype):
+    import pandas as pd
+
+    return dtype == object or pd.api.types.is_string_dtype(dtype)
+
+
+def _escaped(df, index=True):
+    """A copy of ``df`` whose text cells (and index labels) are escaped with :func:`csv_escape`."""
+    import pandas as pd
+
+    out = df.copy()
+    for c in out.columns:
+        if _is_text(out[c].dtype):
+            out[c] = out[c].map(csv_escape)
+    if index and isinstance(out.index, pd.MultiIndex):
+        out.index = out.index.set_levels([lvl.map(csv_escape) if _is_text(lvl.dtype) else lvl
+                                          for lvl in out.index.levels])
+    elif index and _is_text(out.index.dtype):
+        out.index = out.index.map(csv_escape)
+    out.columns = [csv_escape(c) if isinstance(c, str) else c for c in out.columns]
+    return out
+
+
+def write_csv(path, df, *, index=False, **kwargs):
+    """Write a DataFrame as CSV atomically, its text cells escaped against formula injection.
+
+    Every CSV that mefeat writes goes through here; the readers of this module undo the escape.
+    """
+    with atomic_write(path, "w", encoding="utf-8", newline="") as f:
+        _escaped(df, index=index).to_csv(f, index=index, **kwargs)
+    return path
 
 
 _UMASK_LOCK = threading.Lock()
@@ -129,7 +190,20 @@ class FolderLock:
         import socket
 
         os.makedirs(self.folder, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:  # never through a symlink (its target would be truncated below), private to the user
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+                         | getattr(os, "O_NONBLOCK", 0), 0o600)
+        except OSError as exc:
+            if os.path.islink(self.path):
+                raise OSError(f"{self.path} is a symbolic link; mefeat does not follow it (it would truncate its "
+                              "target): remove it") from None
+            raise _named_error(exc, self.path) from exc
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            os.close(fd)
+            raise OSError(f"{self.path} is not a regular file; remove it")
+        if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) & 0o077:
+            os.fchmod(fd, 0o600)  # a lock file of an older mefeat (0644): others could hold it with a read-only flock
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -241,8 +315,7 @@ def write_features(out_dir, descriptor, X, index, feature_names=None, *, fmt="cs
         df = pd.DataFrame(X, columns=feature_names)
         df.index = pd.MultiIndex.from_tuples(index, names=list(INDEX)) if index else pd.MultiIndex.from_arrays(
             [[], [], []], names=list(INDEX))
-        with atomic_write(path, "w", encoding="utf-8", newline="") as f:
-            df.to_csv(f, float_format="%.17g")
+        write_csv(path, df, index=True, float_format="%.17g")
     else:
         with atomic_write(path, "wb") as f:
             np.savez(f, X=X, index=np.array(index, dtype=str).reshape(-1, 3),
@@ -259,7 +332,39 @@ def list_descriptors(out_dir):
                    if n.endswith((".csv", ".npz")) and not n.startswith(".")})
 
 
-def read_features(out_dir, descriptor):
+def _manifest_entry(out_dir, key, rel):
+    """What ``manifest.json`` of ``out_dir`` records for one file (None: no manifest or not listed)."""
+    path = os.path.join(os.fspath(out_dir), "manifest.json")
+    if not os.path.isfile(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            man = json.load(f)
+    except (OSError, ValueError) as exc:
+        raise TableError(f"{path} is unreadable ({exc}); pass verify=False to read the tables without it") from None
+    for info in (man.get(key) or {}).values() if key == "tables" else [(man.get("files") or {}).get(rel)]:
+        if info and info.get("file", rel) == rel:
+            return info
+    return None
+
+
+def _verify(out_dir, key, rel, path):
+    """Check a table against the sha256 its manifest records; returns the manifest entry (or None)."""
+    info = _manifest_entry(out_dir, key, rel)
+    if info is not None and info.get("sha256") and sha256_file(path) != info["sha256"]:
+        raise TableError(f"{path} is not the file the extraction wrote (its sha256 differs from manifest.json: "
+                         "edited, truncated or replaced since); re-run the extraction, or pass verify=False to "
+                         "read a table you edited on purpose")
+    return info
+
+
+def _check_index(df, path):
+    if df.index.has_duplicates:
+        dup = df.index[df.index.duplicated()][0]
+        raise TableError(f"{path}: clip {'/'.join(map(str, dup))} appears more than once")
+
+
+def read_features(out_dir, descriptor, *, verify=True):
     """Read one descriptor's feature table.
 
     Parameters
@@ -268,6 +373,11 @@ def read_features(out_dir, descriptor):
         Extraction output folder.
     descriptor : str
         E.g. ``"lbp_top"``.
+    verify : bool, default True
+        Check the file against the sha256, clip count and feature count that the folder's
+        ``manifest.json`` records for it (a table edited, truncated or replaced since the
+        extraction is an error). ``False`` reads a table you edited on purpose; the checks of the
+        layout (index columns, numbers in every cell, one row per clip) are always made.
 
     Returns
     -------
@@ -278,26 +388,84 @@ def read_features(out_dir, descriptor):
     ------
     FileNotFoundError
         No table for ``descriptor`` (the message lists the available ones).
-    ValueError
+    TableError (a ValueError)
         Both ``<descriptor>.csv`` and ``<descriptor>.npz`` exist (one is stale: which one is
-        meant cannot be told).
+        meant cannot be told); the table does not match the manifest; or it is not laid out as
+        mefeat writes tables (empty, not CSV, other index columns, a cell that is not a number,
+        a blank cell, a clip twice). The message names the file.
     """
     import pandas as pd
 
     base = os.path.join(os.fspath(out_dir), "features", descriptor)
     if os.path.exists(base + ".npz") and os.path.exists(base + ".csv"):
-        raise ValueError(f"both {base}.csv and {base}.npz exist; one is left over from another run: "
+        raise TableError(f"both {base}.csv and {base}.npz exist; one is left over from another run: "
                          "remove it (or re-run the extraction with --force)")
-    if os.path.exists(base + ".npz"):
-        with np.load(base + ".npz", allow_pickle=False) as z:
-            idx = pd.MultiIndex.from_arrays([z["index"][:, k].astype(str) for k in range(3)], names=list(INDEX))
-            return pd.DataFrame(z["X"], index=idx, columns=[str(n) for n in z["feature_names"]])
-    if os.path.exists(base + ".csv"):
-        df = pd.read_csv(base + ".csv", dtype={k: str for k in INDEX}, keep_default_na=False,
-                         na_values=[""], index_col=list(range(3)))
-        return df.astype(np.float64)
-    raise FileNotFoundError(
-        f"no feature table {descriptor!r} in {os.fspath(out_dir)!r}; available: {list_descriptors(out_dir)}")
+    for ext in (".npz", ".csv"):
+        path = base + ext
+        if os.path.exists(path):
+            break
+    else:
+        raise FileNotFoundError(
+            f"no feature table {descriptor!r} in {os.fspath(out_dir)!r}; available: {list_descriptors(out_dir)}")
+    info = _verify(out_dir, "tables", os.path.join("features", descriptor + ext), path) if verify else None
+    if ext == ".npz":
+        import zipfile
+
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                X, idx, names = z["X"], z["index"], z["feature_names"]
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+            raise TableError(f"{path} is not a readable mefeat feature table (npz with X, index, feature_names): "
+                             f"{type(exc).__name__}: {exc}") from None
+        if X.ndim != 2 or idx.shape != (X.shape[0], 3) or names.shape != (X.shape[1],):
+            raise TableError(f"{path}: inconsistent shapes X {X.shape}, index {idx.shape}, feature_names "
+                             f"{names.shape}")
+        index = pd.MultiIndex.from_arrays([idx[:, k].astype(str) for k in range(3)], names=list(INDEX))
+        df = pd.DataFrame(X.astype(np.float64, copy=False), index=index, columns=[str(n) for n in names])
+    else:
+        df = _read_feature_csv(path)
+    _check_index(df, path)
+    if info is not None and (info.get("n_clips"), info.get("n_features")) != df.shape:
+        raise TableError(f"{path} holds {df.shape[0]} clips x {df.shape[1]} features; manifest.json says "
+                         f"{info.get('n_clips')} x {info.get('n_features')}")
+    return df
+
+
+def _read_feature_csv(path):
+    import pandas as pd
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+        if not head.strip():
+            raise TableError(f"{path} is empty")
+        if b"\0" in head:
+            raise TableError(f"{path} is not a text file (binary data)")
+        df = pd.read_csv(path, dtype={k: str for k in INDEX}, keep_default_na=False, na_values=[""])
+    except TableError:
+        raise
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise TableError(f"{path} is not a readable CSV table: {exc}") from None
+    if tuple(df.columns[:3]) != INDEX:
+        raise TableError(f"{path}: the first columns must be {', '.join(INDEX)} (a table written by mefeat), "
+                         f"found {', '.join(map(str, df.columns[:3]))}")
+    for c in INDEX:
+        df[c] = df[c].map(csv_unescape)
+    df = df.set_index(list(INDEX))
+    df.columns = [csv_unescape(c) for c in df.columns]
+    bad = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c].dtype)]
+    if bad:
+        col = df[bad[0]]
+        num = pd.to_numeric(col, errors="coerce")
+        row = int(np.flatnonzero(num.isna() & col.notna())[0]) if (num.isna() & col.notna()).any() else 0
+        raise TableError(f"{path}: column {bad[0]!r} holds {col.iloc[row]!r} (clip {'/'.join(df.index[row])}), "
+                         "not a number")
+    blank = df.isna().to_numpy()
+    if blank.any():
+        r, c = np.argwhere(blank)[0]
+        raise TableError(f"{path}: {int(blank.sum())} blank cell(s), first at clip {'/'.join(df.index[r])}, "
+                         f"column {df.columns[c]!r} (a truncated or hand-edited table?)")
+    return df.astype(np.float64)
 
 
 def write_clips_table(out_dir, table, *, overwrite=False):
@@ -309,13 +477,18 @@ def write_clips_table(out_dir, table, *, overwrite=False):
     if "aus" in df:
         df["aus"] = ["+".join(str(a) for a in sorted(v)) if isinstance(v, (set, frozenset)) else v
                      for v in df["aus"]]
-    with atomic_write(path, "w", encoding="utf-8", newline="") as f:
-        df.to_csv(f, index=False)
-    return path
+    return write_csv(path, df)
 
 
-def read_clips_table(out_dir):
+#: Numeric columns of clips.csv, read as text and checked (a non-number is an error, not a silent NA).
+_CLIP_NUMBERS = ("onset", "apex", "offset", "n_frames", "fps")
+
+
+def read_clips_table(out_dir, *, verify=True):
     """Read ``clips.csv``: the labels of the extracted clips.
+
+    ``verify`` checks the file against the sha256 in the folder's ``manifest.json`` (see
+    :func:`read_features`); the layout is always checked and every error names the file.
 
     Returns
     -------
@@ -329,26 +502,54 @@ def read_clips_table(out_dir):
     path = os.path.join(os.fspath(out_dir), "clips.csv")
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path} does not exist: run `python -m mefeat.extract --out {out_dir}` first")
-    df = pd.read_csv(path, dtype={k: str for k in INDEX} | {"aus": str, "emotion": str, "emotion_raw": str,
-                                                            "aus_raw": str}, keep_default_na=False,
-                     na_values={"onset": [""], "apex": [""], "offset": [""], "fps": [""], "n_frames": [""]})
+    if verify:
+        _verify(out_dir, "files", "clips.csv", path)
+    try:
+        df = pd.read_csv(path, dtype={k: str for k in INDEX + _CLIP_NUMBERS} | {
+            "aus": str, "emotion": str, "emotion_raw": str, "aus_raw": str}, keep_default_na=False)
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise TableError(f"{path} is not a readable CSV table: {exc}") from None
+    missing = [c for c in INDEX if c not in df.columns]
+    if missing:
+        raise TableError(f"{path} has no column {', '.join(map(repr, missing))} (columns: "
+                         f"{', '.join(map(str, df.columns[:6]))}): not a comma-separated clip table written by mefeat")
+    for c in df.columns:
+        if _is_text(df[c].dtype):
+            df[c] = df[c].map(csv_unescape)
+    df.columns = [csv_unescape(c) for c in df.columns]
     if "aus" in df:
-        df["aus"] = [frozenset(int(a) for a in str(v).split("+") if a.strip()) for v in df["aus"]]
-    for c in ("onset", "apex", "offset", "n_frames"):
+        try:
+            df["aus"] = [frozenset(int(a) for a in str(v).split("+") if a.strip()) for v in df["aus"]]
+        except ValueError:
+            bad = next(v for v in df["aus"] if not all(a.strip().isdigit() for a in str(v).split("+") if a.strip()))
+            raise TableError(f"{path}: column 'aus' holds {bad!r}, not '+'-joined AU numbers") from None
+    for c in _CLIP_NUMBERS:
         if c in df:
-            df[c] = pd.array(pd.to_numeric(df[c], errors="coerce"), dtype="Int64")
+            text = df[c].str.strip()
+            num = pd.to_numeric(text.replace({"": None}), errors="coerce")
+            bad = num.isna() & (text != "")
+            if bad.any():
+                r = int(np.flatnonzero(bad)[0])
+                raise TableError(f"{path}: column {c!r} holds {df[c].iloc[r]!r} (row {r + 2}, clip "
+                                 f"{df['clip'].iloc[r]}), not a number")
+            df[c] = num if c == "fps" else pd.array(num, dtype="Int64")
     for c in ("emotion", "emotion_raw", "aus_raw"):
         if c in df:
             df[c] = df[c].replace({"": None})
-    return df.set_index(list(INDEX))
+    df = df.set_index(list(INDEX))
+    _check_index(df, path)
+    return df
 
 
-def read_clips(out_dir):
+def read_clips(out_dir, *, verify=True):
     """The clip table of an extraction output: labels, groups and status of every clip.
 
     Parameters
     ----------
     out_dir : str or path-like
+    verify : bool, default True
+        Check ``clips.csv`` against the sha256 that ``manifest.json`` records (see
+        :func:`read_features`).
 
     Returns
     -------
@@ -365,7 +566,7 @@ def read_clips(out_dir):
     >>> X = read_features("mefeat_output", "lbp_top")       # doctest: +SKIP
     >>> y, groups = clips.loc[X.index, "emotion"], clips.loc[X.index, "group"]  # doctest: +SKIP
     """
-    df = read_clips_table(out_dir)
+    df = read_clips_table(out_dir, verify=verify)
     if "group" not in df.columns:  # the loaders set a group only where it is not the subject
         df["group"] = df.index.get_level_values("subject")
     return df

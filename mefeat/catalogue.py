@@ -19,6 +19,11 @@ Preprocessing stages
 ``face``
     :class:`mefeat.FaceAligner` (dlib landmarks, one similarity transform, square crop); its
     parameters are ``face.<name>``, plus ``face.align`` (False: use the frames as they are).
+``magnify``
+    :class:`mefeat.MotionMagnifier` (linear Eulerian motion magnification) on the aligned clip,
+    before TIM and the key frames; off unless ``magnify.alpha > 0``. Its settings travel with the
+    ``tim`` stage's (``Resolved.tim["magnify"]``, present only when on), so that they are part of
+    every cache key of the prepared clips; :meth:`Resolved.config` lists them on their own.
 ``tim``
     :class:`mefeat.TemporalNormalizer` on the aligned clip, uint8 kept uint8 (``tim.n_frames``,
     ``tim.method``).
@@ -46,7 +51,8 @@ import numpy as np
 from mefeat._config import DEFAULT_FLOW_METHOD
 
 __all__ = ["DescriptorSpec", "register", "get", "names", "default_names", "STAGES", "INPUTS", "resolve",
-           "Resolved", "make_pipeline", "make_stage", "describe", "parse_value", "RUNTIME_PARAMS"]
+           "Resolved", "make_pipeline", "make_stage", "magnify_settings", "describe", "parse_value", "RUNTIME_PARAMS",
+           "Preset", "PRESETS", "get_preset"]
 
 #: Constructor arguments of a transformer that say how to run, not what to compute.
 RUNTIME_PARAMS = frozenset({"n_jobs", "verbose", "memory", "flow_method", "flow_params"})
@@ -57,13 +63,17 @@ INPUTS = {
     "key_frames": "aligned onset and apex frames",
 }
 
-_STAGE_CLASSES = {"face": "mefeat.transformers:FaceAligner", "tim": "mefeat.transformers:TemporalNormalizer"}
+_STAGE_CLASSES = {"face": "mefeat.transformers:FaceAligner", "magnify": "mefeat.transformers:MotionMagnifier",
+                  "tim": "mefeat.transformers:TemporalNormalizer"}
 #: Stage parameters that are fixed by the pipeline, not tunable.
-_STAGE_FIXED = {"face": {"n_jobs", "verbose", "reference"}, "tim": {"n_jobs", "verbose", "dtype"}}
+_STAGE_FIXED = {"face": {"n_jobs", "verbose", "reference"}, "magnify": {"n_jobs", "verbose", "value_range"},
+                "tim": {"n_jobs", "verbose", "dtype"}}
 
 #: Preprocessing stages and what they do (parameters: :func:`describe`).
 STAGES = {
     "face": "face detection, landmarks and similarity alignment (mefeat.FaceAligner); face.align=False skips it",
+    "magnify": "Eulerian motion magnification of the aligned clip (mefeat.MotionMagnifier), before TIM and the key "
+               "frames; off unless magnify.alpha > 0",
     "tim": "temporal normalisation of the aligned clip (mefeat.TemporalNormalizer, uint8 kept uint8)",
     "flow": "optical flow shared by the flow descriptors (mefeat.flow.clip_flows); flow.method and its parameters",
 }
@@ -291,13 +301,31 @@ def _stage_parameters(stage):
 
 
 def make_stage(stage, params=None):
-    """The transformer of a preprocessing stage (``"face"`` or ``"tim"``) with ``params``.
+    """The transformer of a preprocessing stage (``"face"``, ``"magnify"`` or ``"tim"``) with ``params``.
 
     ``face.align`` is not a transformer argument (it says whether the stage runs) and is ignored
-    here; TIM keeps uint8 clips uint8 (``dtype="same"``).
+    here, as is the ``"magnify"`` entry of the tim settings (see :func:`magnify_settings`); TIM
+    keeps uint8 clips uint8 (``dtype="same"``).
     """
-    params = {k: v for k, v in (params or {}).items() if not (stage == "face" and k == "align")}
+    params = {k: v for k, v in (params or {}).items()
+              if not ((stage == "face" and k == "align") or (stage == "tim" and k == "magnify"))}
     return _stage_class(stage)(**params)
+
+
+def magnify_settings(tim):
+    """The magnification settings carried by resolved tim settings, or None when magnification is off.
+
+    Parameters
+    ----------
+    tim : dict
+        :attr:`Resolved.tim` (or the runner's plan of it).
+
+    Returns
+    -------
+    dict or None
+        ``{"alpha": ..., "lambda_c": ..., "r1": ..., "r2": ...}`` for :func:`make_stage` ``("magnify", ...)``.
+    """
+    return (tim or {}).get("magnify") or None
 
 
 # --------------------------------------------------------------------------- resolution
@@ -311,7 +339,8 @@ class Resolved:
         ``{table name: (DescriptorSpec, {parameter: value})}`` with every parameter filled in
         (defaults included); the table name is the descriptor name unless aliased.
     face, tim, flow : dict
-        Stage parameters (complete; ``flow["method"]`` plus that backend's parameters).
+        Stage parameters (complete; ``flow["method"]`` plus that backend's parameters). When
+        magnification is on, ``tim["magnify"]`` holds its settings (see :attr:`magnify`).
     """
 
     tables: dict
@@ -320,16 +349,25 @@ class Resolved:
     flow: dict
 
     @property
+    def magnify(self):
+        """The magnification settings, or None when it is off (``magnify.alpha=0``)."""
+        return magnify_settings(self.tim)
+
+    @property
     def stages(self):
-        return {"face": self.face, "tim": self.tim, "flow": self.flow}
+        tim = {k: v for k, v in self.tim.items() if k != "magnify"}
+        magnify = {"magnify": self.magnify} if self.magnify else {}
+        return {"face": self.face, **magnify, "tim": tim, "flow": self.flow}
 
     def config(self, table):
         """The JSON-able configuration of one table (what its numbers depend on)."""
         spec, params = self.tables[table]
         cfg = {"descriptor": spec.name, "params": _jsonable(params), "input": spec.input,
                "face": _jsonable(self.face)}
+        if self.magnify:  # both inputs come from the magnified clip
+            cfg["magnify"] = _jsonable(self.magnify)
         if spec.input == "tim":
-            cfg["tim"] = _jsonable(self.tim)
+            cfg["tim"] = _jsonable({k: v for k, v in self.tim.items() if k != "magnify"})
         if spec.uses_flow:
             cfg["flow"] = _jsonable(self.flow)
         return cfg
@@ -426,7 +464,7 @@ def resolve(descriptors="default", params=None):
         table called ``alias`` (e.g. ``lbp_top_p4=lbp_top`` beside ``lbp_top``).
     params : dict, optional
         ``{"<table or stage>.<parameter>": value}`` or nested ``{"lbp_top": {"radii": ...}}``.
-        Stages: ``face``, ``tim``, ``flow``. Strings are parsed with :func:`parse_value`.
+        Stages: ``face``, ``magnify``, ``tim``, ``flow``. Strings are parsed with :func:`parse_value`.
 
     Returns
     -------
@@ -462,6 +500,9 @@ def resolve(descriptors="default", params=None):
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{_what(stage, given[stage])}: {exc}") from None
         stage_params[stage] = merged
+    magnify = _resolve_magnify(given["magnify"])
+    if magnify:  # off: the tim settings (and so every key and config) are those of a run without the stage
+        stage_params["tim"] = {**stage_params["tim"], "magnify": magnify}
     stage_params["flow"] = _resolve_flow(given["flow"])
     out = {}
     for table, spec in tables.items():
@@ -469,12 +510,47 @@ def resolve(descriptors="default", params=None):
         _check_keys(table, given[table], valid)
         merged = {**valid, **given[table]}
         try:
-            spec.make_transformer(merged, flow=stage_params["flow"]).fit()
+            _validate_params(spec.make_transformer(merged, flow=stage_params["flow"]))
             spec.feature_names(merged)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{_what(table, given[table])}: {exc}") from None
         out[table] = (spec, merged)
     return Resolved(out, stage_params["face"], stage_params["tim"], stage_params["flow"])
+
+
+def _validate_params(transformer):
+    """Check a transformer's parameters without data.
+
+    mefeat's transformers validate them in ``fit()`` with no data; a user's scikit-learn transformer
+    usually needs ``X`` (``fit(self, X, y=None)``) and is checked by the extraction's dry run on a
+    synthetic prepared clip instead.
+    """
+    fit = getattr(transformer, "fit", None)
+    if fit is None:
+        raise TypeError(f"{type(transformer).__name__} has no fit method: not a scikit-learn transformer")
+    try:
+        params = inspect.signature(fit).parameters.values()
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        return
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if not any(p.kind in positional and p.default is inspect.Parameter.empty for p in params):
+        fit()
+
+
+def _resolve_magnify(given):
+    """The magnification settings (floats, defaults filled in), or None when ``alpha`` is 0."""
+    valid = _stage_parameters("magnify")
+    _check_keys("magnify", given, valid)
+    merged = {**valid, **given}
+    from mefeat.magnify import check_params
+
+    try:
+        make_stage("magnify", merged).fit()
+        values = check_params(merged["alpha"], merged["lambda_c"], merged["r1"], merged["r2"])
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{_what('magnify', given)}: {exc}") from None
+    settings = dict(zip(("alpha", "lambda_c", "r1", "r2"), values))  # floats: 20 and 20.0 give one cache key
+    return settings if settings["alpha"] > 0 else None
 
 
 def _what(head, given):
@@ -534,21 +610,28 @@ def _resolve_flow(given):
 
 
 # --------------------------------------------------------------------------- pipelines and docs
-def make_pipeline(descriptor, params=None, *, face=None, tim=None, flow=None, classifier=None, **runtime):
+def make_pipeline(descriptor, params=None, *, face=None, magnify=None, tim=None, flow=None, classifier=None,
+                  preset=None, **runtime):
     """The scikit-learn pipeline that computes ``descriptor`` exactly as the extraction runner does.
 
-    ``FaceAligner -> TemporalNormalizer -> <descriptor>`` for ``input="tim"`` descriptors,
-    ``FaceAligner -> <descriptor>`` for ``input="key_frames"`` ones, optionally followed by a
-    classifier. The steps are named ``face``, ``tim``, ``<descriptor name>`` and ``clf``.
+    ``FaceAligner -> [MotionMagnifier ->] TemporalNormalizer -> <descriptor>`` for ``input="tim"``
+    descriptors, ``FaceAligner -> [MotionMagnifier ->] <descriptor>`` for ``input="key_frames"``
+    ones, optionally followed by a classifier. The steps are named ``face``, ``magnify`` (only
+    when magnification is on), ``tim``, ``<descriptor name>`` and ``clf``.
 
     Parameters
     ----------
     descriptor : str
     params : dict, optional
         Descriptor parameters (defaults: the catalogue's).
-    face, tim, flow : dict, optional
-        Stage parameters as in :func:`resolve` (``face={"size": 128}``, ``flow={"method": "dis"}``).
+    face, magnify, tim, flow : dict, optional
+        Stage parameters as in :func:`resolve` (``face={"size": 128}``, ``magnify={"alpha": 20}``,
+        ``flow={"method": "dis"}``).
     classifier : estimator, optional
+        E.g. ``mefeat.compare.make_classifier(get_preset("li2018").classifier)``.
+    preset : str, optional
+        A :data:`PRESETS` name: its stage and descriptor parameters are the starting point, the
+        other arguments override them; ``descriptor`` must be one of the preset's.
     **runtime
         ``n_jobs``, ``verbose`` for every clip step.
 
@@ -561,24 +644,120 @@ def make_pipeline(descriptor, params=None, *, face=None, tim=None, flow=None, cl
     >>> from mefeat.catalogue import make_pipeline
     >>> [name for name, _ in make_pipeline("bi_woof").steps]
     ['face', 'bi_woof']
+    >>> [name for name, _ in make_pipeline("hog_top", preset="li2018").steps]
+    ['face', 'magnify', 'tim', 'hog_top']
     """
     from sklearn.pipeline import Pipeline
 
-    res = resolve([descriptor], {**{f"{descriptor}.{k}": v for k, v in (params or {}).items()},
+    base = {}
+    if preset is not None:
+        chosen = get_preset(preset)
+        if descriptor not in chosen.descriptors:
+            raise ValueError(f"preset {chosen.name!r} computes {', '.join(chosen.descriptors)}, not {descriptor!r}")
+        base = chosen.request([descriptor])[1]
+    res = resolve([descriptor], {**base,
+                                 **{f"{descriptor}.{k}": v for k, v in (params or {}).items()},
                                  **{f"face.{k}": v for k, v in (face or {}).items()},
+                                 **{f"magnify.{k}": v for k, v in (magnify or {}).items()},
                                  **{f"tim.{k}": v for k, v in (tim or {}).items()},
                                  **{f"flow.{k}": v for k, v in (flow or {}).items()}})
     spec, merged = res.tables[descriptor]
+    clip_runtime = {k: v for k, v in runtime.items() if k in ("n_jobs", "verbose")}
     steps = []
     if res.face.get("align", True):
-        steps.append(("face", make_stage("face", res.face).set_params(
-            **{k: v for k, v in runtime.items() if k in ("n_jobs", "verbose")})))
+        steps.append(("face", make_stage("face", res.face).set_params(**clip_runtime)))
+    if res.magnify:
+        steps.append(("magnify", make_stage("magnify", res.magnify).set_params(**clip_runtime)))
     if spec.input == "tim":
         steps.append(("tim", make_stage("tim", res.tim)))
     steps.append((spec.name, spec.make_transformer(merged, flow=res.flow, **runtime)))
     if classifier is not None:
         steps.append(("clf", classifier))
     return Pipeline(steps)
+
+
+# --------------------------------------------------------------------------- presets
+@dataclasses.dataclass(frozen=True)
+class Preset:
+    """A published recognition pipeline by name: its descriptors, parameters and classifier.
+
+    Parameters
+    ----------
+    name : str
+        ``python -m mefeat.extract --preset NAME``, ``make_pipeline(..., preset=NAME)``.
+    descriptors : tuple of str
+        Catalogue names of the descriptors it computes (one table each).
+    params : dict
+        ``{"<stage or descriptor>.<parameter>": value}`` that differ from mefeat's defaults.
+    classifier : str
+        The paper's classifier as a :func:`mefeat.compare.make_classifier` name.
+    summary, reference : str
+    notes : str
+        What is taken from the paper and what is mefeat's default.
+    """
+
+    name: str
+    descriptors: tuple
+    params: dict
+    classifier: str
+    summary: str = ""
+    reference: str = ""
+    notes: str = ""
+
+    def request(self, descriptors=None, params=None):
+        """The ``(descriptors, params)`` to pass to :func:`resolve` or :func:`mefeat.extract_features`.
+
+        Parameters
+        ----------
+        descriptors : str or sequence of str, optional
+            Tables to compute instead of the preset's (``"default"`` or None: the preset's).
+        params : dict, optional
+            Parameters given on top of the preset's (they win).
+
+        Returns
+        -------
+        descriptors : list of str
+        params : dict
+            The preset's parameters for the stages and the requested tables, updated with ``params``.
+        """
+        if descriptors is None or (isinstance(descriptors, str) and descriptors.strip() in ("", "default")):
+            descriptors = list(self.descriptors)
+        tables = set(_split_tables(descriptors))
+        own = {}
+        for head, key, value in _flatten(self.params):
+            if head in STAGES or head in tables:
+                own[f"{head}.{key}"] = value
+        user = {f"{h}.{k}": v for h, k, v in _flatten(params)}
+        return (descriptors if isinstance(descriptors, str) else list(descriptors)), {**own, **user}
+
+
+#: Named pipelines of published papers (``--preset``); see :class:`Preset`.
+PRESETS = {
+    "li2018": Preset(
+        "li2018", ("lbp_top", "hog_top", "higo_top"), {"magnify.alpha": 20.0}, "svm-linear",
+        summary="Li et al.'s recognition pipeline: face alignment -> Eulerian motion magnification -> TIM -> "
+                "LBP-TOP / HOG-TOP / HIGO-TOP -> linear SVM",
+        reference="Li et al., IEEE TAFFC 9(4), 2018, doi:10.1109/TAFFC.2017.2667642",
+        notes="from the paper: the order of the stages, the three descriptors and the linear SVM; the magnification "
+              "is MIT's linear method with its IIR band-pass (r1 0.4, r2 0.05) and lambda_c 16, as used in the "
+              "micro-expression literature; alpha 20 is ELBPTOP's value for CASME II and SAMM (use "
+              "--param magnify.alpha=8 for SMIC); alignment, TIM length and the descriptors' blocks and radii are "
+              "mefeat's defaults (the paper's own values were not verified)"),
+}
+
+
+def get_preset(name):
+    """The :class:`Preset` named ``name``.
+
+    Raises
+    ------
+    ValueError
+        Unknown name (with the closest and the known ones).
+    """
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ValueError(f"unknown preset {name!r}{_suggest(name, PRESETS)} (known: {', '.join(PRESETS)})") from None
 
 
 def describe():
@@ -596,6 +775,12 @@ def describe():
         lines.append(f"  {stage:15s} {text}")
         for k, v in _stage_parameters(stage).items():
             lines.append(f"  {'':15s} --param {stage}.{k}={_fmt(v)}")
+    lines += ["", "Presets (python -m mefeat.extract --preset NAME; --descriptors and --param override):", ""]
+    for name, p in PRESETS.items():
+        lines.append(f"  {name:15s} {p.summary}")
+        lines.append(f"  {'':15s} descriptors {','.join(p.descriptors)}; classifier {p.classifier}; "
+                     + " ".join(f"--param {k}={_fmt(v)}" for k, v in p.params.items()))
+        lines.append(f"  {'':15s} {p.reference}")
     return "\n".join(lines)
 
 

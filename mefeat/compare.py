@@ -47,13 +47,23 @@ import logging
 import os
 import sys
 import time
+import warnings
 
 import numpy as np
 
-__all__ = ["build_parser", "main", "entrypoint", "CLASSIFIERS", "PARAM_GRIDS", "make_classifier", "classifiers",
+__all__ = ["build_parser", "main", "entrypoint", "CLASSIFIERS", "SCALINGS", "PARAM_GRIDS", "make_classifier",
+           "HistogramScaler", "classifiers",
            "comparison_descriptors", "default_protocol", "run_comparison", "ComparisonResult", "DEFAULT_OUT"]
 
 log = logging.getLogger("mefeat")
+
+
+def __getattr__(name):  # SingleClassWarning lives in mefeat.evaluation.protocol (imported lazily)
+    if name == "SingleClassWarning":
+        from mefeat.evaluation.protocol import SingleClassWarning
+
+        return SingleClassWarning
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 #: Default output folder of ``python -m mefeat.compare``.
 DEFAULT_OUT = "mefeat_compare"
@@ -67,6 +77,18 @@ _CLASSIFIER_DEFAULTS = {
     "rf": {"n_estimators": 300, "max_features": "sqrt", "class_weight": "balanced", "n_jobs": 1},
 }
 
+#: Feature scaling of each classifier (``scaling=`` of :func:`make_classifier`): ``"standard"``
+#: standardises every feature; ``"hellinger"`` takes the square root of a histogram table and scales
+#: it as a whole; ``"auto"`` picks ``"hellinger"`` for sparse histogram tables, ``"standard"`` for the
+#: others (see :class:`HistogramScaler`).
+SCALINGS = ("standard", "auto", "hellinger")
+
+#: ``"auto"`` scaling: a non-negative table with at least this share of zero entries (on the training
+#: part) is a sparse histogram and gets the Hellinger map (default tables of the demo set: LBP-TOP 22 %,
+#: Bi-WOOF 72 %; HOG-TOP, HIGO-TOP 1 %, optical strain 0 %).
+SPARSE_ZERO_SHARE = 0.1
+_CLASSIFIER_SCALING = {"svm-linear": "standard", "svm-rbf": "auto", "rf": "standard"}
+
 #: Grids of the optional nested search (``--nested``), named as in :func:`make_classifier`'s pipeline.
 PARAM_GRIDS = {
     "svm-linear": {"clf__C": [0.01, 0.1, 1.0]},
@@ -79,7 +101,102 @@ _FIGURE_FORMATS = ("png", "pdf", "svg")
 
 
 # --------------------------------------------------------------------------- classifiers
-def make_classifier(name, *, random_state=0, **params):
+def _base_estimator():
+    from sklearn.base import BaseEstimator, TransformerMixin
+
+    return TransformerMixin, BaseEstimator
+
+
+class HistogramScaler(*_base_estimator()):
+    """Square root of histogram tables, scaled as a whole; per-feature standardisation of the others.
+
+    Parameters
+    ----------
+    method : {"auto", "hellinger", "standard"}, default "auto"
+        ``"hellinger"``: ``sqrt(x)`` (the Hellinger map: Euclidean distances become Hellinger
+        distances between the histograms), divided by **one** scale for the whole table (the root
+        mean per-feature variance) and not centred, so that the bins keep their relative weights
+        and an RBF kernel's ``gamma="scale"`` (``1 / (n_features * X.var())``, the variance of all
+        values) is the same as on the square roots themselves. ``"standard"``: every feature centred and divided by its own standard deviation
+        (``StandardScaler``; features constant on the training part are left at 0).
+        ``"auto"``: ``"hellinger"`` for a sparse histogram table (every training value >= 0 and
+        at least :data:`SPARSE_ZERO_SHARE` of them 0: LBP-TOP, Bi-WOOF), ``"standard"`` otherwise
+        (dense histograms such as HOG-TOP and HIGO-TOP, optical strain, the signed MDMO and FDM).
+
+    Attributes
+    ----------
+    method_ : str
+        The method used (``"hellinger"`` or ``"standard"``).
+    mean_ : (n_features,) ndarray
+    scale_ : (n_features,) ndarray
+        Subtracted and divided, after the square root for ``"hellinger"`` (``mean_`` is 0 there).
+    n_features_in_ : int
+
+    Notes
+    -----
+    Why not standardise histograms: most bins of a sparse histogram (a uniform-LBP bin that few
+    pixels hit) vary only by sampling noise, and standardising gives each of them the weight of
+    the bins that carry the face's texture. With thousands of such bins every clip ends at about
+    the same distance from every other (distance concentration): an RBF kernel matrix becomes a
+    constant plus the identity, the SVM memorises its training clips and predicts the class its
+    intercept favours for every test clip. The Hellinger map keeps the bins' natural weights and
+    turns Euclidean distances into a chi-square-like distance between histograms (the usual
+    kernel for LBP histograms). The one global scale makes ``gamma="scale"`` and ``C`` mean the
+    same as after standardisation. Not centring matters: ``gamma="scale"`` then includes the spread
+    between the bins' mean values and gives a wide kernel (``gamma`` times the mean squared distance
+    between clips well below 1); centred features give ``gamma`` times the mean squared distance = 2,
+    the regime where the RBF SVM memorises. Dense histograms (every bin hit in nearly every clip) have no
+    such noise bins, and on them standardisation did as well or better, hence ``"auto"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> s = HistogramScaler().fit(np.array([[0.0, 1.0], [1.0, 0.0], [0.25, 0.75]]))  # 2 zeros of 6
+    >>> s.method_
+    'hellinger'
+    >>> HistogramScaler().fit(np.array([[-1.0, 1.0], [1.0, 0.0]])).method_
+    'standard'
+    """
+
+    def __init__(self, method="auto"):
+        self.method = method
+
+    def fit(self, X, y=None):
+        from sklearn.utils.validation import validate_data
+
+        if self.method not in SCALINGS:
+            raise ValueError(f"HistogramScaler: method={self.method!r}; choose from {', '.join(SCALINGS)}")
+        X = validate_data(self, X, dtype=np.float64)
+        nonneg = bool((X >= 0).all())
+        if self.method == "hellinger" and not nonneg:
+            raise ValueError(f"HistogramScaler(method='hellinger') needs non-negative features (histograms); "
+                             f"the smallest value is {X.min():.4g}: use method='auto' or 'standard'")
+        sparse = nonneg and X.size > 0 and float(np.mean(X == 0)) >= SPARSE_ZERO_SHARE
+        self.method_ = "hellinger" if self.method == "hellinger" or (self.method == "auto" and sparse) else "standard"
+        Z = np.sqrt(X) if self.method_ == "hellinger" else X
+        self.mean_ = np.zeros(X.shape[1]) if self.method_ == "hellinger" else Z.mean(axis=0)
+        sd = Z.std(axis=0)
+        if self.method_ == "hellinger":
+            rms = float(np.sqrt(np.mean(sd ** 2)))
+            self.scale_ = np.full(X.shape[1], rms if rms > 0 else 1.0)
+        else:
+            self.scale_ = np.where(sd > 0, sd, 1.0)
+        return self
+
+    def transform(self, X):
+        from sklearn.utils.validation import check_is_fitted, validate_data
+
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        if self.method_ == "hellinger":
+            if (X < 0).any():
+                raise ValueError(f"HistogramScaler was fitted on a non-negative (histogram) table but X has "
+                                 f"negative values (min {X.min():.4g}): a different table?")
+            X = np.sqrt(X)
+        return (X - self.mean_) / self.scale_
+
+
+def make_classifier(name, *, random_state=0, scaling=None, **params):
     """One of the three classifiers of the comparison, behind constant-feature removal and scaling.
 
     Parameters
@@ -89,21 +206,32 @@ def make_classifier(name, *, random_state=0, **params):
         ``max_features="sqrt"``); all with balanced class weights.
     random_state : int or None, default 0
         Seed of the random forest (and of the SVMs, which only use it for probabilities).
+    scaling : {"standard", "auto", "hellinger"} or None
+        Feature scaling before the classifier (:class:`HistogramScaler`); None: the classifier's
+        default, ``"auto"`` for the RBF SVM (square root of sparse histogram tables,
+        standardisation of the others), ``"standard"`` for the others. ``make_classifier("svm-rbf",
+        scaling="standard")`` is the RBF SVM of mefeat 0.3 (it collapses to one class on sparse
+        histogram tables such as LBP-TOP, see :class:`HistogramScaler`).
     **params
         Classifier parameters overriding the defaults (``C=0.1``, ``n_estimators=50``).
 
     Returns
     -------
     sklearn.pipeline.Pipeline
-        ``VarianceThreshold(0) -> StandardScaler -> classifier`` (steps ``drop_constant``,
-        ``scale``, ``clf``), so both preprocessing steps are refitted in every fold of
+        ``VarianceThreshold(0) -> scaler -> classifier`` (steps ``drop_constant``, ``scale``,
+        ``clf``; the scaler is ``StandardScaler`` for ``"standard"``, else
+        :class:`HistogramScaler`), so both preprocessing steps are refitted in every fold of
         :func:`mefeat.evaluation.evaluate`. Put it after the feature steps with
         ``mefeat.catalogue.make_pipeline(name, classifier=make_classifier("svm-linear"))``.
 
     Raises
     ------
     ValueError
-        Unknown ``name``.
+        Unknown ``name`` or ``scaling``.
+
+    Notes
+    -----
+    The random forest is invariant to any per-feature monotone map, so its scaling changes nothing.
 
     Examples
     --------
@@ -111,6 +239,8 @@ def make_classifier(name, *, random_state=0, **params):
     ['drop_constant', 'scale', 'clf']
     >>> make_classifier("svm-rbf").named_steps["clf"].C
     10.0
+    >>> make_classifier("svm-rbf").named_steps["scale"]
+    HistogramScaler()
     """
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.feature_selection import VarianceThreshold
@@ -120,12 +250,16 @@ def make_classifier(name, *, random_state=0, **params):
 
     if name not in CLASSIFIERS:
         raise ValueError(f"unknown classifier {name!r}; choose from {', '.join(CLASSIFIERS)}")
+    scaling = _CLASSIFIER_SCALING[name] if scaling is None else scaling
+    if scaling not in SCALINGS:
+        raise ValueError(f"unknown scaling {scaling!r}; choose from {', '.join(SCALINGS)}")
     kw = {**_CLASSIFIER_DEFAULTS[name], **params}
     if name == "rf":
         clf = RandomForestClassifier(random_state=random_state, **kw)
     else:
         clf = SVC(kernel="linear" if name == "svm-linear" else "rbf", random_state=random_state, **kw)
-    return Pipeline([("drop_constant", VarianceThreshold(0.0)), ("scale", StandardScaler()), ("clf", clf)])
+    scaler = StandardScaler() if scaling == "standard" else HistogramScaler(method=scaling)
+    return Pipeline([("drop_constant", VarianceThreshold(0.0)), ("scale", scaler), ("clf", clf)])
 
 
 def classifiers(names=CLASSIFIERS, *, random_state=0):
@@ -164,9 +298,16 @@ class ComparisonResult:
     Attributes
     ----------
     rows : pandas.DataFrame
-        One row per (protocol, method, classifier, part), slugs: ``protocol, method, table,
-        classifier, part, n_clips, n_features, uf1, uar, acc, uf1_std, uar_std, acc_std,
-        uf1_published, uar_published, published_source, seconds``.
+        One row per (protocol, method, classifier, part), slugs: ``protocol, method, classifier,
+        part, n_clips, n_subjects, n_features``; for each metric ``m`` in uf1, uar, acc: ``m``
+        (pooled over the folds: TP/FP/FN summed), ``m_ci_low, m_ci_high`` (95 % subject-level
+        bootstrap percentile interval of the pooled value, test subjects resampled with the
+        predictions kept, :data:`mefeat.evaluation.stats.N_RESAMPLES` resamples), ``m_chance,
+        m_chance_q95, m_p_chance`` (mean and 95 % quantile of the label-permutation null, and
+        the p-value of ``m`` against it), ``m_std`` (standard deviation of the per-fold scores:
+        a spread over folds, not an interval); then ``share_class_absent`` (share of
+        resamples missing a class), ``uf1_published, uar_published, published_source,
+        seconds``.
     runs : list of dict
         Per (protocol, table, classifier): ``protocol, method, classifier, result``
         (:class:`mefeat.evaluation.EvaluationResult`), ``index`` (the clip keys of its rows).
@@ -178,11 +319,34 @@ class ComparisonResult:
         or no clip has an AU.
     au_skipped : dict
         Method -> {AU number: why it was left out}.
+    paired : pandas.DataFrame
+        Paired tests of every pair of methods on the same clips, per (protocol, part,
+        classifier) and metric (:data:`PAIRED_COLUMNS`): pooled scores of A and B, their
+        difference, the p-value of the subject-level sign-flip permutation test
+        (:func:`mefeat.evaluation.stats.paired_test`) and ``p_holm``, Holm-adjusted over the
+        pairs of one (protocol, part, classifier, metric).
+    dropped : pandas.DataFrame or None
+        Rows left out of the evaluation: ``table, dataset, subject, clip, reason``.
     """
 
-    def __init__(self, rows, runs, table, au=None, au_skipped=None):
+    def __init__(self, rows, runs, table, au=None, au_skipped=None, paired=None, dropped=None):
         self.rows, self.runs, self.table = rows, runs, table
         self.au, self.au_skipped = au, au_skipped or {}
+        self.paired = paired
+        self.dropped = dropped
+
+    def subject_scores(self):
+        """Per-subject UF1 / UAR / ACC of every run and part, long format (``subject_scores.csv``)."""
+        import pandas as pd
+
+        frames = []
+        for run in self.runs:
+            for part, r in _part_rows(run["result"]):
+                frames.append(r.subject_scores().reset_index().assign(
+                    protocol=run["protocol"], method=run["method"], classifier=run["classifier"], part=part))
+        df = pd.concat(frames, ignore_index=True)
+        front = ["protocol", "method", "classifier", "part", "subject"]
+        return df[front + [c for c in df.columns if c not in front]]
 
 
 def _tables_in(folder, methods=None):
@@ -211,16 +375,98 @@ def _tables_in(folder, methods=None):
     return [(n, descr.get(n, n)) for n in names]
 
 
-def _labelled(folder, table):
-    """Features and clip rows of one table, aligned, clips without an emotion dropped."""
+#: Why a clip is left out of a table's evaluation (``dropped.csv``), in the order they are checked.
+DROP_REASONS = {
+    "not_in_clips": "feature row of a clip that is not in clips.csv",
+    "no_features": "clip in clips.csv without a row in the table (extraction failed or table incomplete)",
+    "no_emotion": "no emotion label",
+    "not_finite": "NaN or infinite feature value",
+}
+
+
+def _labelled(folder, table, clips=None, dropped=None):
+    """Features and clip rows of one table, aligned; every clip left out is appended to ``dropped``.
+
+    ``dropped`` (a list) receives one dict ``table, dataset, subject, clip, reason`` (a key of
+    :data:`DROP_REASONS`) per clip left out: feature rows not in ``clips.csv``, clips without a
+    row in the table, without an emotion, or with a NaN or infinite feature.
+    """
     from mefeat import read_clips, read_features
 
     X = read_features(folder, table)
-    clips = read_clips(folder)
+    clips = read_clips(folder) if clips is None else clips
+    drops = [] if dropped is None else dropped
+
+    def add(keys, reason):
+        drops.extend({"table": table, "dataset": k[0], "subject": k[1], "clip": k[2], "reason": reason}
+                     for k in keys)
+
+    add(X.index.difference(clips.index, sort=False), "not_in_clips")
+    add(clips.index.difference(X.index, sort=False), "no_features")
     common = X.index.intersection(clips.index, sort=False)
     lab = clips.loc[common]
-    keep = lab["emotion"].notna().to_numpy() & np.isfinite(X.loc[common].to_numpy()).all(axis=1)
+    labelled = lab["emotion"].notna().to_numpy()
+    finite = np.isfinite(X.loc[common].to_numpy()).all(axis=1)
+    add(common[~labelled], "no_emotion")
+    add(common[labelled & ~finite], "not_finite")
+    keep = labelled & finite
     return X.loc[common][keep], lab[keep]
+
+
+def _report_dropped(dropped):
+    """Log one warning per table with the count of every reason (unlabelled clips only at INFO level)."""
+    import pandas as pd
+
+    df = pd.DataFrame(dropped, columns=["table", "dataset", "subject", "clip", "reason"])
+    for table, g in df.groupby("table", sort=False):
+        counts = g["reason"].value_counts()
+        serious = {r: int(n) for r, n in counts.items() if r != "no_emotion"}
+        text = ", ".join(f"{n} {DROP_REASONS[r]}" for r, n in counts.items())
+        first = g[g["reason"] != "no_emotion"].head(3)
+        examples = "; e.g. " + ", ".join(f"{r.dataset}/{r.subject}/{r.clip} ({r.reason})"
+                                         for r in first.itertuples()) if len(first) else ""
+        if serious:
+            warnings.warn(f"compare: table {table!r}: {sum(serious.values())} clip(s) left out: {text}{examples} "
+                          "(all listed in dropped.csv)", stacklevel=3)
+        else:
+            log.info("compare: table %s: %s left out", table, text)
+    return df
+
+
+def _check_classes(sub, preset):
+    """Warn about classes with a single clip, naming a class they differ from only by case or spaces."""
+    counts = sub["emotion"].value_counts()
+    norm = {}
+    for c in counts.index:
+        norm.setdefault(" ".join(str(c).split()).casefold(), []).append(c)
+    for c, n in counts.items():
+        if n != 1:
+            continue
+        twins = [o for o in norm[" ".join(str(c).split()).casefold()] if o != c]
+        hint = (f"; it differs from class {twins[0]!r} ({int(counts[twins[0]])} clips) only by case or spaces: a "
+                "typo in the annotation sheet?") if twins else ""
+        key = sub.index[(sub["emotion"] == c).to_numpy()][0]
+        warnings.warn(f"compare: protocol {preset.name!r}: class {c!r} has a single clip ({'/'.join(key)}); it can "
+                      f"never be both trained on and tested{hint}", UserWarning, stacklevel=3)
+
+
+#: Columns of a results row from :func:`mefeat.evaluation.stats.result_statistics`, per metric.
+_STAT_COLUMNS = {"ci_low": "ci_low", "ci_high": "ci_high", "chance": "chance_mean", "chance_q95": "chance_q95",
+                 "p_chance": "p_chance"}
+_METRICS = ("uf1", "uar", "acc")
+
+
+def _row(protocol, table, clf, part, r, st, *, n_features, seconds):
+    """One row of ``ComparisonResult.rows``: pooled scores, their interval and chance level, per-fold spread."""
+    fs = r.fold_summary
+    if len(r.fold_scores) < 2:  # one test fold (a DFME test set): no spread to report
+        fs = {m: (v[0], np.nan) for m, v in fs.items()}
+    return {"protocol": protocol, "method": table, "classifier": clf, "part": part,
+            "n_clips": len(r.predictions), "n_subjects": int(st.loc[(part, "uf1"), "n_subjects"]),
+            "n_features": n_features, **{m: r.scores[m] for m in _METRICS},
+            **{f"{m}_{c}": float(st.loc[(part, m), src]) for m in _METRICS for c, src in _STAT_COLUMNS.items()},
+            **{f"{m}_std": fs[m][1] for m in _METRICS},
+            "share_class_absent": float(st.loc[(part, "uf1"), "share_class_absent"]), "seconds": round(seconds, 3)}
 
 
 def _part_rows(res):
@@ -272,6 +518,8 @@ def run_comparison(features, *, protocols=None, methods=None, classifier_names=C
 
     from mefeat import read_clips
     from mefeat.evaluation import compare_with_published, evaluate, protocol_preset
+    from mefeat.evaluation.protocol import SingleClassWarning, single_class_message
+    from mefeat.evaluation.published import composite_parts
 
     folder = os.fspath(features)
     clips = read_clips(folder)
@@ -279,10 +527,10 @@ def run_comparison(features, *, protocols=None, methods=None, classifier_names=C
     if protocols is None:
         protocols = [default_protocol(clips)]
     presets = [protocol_preset(p) for p in protocols]
-    rows, runs = [], []
+    rows, runs, dropped, outside, checked = [], [], [], [], set()
     for preset in presets:
         for table, descriptor in tables:
-            X, lab = _labelled(folder, table)
+            X, lab = _labelled(folder, table, clips, dropped if preset is presets[0] else None)
             if len(X) == 0:
                 log.warning("compare: table %s has no labelled clip with finite features; skipped", table)
                 continue
@@ -292,6 +540,12 @@ def run_comparison(features, *, protocols=None, methods=None, classifier_names=C
                 kw = preset.evaluate_kwargs(sub)
             except KeyError as exc:
                 raise ValueError(f"protocol {preset.name!r} does not fit {folder}: {exc.args[0]}") from None
+            out_of_protocol = lab.index[~np.asarray(mask, dtype=bool)]
+            outside.extend({"table": table, "dataset": k[0], "subject": k[1], "clip": k[2],
+                            "reason": f"not_in_protocol:{preset.name}"} for k in out_of_protocol)
+            if preset.name not in checked:
+                checked.add(preset.name)
+                _check_classes(sub, preset)
             classes = sorted(set(sub["emotion"]))
             if len(classes) < 2:
                 raise ValueError(f"protocol {preset.name!r} keeps {len(sub)} clips of table {table!r} and they are "
@@ -302,24 +556,25 @@ def run_comparison(features, *, protocols=None, methods=None, classifier_names=C
             for clf in classifier_names:
                 t0 = time.perf_counter()
                 try:
-                    res = evaluate(make_classifier(clf, random_state=random_state), Xs, **kw,
-                                   random_state=random_state, n_jobs=n_jobs,
-                                   param_grid=PARAM_GRIDS[clf] if nested else None, verbose=False)
+                    with warnings.catch_warnings():  # re-issued below, naming the table
+                        warnings.simplefilter("ignore", SingleClassWarning)
+                        res = evaluate(make_classifier(clf, random_state=random_state), Xs, **kw,
+                                       random_state=random_state, n_jobs=n_jobs,
+                                       param_grid=PARAM_GRIDS[clf] if nested else None, verbose=False)
                 except ValueError as exc:
                     raise ValueError(f"protocol {preset.name!r} on table {table!r} ({len(sub)} clips, "
                                      f"{sub['group'].nunique()} subjects): {exc}") from None
+                if res.collapsed:
+                    warnings.warn(f"compare: classifier {clf!r} on table {table!r} under protocol {preset.name!r} "
+                                  f"predicts a single class: {single_class_message(res)} (UF1 "
+                                  f"{res.scores['uf1']:.4f}, UAR {res.scores['uar']:.4f}: a constant guess)",
+                                  SingleClassWarning, stacklevel=2)
                 secs = time.perf_counter() - t0
+                st = res.statistics(random_state=random_state)
                 runs.append({"protocol": preset.name, "method": table, "descriptor": descriptor, "classifier": clf,
-                             "result": res, "index": list(sub.index), "seconds": secs})
+                             "result": res, "index": list(sub.index), "seconds": secs, "statistics": st})
                 for part, r in _part_rows(res):
-                    fs = r.fold_summary
-                    if len(r.fold_scores) < 2:  # one test fold (a DFME test set): no spread to report
-                        fs = {m: (v[0], np.nan) for m, v in fs.items()}
-                    rows.append({"protocol": preset.name, "method": table, "classifier": clf, "part": part,
-                                 "n_clips": len(r.predictions), "n_features": X.shape[1],
-                                 **{m: r.scores[m] for m in ("uf1", "uar", "acc")},
-                                 **{f"{m}_std": fs[m][1] for m in ("uf1", "uar", "acc")},
-                                 "seconds": round(secs, 3)})
+                    rows.append(_row(preset.name, table, clf, part, r, st, n_features=X.shape[1], seconds=secs))
                 log.info("compare: %-20s %-14s %-26s %s (%.1f s)", table, clf, preset.name, res.summary(), secs)
     if not rows:
         raise ValueError(f"nothing to evaluate in {folder}")
@@ -336,13 +591,66 @@ def run_comparison(features, *, protocols=None, methods=None, classifier_names=C
                                              "UAR (published)", "source"]].itertuples(index=False)}
     hits = [found.get(key(m, c, p, pa), (np.nan, np.nan, "")) for m, c, p, pa in
             df[["method", "classifier", "protocol", "part"]].itertuples(index=False)]
+    # a composite's published figures ("full") only beside a run that holds all of its parts
+    held = df.groupby(["protocol", "method", "classifier"])["part"].agg(frozenset).to_dict()
+    hits = [(np.nan, np.nan, "") if pa == "full" and not set(composite_parts(p)) <= held[(p, m, c)] else h
+            for h, (m, c, p, pa) in zip(hits, df[["method", "classifier", "protocol", "part"]].itertuples(index=False))]
     df["uf1_published"] = [h[0] for h in hits]
     df["uar_published"] = [h[1] for h in hits]
     df["published_source"] = [h[2] for h in hits]
     df = L.sort_results(df).reset_index(drop=True)
+    dropped = _report_dropped(dropped)
+    if outside:  # clips of a class the protocol does not use: expected, listed but not warned about
+        dropped = pd.concat([dropped, pd.DataFrame(outside, columns=dropped.columns)], ignore_index=True)
+    paired = _paired_tests(runs, random_state=random_state)
     au_table, au_skipped = (_au_detection(folder, tables, min_positives=min_positives, random_state=random_state,
                                           n_jobs=n_jobs) if au else (None, {}))
-    return ComparisonResult(df, runs, _results_table(df), au_table, au_skipped)
+    return ComparisonResult(df, runs, _results_table(df), au_table, au_skipped, paired=paired, dropped=dropped)
+
+
+#: Columns of ``ComparisonResult.paired``.
+PAIRED_COLUMNS = ("protocol", "part", "classifier", "method_a", "method_b", "metric", "score_a", "score_b", "diff",
+                  "p", "p_holm", "n_subjects", "n_clips", "n_discordant", "exact", "same_folds", "alternative")
+
+
+def _paired_tests(runs, *, random_state=0):
+    """Paired sign-flip tests of every pair of methods per (protocol, part, classifier), Holm within each group.
+
+    Methods are paired on the clips they all tested (the same clips when every table has a row for every
+    clip); ``same_folds`` says whether those clips were also in the same folds.
+    """
+    import pandas as pd
+
+    from mefeat.evaluation.stats import paired_test
+
+    groups = {}
+    for run in runs:
+        for part, r in _part_rows(run["result"]):
+            groups.setdefault((run["protocol"], part, run["classifier"]), []).append((run["method"], r, run["index"]))
+    frames = []
+    for (protocol, part, clf), items in groups.items():
+        if len(items) < 2:
+            continue
+        keyed = {}
+        for method, r, index in items:
+            p = r.predictions
+            keyed[method] = p.set_index(pd.MultiIndex.from_tuples([tuple(index[i]) for i in p.index]))
+        first = keyed[items[0][0]]
+        common = first.index
+        for p in keyed.values():
+            common = common.intersection(p.index, sort=False)
+        if len(common) == 0:
+            continue
+        ref = first.loc[common]
+        same_folds = all((p.loc[common, "fold"].to_numpy() == ref["fold"].to_numpy()).all() for p in keyed.values())
+        t = paired_test(ref["y_true"].to_numpy(dtype=object),
+                        {m: p.loc[common, "y_pred"].to_numpy(dtype=object) for m, p in keyed.items()},
+                        ref["group"].to_numpy(dtype=object), labels=items[0][1].labels, random_state=random_state)
+        frames.append(t.assign(protocol=protocol, part=part, classifier=clf, n_clips=len(common),
+                               same_folds=bool(same_folds)))
+    if not frames:
+        return pd.DataFrame(columns=list(PAIRED_COLUMNS))
+    return pd.concat(frames, ignore_index=True)[list(PAIRED_COLUMNS)]
 
 
 def _au_detection(folder, tables, *, min_positives, random_state, n_jobs):
@@ -381,19 +689,122 @@ def _results_table(df):
     cols = ["protocol", "method", "classifier"]
     if (df["part"] != "full").any():
         cols.append("part")
-    for m in ("uf1", "uar", "acc"):
-        cols += [m, f"{m}_std"]
+    cols += ["n_clips", "n_subjects"]
+    for m in _METRICS:
+        cols += [m, f"{m}_ci_low", f"{m}_ci_high", f"{m}_std", f"{m}_chance"]
     cols += [c for c in ("uf1_published", "uar_published") if df[c].notna().any()]
     return results_table(df[cols])
 
 
 # --------------------------------------------------------------------------- writing
 def _write_csv(df, path, **kw):
-    from mefeat._io import atomic_write
+    from mefeat._io import write_csv
 
-    with atomic_write(path, "w", encoding="utf-8", newline="") as f:
-        df.to_csv(f, **kw)
-    return path
+    return write_csv(path, df, **kw)
+
+
+def _chance_lines(result):
+    """{(protocol, part): (K, {"uf1", "uar", "acc"})}: the analytic chance level of each tested set.
+
+    UF1 and UAR: ``chance_level(strategy="prior")`` (1/K: no uninformed guess does better in
+    the large-sample limit); ACC: ``strategy="majority"`` (the share of the largest class).
+    """
+    from mefeat.evaluation.stats import chance_level
+
+    out = {}
+    for run in result.runs:
+        for part, r in _part_rows(run["result"]):
+            if (run["protocol"], part) in out:
+                continue
+            y = r.predictions["y_true"].to_numpy(dtype=object)
+            prior, major = chance_level(y, strategy="prior"), chance_level(y, strategy="majority")
+            out[(run["protocol"], part)] = (len(set(y.tolist())), {"uf1": prior["uf1"], "uar": prior["uar"],
+                                                                   "acc": major["acc"]})
+    return out
+
+
+def results_caption(result):
+    """What every number of the results table is (the caption of ``results.md`` / ``results.tex``)."""
+    from mefeat.evaluation import part_label, protocol_label
+    from mefeat.evaluation.stats import CONFIDENCE_LEVEL, N_RESAMPLES
+
+    chance = "; ".join(f"{protocol_label(p)}{'' if part == 'full' else ', ' + part_label(part)}: K = {k}, "
+                       f"UF1/UAR {c['uf1']:.4f}, ACC {c['acc']:.4f}"
+                       for (p, part), (k, c) in _chance_lines(result).items())
+    return (f"UF1 / UAR / ACC pooled over the folds (TP, FP and FN summed over all out-of-fold predictions). "
+            f"[CI]: {CONFIDENCE_LEVEL:.0%} subject-level bootstrap percentile interval of the pooled value (test "
+            f"subjects resampled, predictions kept; {N_RESAMPLES:,} resamples). ± per-fold std: standard "
+            f"deviation of the per-fold scores (a spread over folds, not an interval). Clips, Subjects: tested "
+            f"clips and subjects. Bold: best value within a protocol (and part). Chance level (UF1 and UAR: 1/K, "
+            f"no uninformed guess does better; ACC: share of the largest class): {chance}. The label-permutation "
+            f"chance of every row is in results.csv (<metric> chance), its p-value in results.json.")
+
+
+def _write_paired(paired, out):
+    """``paired_tests.csv`` (long) and ``paired_tests.md`` (one row per pair); returns the paths."""
+    from mefeat._io import atomic_write
+    from mefeat.evaluation import labels as L
+    from mefeat.evaluation.stats import N_RESAMPLES
+
+    csv = _write_csv(paired, os.path.join(out, "paired_tests.csv"), index=False, float_format="%.6f")
+    lines = [f"Paired tests: difference of the pooled score of method A and method B on the same clips (A - B) and "
+             f"the p-value of a two-sided subject-level sign-flip permutation test (the predictions of each test "
+             f"subject swapped between A and B; exact when 2^subjects <= {N_RESAMPLES:,}, else {N_RESAMPLES:,} "
+             f"random flips), Holm-adjusted over the method pairs of one protocol, part, classifier and metric.",
+             ""]
+    head = ["Protocol", "Part", "Classifier", "Method A", "Method B", "Subjects"] + [
+        f"{lab} A - B (p Holm)" for lab in ("UF1", "UAR", "ACC")]
+    lines += ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * 5 + ["---:"] * 4) + "|"]
+    keys = ["protocol", "part", "classifier", "method_a", "method_b"]
+    for key, g in paired.groupby(keys, sort=False):
+        by = {r["metric"]: r for _, r in g.iterrows()}
+        cells = [L.protocol_label(key[0]), L.part_label(key[1]), L.classifier_label(key[2]), L.method_label(key[3]),
+                 L.method_label(key[4]), str(int(g["n_subjects"].iloc[0]))]
+        cells += [f"{by[m]['diff']:+.4f} ({by[m]['p_holm']:.4f})" if m in by else "–" for m in ("uf1", "uar", "acc")]
+        lines.append("| " + " | ".join(cells) + " |")
+    md = os.path.join(out, "paired_tests.md")
+    with atomic_write(md, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    return csv, md
+
+
+def protocol_record(result, *, random_state=0, nested=False):
+    """The evaluation protocol of a comparison as a JSON-ready dict (``protocol.json``).
+
+    Per protocol: its splitter, folds (test subjects of every fold), classes and their clip
+    counts, whether every table was evaluated on the same folds, how hyper-parameters were
+    chosen (never on test data), and the leak audit of every run
+    (:func:`mefeat.evaluation.stats.leak_audit`: subjects, or other keys, on both sides of a
+    fold; must be empty).
+    """
+    from mefeat.evaluation import protocol_label
+
+    protos = {}
+    for run in result.runs:
+        res = run["result"]
+        p = protos.setdefault(run["protocol"], {"label": protocol_label(run["protocol"]), "runs": []})
+        preds = res.predictions
+        folds = res.folds
+        if "splitter" not in p:
+            p.update({"splitter": folds.get("splitter"), "n_splits": folds.get("n_splits"),
+                      "folds": folds.get("folds"), "classes": [str(c) for c in res.labels],
+                      "class_counts": {str(k): int(v) for k, v in preds["y_true"].value_counts().items()},
+                      "n_clips": int(len(preds)), "n_subjects": int(preds["group"].nunique()),
+                      "same_folds_for_every_run": True})
+        elif folds.get("folds") != p["folds"]:
+            p["same_folds_for_every_run"] = False
+        a = res.leak_audit
+        p["runs"].append({"method": run["method"], "classifier": run["classifier"], "n_clips": int(len(preds)),
+                          "n_leaks": 0 if a is None else int(len(a)),
+                          "leaks": [] if a is None else [{k: (v if isinstance(v, (int, str)) else str(v))
+                                                          for k, v in r.items()} for r in a.to_dict("records")]})
+    return {"protocols": protos, "random_state": random_state,
+            "hyperparameters": ("nested subject-grouped grid search inside the training part of every outer fold "
+                                "(PARAM_GRIDS); the test fold is never seen" if nested else
+                                "fixed (make_classifier defaults); nothing is chosen on any fold"),
+            "hyperparameters_chosen_on_test_data": False,
+            "n_leaks": sum(r["n_leaks"] for p in protos.values() for r in p["runs"]),
+            "scores": "pooled over the folds (TP/FP/FN summed over all out-of-fold predictions)"}
 
 
 def _long_tables(result):
@@ -460,9 +871,12 @@ def _figures(result, clips, out, formats, dpi):
     from mefeat.evaluation import (emotion_au_table, part_label, plot_confusion_grid, plot_emotion_au_heatmap,
                                    plot_scores_bar, protocol_label, published_baselines)
 
+    from mefeat.evaluation.stats import CONFIDENCE_LEVEL
+
     folder = os.path.join(out, "figures")
     os.makedirs(folder, exist_ok=True)
     written = []
+    chance = _chance_lines(result)
     for protocol in dict.fromkeys(r["protocol"] for r in result.runs):
         runs = [r for r in result.runs if r["protocol"] == protocol]
         # DFME split: each test set on its own (they are never pooled); other protocols: the whole run
@@ -474,14 +888,18 @@ def _figures(result, clips, out, formats, dpi):
                     for r in runs if part == "full" or part in r["result"].parts}
             title = "Confusion matrices — " + protocol_label(protocol) + (f", {part_label(part)}" if suffix else "")
             rows = result.rows[(result.rows["protocol"] == protocol) & (result.rows["part"] == part)]
-            bar_title = "UF1 and UAR per method — " + protocol_label(protocol) + (
-                f", {part_label(part)}" if suffix else "")
+            k = chance.get((protocol, part), (0, None))[0]
+            bar_title = (f"UF1 and UAR per method — {protocol_label(protocol)}"
+                         + (f", {part_label(part)}" if suffix else "")
+                         + f"\npooled over folds; bars: {CONFIDENCE_LEVEL:.0%} subject-bootstrap CI; dashed: chance"
+                         + (f" (1/K, K = {k})" if k else ""))
             for fmt in formats:
                 written.append(plot_confusion_grid(grid, os.path.join(folder, f"confusion_{protocol}{suffix}"),
                                                    protocol=protocol, title=title, fmt=fmt, dpi=dpi))
                 written.append(plot_scores_bar(rows, os.path.join(folder, f"scores_{protocol}{suffix}"),
                                                protocol=protocol, classifier="all",
                                                published=pub if len(pub) else None,
+                                               chance=chance.get((protocol, part), (0, None))[1],
                                                title=bar_title, fmt=fmt, dpi=dpi))
     labelled = clips[clips["emotion"].notna()]
     if "aus" in labelled and any(len(a) for a in labelled["aus"]):
@@ -499,14 +917,24 @@ def write_comparison(result, out, *, clips, figure_formats=("png", "pdf"), dpi=3
     from mefeat.evaluation import write_results
 
     os.makedirs(out, exist_ok=True)
-    files = dict(write_results(result.table, os.path.join(out, "results")))
+    files = dict(write_results(result.table, os.path.join(out, "results"), caption=results_caption(result)))
     per_fold, per_class, preds = _long_tables(result)
+    files["subject_scores"] = _write_csv(result.subject_scores(), os.path.join(out, "subject_scores.csv"),
+                                         index=False, float_format="%.6f")
+    if result.paired is not None and len(result.paired):
+        files["paired_tests_csv"], files["paired_tests_md"] = _write_paired(result.paired, out)
+    protocol = protocol_record(result, random_state=(meta or {}).get("random_state", 0),
+                               nested=(meta or {}).get("nested", False))
+    files["protocol"] = os.path.join(out, "protocol.json")
+    write_json(files["protocol"], protocol)
     files["per_fold"] = _write_csv(per_fold, os.path.join(out, "per_fold.csv"), index=False, float_format="%.6f")
     files["per_class"] = _write_csv(per_class, os.path.join(out, "per_class.csv"), index=False,
                                     float_format="%.6f")
     files["predictions"] = _write_csv(preds, os.path.join(out, "predictions.csv"), index=False)
     if result.au is not None:
         files["au_f1_csv"], files["au_f1_md"] = _write_au(result, out)
+    if result.dropped is not None:
+        files["dropped"] = _write_csv(result.dropped, os.path.join(out, "dropped.csv"), index=False)
     figures = _figures(result, clips, out, figure_formats, dpi)
     report = {
         "mefeat_version": __version__, "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -515,7 +943,19 @@ def write_comparison(result, out, *, clips, figure_formats=("png", "pdf"), dpi=3
         "results": result.rows.replace({np.nan: None}).to_dict(orient="records"),
         "runs": [{"protocol": r["protocol"], "method": r["method"], "descriptor": r["descriptor"],
                   "classifier": r["classifier"], "seconds": round(r["seconds"], 3),
-                  "clips": ["/".join(k) for k in r["index"]], **r["result"].to_dict()} for r in result.runs],
+                  "clips": ["/".join(k) for k in r["index"]], **r["result"].to_dict(),
+                  "statistics": [{"part": k[0], "metric": k[1], **v} for k, v in
+                                 r["statistics"].replace({np.nan: None}).to_dict(orient="index").items()]}
+                 for r in result.runs],
+        "dropped": None if result.dropped is None else {
+            "n_clips": int(len(result.dropped)),
+            "by_table_and_reason": {t: {str(r): int(n) for r, n in g["reason"].value_counts().items()}
+                                    for t, g in result.dropped.groupby("table", sort=False)},
+            "reasons": DROP_REASONS},
+        "paired_tests": None if result.paired is None else result.paired.replace({np.nan: None}).to_dict(
+            orient="records"),
+        "protocol": protocol,
+        "caption": results_caption(result),
         "au_f1": None if result.au is None else {
             "results": result.au.to_dict(orient="records"),
             "skipped": {m: {f"AU{a}": r for a, r in s.items()} for m, s in result.au_skipped.items()}},
@@ -719,7 +1159,7 @@ def main(argv=None) -> int:
         return _error(str(exc), 1)
     finally:
         logging.getLogger("mefeat").removeHandler(handler)
-    print(format_results(result.table, "markdown"), end="")
+    print(format_results(result.table, "markdown", caption=results_caption(result)), end="")
     if not args.quiet:
         print(f"mefeat.compare: results, {len(figures)} figures and results.json in {out}", file=sys.stderr)
     return 0

@@ -64,7 +64,8 @@ def n_jobs_type(text):
 def build_parser():
     """The argument parser of ``python -m mefeat.extract``."""
     from mefeat import __version__
-    from mefeat.runner import DEFAULT_OUT
+    from mefeat.catalogue import PRESETS
+    from mefeat.extraction import DEFAULT_OUT
 
     p = argparse.ArgumentParser(prog="python -m mefeat.extract", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -91,6 +92,9 @@ def build_parser():
     g.add_argument("--descriptors", default="default",
                    help="comma-separated names, 'default' or 'all'; ALIAS=NAME writes descriptor NAME to the table "
                         "ALIAS (e.g. lbp_top_p4=lbp_top with --param lbp_top_p4.n_points=4,4,4)")
+    g.add_argument("--preset", choices=sorted(PRESETS),
+                   help="a published pipeline: its descriptors (unless --descriptors names others) and parameters "
+                        "(--param overrides them), e.g. li2018 (see --list-descriptors)")
     g.add_argument("--param", action="append", default=[], metavar="NAME.KEY=VALUE",
                    help="descriptor or stage parameter, e.g. lbp_top.radii=1,1,4, tim.n_frames=10, face.size=128, "
                         "flow.method=tvl1 (repeatable; see --list-descriptors)")
@@ -189,7 +193,7 @@ def _configure_logging(verbose, quiet):
 
 
 class _Terminated(BaseException):
-    """SIGINT or SIGTERM, turned into an exception so that workers and temporary files are cleaned up.
+    """SIGINT, SIGTERM or SIGHUP (a closed terminal), turned into an exception so that workers and temporary files are cleaned up.
 
     Not a KeyboardInterrupt: Dask's client code catches that one while it waits for the cluster.
     """
@@ -197,6 +201,26 @@ class _Terminated(BaseException):
 
 def _on_signal(signum, frame):
     raise _Terminated()
+
+
+#: Address space (``ulimit -v``) below which the command refuses to start: OpenCV, numba, scikit-learn and one
+#: worker's arrays need about 2 GiB of virtual memory (measured: the tiny demo fails at 1.6 GiB, runs at 2 GiB);
+#: under a tighter limit ``import cv2`` can crash the interpreter with no message.
+MIN_ADDRESS_SPACE = 2 * 1024 ** 3
+
+
+def _address_space_shortfall():
+    """Why the process's address-space limit is too small to run, or ''."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not POSIX
+        return ""
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY or soft >= MIN_ADDRESS_SPACE:
+        return ""
+    return (f"the address-space limit (ulimit -v) is {soft / 1024 ** 3:.2f} GiB; mefeat.extract needs at least "
+            f"{MIN_ADDRESS_SPACE / 1024 ** 3:.0f} GiB of virtual memory (OpenCV, numba and the workers' arrays): "
+            "raise the limit")
 
 
 def main(argv=None):
@@ -208,6 +232,11 @@ def main(argv=None):
 
         print(catalogue.describe())
         return 0
+    if args.preset:  # the preset's tables unless --descriptors names others (its parameters: see _main)
+        from mefeat import catalogue
+
+        tables = catalogue.get_preset(args.preset).request(args.descriptors)[0]
+        args.descriptors = tables if isinstance(tables, str) else ",".join(tables)
     if args.modality and args.dataset != "smic":
         parser.error(f"--modality: only allowed with --dataset smic (got --dataset {args.dataset})")
     if args.dataset != "megc2019" and args.roots and len(args.roots) > 1:
@@ -217,14 +246,20 @@ def main(argv=None):
     if args.demo_size != "full" and args.dataset != "demo":
         parser.error("--demo-size: only allowed with --dataset demo")
     handler = _configure_logging(args.verbose, args.quiet)
-    from mefeat import runner
+    short = _address_space_shortfall()
+    if short:
+        logging.getLogger("mefeat").removeHandler(handler)
+        print(f"mefeat.extract: error: {short}", file=sys.stderr)
+        return 1
+    from mefeat import extraction
 
     old_term = signal.signal(signal.SIGTERM, _on_signal)
     old_int = signal.signal(signal.SIGINT, _on_signal)
+    old_hup = signal.signal(signal.SIGHUP, _on_signal) if hasattr(signal, "SIGHUP") else None
     try:
         if not args.preview:
             # a first run in a new environment compiles its kernels in the workers while this process starts up
-            runner.compile_ahead(args.descriptors, args.n_jobs, args.backend)
+            extraction.compile_ahead(args.descriptors, args.n_jobs, args.backend)
         return _main(parser, args, argv)
     except (KeyboardInterrupt, _Terminated):
         print("mefeat.extract: interrupted; finished clips are cached -- run the same command again to resume",
@@ -232,17 +267,19 @@ def main(argv=None):
         return 130
     finally:
         try:
-            runner.end_compile_ahead()  # a compile the run did not need (an error, nothing to compute)
+            extraction.end_compile_ahead()  # a compile the run did not need (an error, nothing to compute)
         finally:
             signal.signal(signal.SIGTERM, old_term)
             signal.signal(signal.SIGINT, old_int)
+            if old_hup is not None:
+                signal.signal(signal.SIGHUP, old_hup)
             logging.getLogger("mefeat").removeHandler(handler)
 
 
 def _main(parser, args, argv):
     from mefeat import catalogue
     from mefeat._io import OutputLocked
-    from mefeat.runner import ExtractionError, extract_features
+    from mefeat.extraction import ExtractionError, extract_features
 
     params = {}
     for item in args.param:
@@ -251,7 +288,9 @@ def _main(parser, args, argv):
             parser.error(f"--param {item!r}: expected NAME.KEY=VALUE, e.g. lbp_top.radii=1,1,4")
         params[key.strip()] = value
     try:  # every descriptor and parameter is checked before the data set is even opened
-        catalogue.resolve(args.descriptors, params)
+        if args.preset:  # the preset's parameters, with --param on top
+            params = catalogue.get_preset(args.preset).request(args.descriptors, params)[1]
+        resolved = catalogue.resolve(args.descriptors, params)
     except ValueError as exc:
         return _error(str(exc), 2)
     try:
@@ -262,7 +301,7 @@ def _main(parser, args, argv):
         if args.limit is not None:
             ds = ds.subset(range(min(args.limit, len(ds))))
         if args.preview:
-            return _preview(ds, args)
+            return _preview(ds, args, resolved)
         extract_features(ds, args.descriptors, params, out=args.out, n_jobs=args.n_jobs, backend=args.backend,
                          scheduler=args.scheduler, cache_dir=args.cache_dir, force=args.force, strict=args.strict,
                          fmt=args.format, progress=not args.quiet, dataset_info=info,
@@ -282,11 +321,70 @@ def _main(parser, args, argv):
         return _error(str(exc), 1)
 
 
-def _preview(ds, args):
-    """``--preview N``: one figure of the preprocessing per clip, for the first N clips."""
+def _preview_settings(resolved):
+    """The :func:`mefeat.plot.preview_clip` arguments that show the run's preprocessing, and what they cannot show.
+
+    Parameters
+    ----------
+    resolved : mefeat.catalogue.Resolved
+        The run's validated settings (:func:`mefeat.catalogue.resolve` of its descriptors and
+        ``--param`` values).
+
+    Returns
+    -------
+    kwargs : dict
+        Every face stage setting that ``preview_clip`` takes under the same name, the flow
+        backend as ``flow_method`` and, when ``preview_clip`` takes them, the backend's
+        parameters (``flow_params``) and the magnification settings (``magnify``).
+    not_shown : list of str
+        ``"stage.key=value"`` for each setting of the run that differs from its default and that
+        the figure cannot show (it is drawn as if that setting had its default).
+
+    Notes
+    -----
+    The arguments are matched to ``preview_clip``'s signature by name, so a preprocessing
+    setting the figure learns to draw is passed on without a change here. ``tim.*`` settings
+    never matter: the figure shows the aligned onset and apex frames, which TIM does not change.
+    """
+    import inspect
+
+    from mefeat import catalogue
+    from mefeat.flow import FLOW_METHODS
+    from mefeat.plot import preview_clip
+
+    accepted = set(inspect.signature(preview_clip).parameters)
+    face_defaults = catalogue._stage_parameters("face")
+    kwargs, not_shown = {}, []
+    for key, value in resolved.face.items():
+        if key in accepted:
+            kwargs[key] = value
+        elif value != face_defaults.get(key):
+            not_shown.append(f"face.{key}={catalogue._fmt(value)}")
+    flow = {k: v for k, v in resolved.flow.items() if k != "method"}
+    kwargs["flow_method"] = resolved.flow["method"]
+    if "flow_params" in accepted:
+        kwargs["flow_params"] = flow
+    else:
+        not_shown += [f"flow.{k}={catalogue._fmt(v)}" for k, v in flow.items()
+                      if v != FLOW_METHODS[resolved.flow["method"]].get(k)]
+    magnify = resolved.magnify
+    if magnify and "magnify" in accepted:
+        kwargs["magnify"] = magnify
+    elif magnify:
+        not_shown += [f"magnify.{k}={catalogue._fmt(v)}" for k, v in magnify.items()]
+    return kwargs, not_shown
+
+
+def _preview(ds, args, resolved):
+    """``--preview N``: one figure of the preprocessing per clip, for the first N clips, with the run's settings."""
     from mefeat._io import FolderLock
     from mefeat.plot import save_preview
 
+    kwargs, not_shown = _preview_settings(resolved)
+    if not_shown:
+        log.warning("--preview: the figures cannot show %s; they are drawn with the default%s of %s (the "
+                    "extraction uses your settings)", ", ".join(not_shown), "s" if len(not_shown) > 1 else "",
+                    "these" if len(not_shown) > 1 else "this")
     folder = os.path.join(os.path.abspath(args.out), "preview")
     with FolderLock(os.path.abspath(args.out), holder="python -m mefeat.extract --preview"):
         os.makedirs(folder, exist_ok=True)
@@ -299,7 +397,7 @@ def _preview(ds, args):
             except (OSError, ValueError) as exc:
                 log.warning("preview of %s skipped: %s", name, exc)
                 continue
-            path = save_preview(clip, os.path.join(folder, f"{name}.{args.figure_format}"))
+            path = save_preview(clip, os.path.join(folder, f"{name}.{args.figure_format}"), **kwargs)
             written.append(path)
             log.info("preview: %s", path)
     log.info("mefeat.extract: %d preview figure(s) in %s", len(written), folder)
@@ -312,9 +410,9 @@ def entrypoint():
     order at interpreter exit (about 0.3 s on 2 cores). :func:`main` keeps them for a caller that
     runs it again in the same process."""
     status = main()
-    from mefeat import runner
+    from mefeat.extraction import backends
 
-    runner._kill_loky_workers()
+    backends.kill_loky_workers()
     sys.exit(status)
 
 

@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import subprocess
+import warnings
 import sys
 
 import numpy as np
@@ -87,7 +88,8 @@ def test_dfme_split_reports_each_test_set(tiny_default, tmp_path, capsys):
         assert (out / "figures" / f"{stem}.pdf").read_bytes()[:4] == b"%PDF"
     assert sorted(report["figures"]) == sorted(f"figures/{p.name}" for p in figs)
     text = capsys.readouterr().out
-    assert text.startswith("| Protocol | Method | Classifier | Part | UF1 | UAR | ACC |")
+    assert text.startswith("UF1 / UAR / ACC pooled over the folds")  # the caption says what each number is
+    assert "\n| Protocol | Method | Classifier | Part | Clips | Subjects | UF1 [CI] | UAR [CI] | ACC [CI] |\n" in text
 
 
 def _composite_folder(path, seed=0):
@@ -260,3 +262,141 @@ def test_per_au_detection_f1(tmp_path, capsys):
     with pytest.raises(SystemExit):
         compare.main(argv + ["--min-positives", "0"])
     capsys.readouterr()
+
+
+# --------------------------------------------------------------------------- classifiers that do not collapse
+def _lbp_like(seed=0, n_subjects=16, counts=(60, 22, 18), n_blocks=75, n_bins=59):
+    """Sparse per-block LBP-like histograms as on real data: a skewed bin distribution, a strong subject
+    (identity) effect, a weak class effect on a few blocks, few pixels per block (many bins hit 0-2 times),
+    imbalanced classes (the CASME II part of MEGC 2019 is 88 / 32 / 25)."""
+    rng = np.random.default_rng(seed)
+    base = -1.6 * np.log(np.arange(1, n_bins + 1))[None, :] + rng.normal(0, 0.7, (n_blocks, n_bins))
+    y = np.repeat(np.arange(3), counts)
+    rng.shuffle(y)
+    subj = np.arange(len(y)) % n_subjects
+    identity = rng.normal(0, 0.6, (n_subjects, n_blocks, n_bins))
+    emotion = np.zeros((3, n_blocks, n_bins))
+    blocks = rng.choice(n_blocks, 12, replace=False)
+    emotion[:, blocks] = rng.normal(0, 0.2, (3, 12, n_bins))
+    pixels = rng.integers(150, 1500, size=n_blocks)
+    X = np.empty((len(y), n_blocks * n_bins))
+    for i in range(len(y)):
+        logit = base + identity[subj[i]] + emotion[y[i]] + rng.normal(0, 0.15, (n_blocks, n_bins))
+        p = np.exp(logit - logit.max(1, keepdims=True))
+        p /= p.sum(1, keepdims=True)
+        h = np.stack([rng.multinomial(pixels[b], p[b]) for b in range(n_blocks)]).astype(float)
+        X[i] = (h / h.sum(1, keepdims=True)).ravel()
+    return X, np.array(["negative", "positive", "surprise"])[y], subj
+
+
+def test_rbf_svm_does_not_collapse_on_sparse_histograms():
+    from mefeat.evaluation import evaluate
+
+    X, y, g = _lbp_like()
+    assert (X == 0).mean() > compare.SPARSE_ZERO_SHARE
+    with pytest.warns(Warning, match="single class"):
+        old = evaluate(compare.make_classifier("svm-rbf", scaling="standard"), X, y, g, cv="loso", verbose=False)
+    assert old.collapsed  # the data reproduce the fault: standardised sparse bins, one class predicted
+    new = evaluate(compare.make_classifier("svm-rbf"), X, y, g, cv="loso", verbose=False)
+    assert not new.collapsed and new.predictions["y_pred"].nunique() == 3
+    assert new.scores["uar"] > 0.5  # chance is 1/3
+    assert compare.make_classifier("svm-rbf").fit(X, y).named_steps["scale"].method_ == "hellinger"
+
+
+def test_histogram_scaler():
+    from sklearn.utils.estimator_checks import check_estimator
+
+    hist = np.array([[0.0, 0.25, 0.75], [0.5, 0.5, 0.0], [0.0, 1.0, 0.0]])
+    s = compare.HistogramScaler().fit(hist)
+    root = np.sqrt(hist)
+    expected = root / np.sqrt(np.mean(root.var(0)))  # one scale for the whole table, not centred
+    np.testing.assert_allclose(s.transform(hist), expected)
+    assert s.method_ == "hellinger"
+    dense = hist + 0.1  # no zero: a dense histogram is standardised
+    np.testing.assert_allclose(compare.HistogramScaler().fit_transform(dense),
+                               (dense - dense.mean(0)) / dense.std(0))
+    signed = hist - 0.5
+    assert compare.HistogramScaler().fit(signed).method_ == "standard"
+    with pytest.raises(ValueError, match="non-negative"):
+        compare.HistogramScaler("hellinger").fit(signed)
+    with pytest.raises(ValueError, match="negative values"):
+        s.transform(signed)
+    with pytest.raises(ValueError, match="method='cubic'"):
+        compare.HistogramScaler("cubic").fit(hist)
+    check_estimator(compare.HistogramScaler())
+
+
+def test_make_classifier_scaling_keeps_the_old_rbf_one_option_away():
+    from sklearn.preprocessing import StandardScaler
+
+    assert isinstance(compare.make_classifier("svm-rbf", scaling="standard").named_steps["scale"], StandardScaler)
+    assert isinstance(compare.make_classifier("svm-linear").named_steps["scale"], StandardScaler)
+    assert compare.make_classifier("svm-rbf").named_steps["scale"].method == "auto"
+    with pytest.raises(ValueError, match="unknown scaling"):
+        compare.make_classifier("svm-rbf", scaling="minmax")
+
+
+def test_compare_warns_naming_classifier_table_and_protocol(tmp_path, monkeypatch):
+    from sklearn.dummy import DummyClassifier
+
+    feats = _composite_folder(tmp_path / "megc")
+    real = compare.make_classifier
+    monkeypatch.setattr(compare, "make_classifier",
+                        lambda name, **kw: DummyClassifier() if name == "svm-rbf" else real(name, **kw))
+    with pytest.warns(Warning, match=r"classifier 'svm-rbf' on table 'bi_woof' under protocol 'megc2019' "
+                                     r"predicts a single class: all 39 tested samples are 'negative'") as rec:
+        compare.run_comparison(feats, protocols=["megc2019"], methods=["bi_woof"],
+                               classifier_names=["svm-linear", "svm-rbf"], au=False)
+    assert [type(w.message).__name__ for w in rec.list if "single class" in str(w.message)] == ["SingleClassWarning"]
+
+
+def test_megc2019_on_casme2_alone_is_compared_with_the_casme2_part(tmp_path):
+    from mefeat import read_clips, read_features
+    from mefeat._io import write_clips_table, write_features
+    from mefeat.evaluation import published_baselines
+
+    full = _composite_folder(tmp_path / "megc")
+    clips = read_clips(full)
+    keep = clips.index.get_level_values("dataset") == "casme2"
+    one = tmp_path / "casme2"
+    for name in ("lbp_top_megc2019", "bi_woof"):
+        X = read_features(full, name)
+        write_features(one, name, X.to_numpy()[keep], list(X.index[keep]))
+    write_clips_table(one, clips[keep].reset_index())
+    res = compare.run_comparison(one, protocols=["megc2019"], classifier_names=["svm-linear"], au=False)
+    rows = res.rows.set_index(["method", "part"])
+    assert rows.index.tolist() == [("lbp_top_megc2019", "casme2"), ("bi_woof", "casme2")]
+    pub = published_baselines(part="casme2", labels=False).set_index("method")
+    assert rows.loc[("bi_woof", "casme2"), "uf1_published"] == pub.loc["bi_woof", "uf1"]  # 0.7805, not 0.6296
+    assert rows.loc[("lbp_top_megc2019", "casme2"), "uar_published"] == pub.loc["lbp_top", "uar"]
+
+
+def test_composite_figures_only_beside_a_run_of_the_whole_composite(tmp_path):
+    from mefeat import read_clips, read_features
+    from mefeat._io import write_clips_table, write_features
+
+    full = _composite_folder(tmp_path / "megc")
+    clips = read_clips(full)
+    keep = clips.index.get_level_values("dataset") != "smic"
+    two = tmp_path / "two"
+    X = read_features(full, "bi_woof")
+    write_features(two, "bi_woof", X.to_numpy()[keep], list(X.index[keep]))
+    write_clips_table(two, clips[keep].reset_index())
+    res = compare.run_comparison(two, protocols=["megc2019"], classifier_names=["svm-linear"], au=False)
+    rows = res.rows.set_index("part")
+    assert rows.index.tolist() == ["full", "casme2", "samm"]
+    assert np.isnan(rows.loc["full", "uf1_published"]) and rows.loc["samm", "uf1_published"] == 0.5211
+
+
+def test_no_classifier_predicts_one_class_on_the_default_tables_of_the_small_demo(tmp_path):
+    """The claim of the comparison on the demo set, at CI cost: the small demo (70 clips, 10 subjects, 7
+    classes), every default table, every classifier of compare, the demo's default protocol."""
+    out = tmp_path / "small"
+    mefeat.extract_features(load_demo(size="small"), out=out, n_jobs=1, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", compare.SingleClassWarning)
+        res = compare.run_comparison(out, au=False)
+    assert sorted(set(res.rows["method"])) == sorted(mefeat.catalogue.default_names())
+    assert sorted(set(res.rows["classifier"])) == sorted(compare.CLASSIFIERS)
+    for run in res.runs:
+        assert not run["result"].collapsed, (run["method"], run["classifier"])

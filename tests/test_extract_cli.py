@@ -21,14 +21,15 @@ CHEAP = ["--descriptors", "lbp_top", "--param", "face.align=false", "--param", "
 
 
 def _manifest_data(folder, n_clips=2, broken=False):
-    """A tiny manifest dataset in ``folder``; ``broken``: the last clip misses a frame."""
+    """A tiny manifest dataset in ``folder``; ``broken``: a frame of the last clip is not an image."""
     from tests.datasets import _fixtures as fx
 
     lines = ["subject,clip,frame_dir,onset,apex,offset,emotion"]
     for k in range(n_clips):  # distinct frame numbers -> distinct frames, so distinct cache keys
         s = 20 * k
-        numbers = [n for n in range(s, s + 12) if not (broken and k == n_clips - 1 and n == s + 5)]
-        fx.frames(folder / f"p{k}" / "c", numbers)
+        fx.frames(folder / f"p{k}" / "c", range(s, s + 12))
+        if broken and k == n_clips - 1:  # the loader sees every frame file; reading one fails
+            (folder / f"p{k}" / "c" / f"{s + 5:05d}.png").write_bytes(b"not an image")
         lines.append(f"p{k},c{k},p{k}/c,{s},{s + 5},{s + 11},happy")
     (folder / "m.csv").write_text("\n".join(lines) + "\n")
     return folder / "m.csv"
@@ -125,7 +126,7 @@ def test_rerun_up_to_date_honours_strict(tmp_path, capsys):
     assert main(args) == 0  # without --strict failures do not change the exit status
     man = _man(tmp_path / "o")
     assert man["n_failed"] == 1 and man["failures"][0]["stage"] == "read"
-    assert "missing" in man["failures"][0]["reason"]
+    assert f"{5 + 20:05d}.png" in man["failures"][0]["reason"]
 
 
 def test_another_data_set_in_the_same_folder_needs_force(tmp_path, capsys):
@@ -275,6 +276,67 @@ def test_preview_writes_one_figure_per_clip(tmp_path, capsys):
                  "--out", str(out)]) == 0
     assert any(f.endswith(".pdf") and (out / "preview" / f).read_bytes()[:4] == b"%PDF"
                for f in os.listdir(out / "preview"))
+
+
+def test_summary_counts_the_rows_validation_fixed(tmp_path, capsys):
+    """Issue 18: an apex outside onset..offset became the middle frame and the summary only counted drops."""
+    ann = _manifest_data(tmp_path / "data", n_clips=3)
+    rows = ann.read_text().splitlines()
+    rows[1] = rows[1].replace(",0,5,11,", ",0,40,11,")     # apex after the offset
+    rows[2] = rows[2].replace(",20,25,31,", ",20,20,31,")  # apex on the onset
+    rows.append("p9,gone,p9/nowhere,0,3,6,happy")          # no folder: dropped
+    ann.write_text("\n".join(rows) + "\n")
+    args = ["--dataset", "manifest", "--annotations", str(ann), "--out", str(tmp_path / "o")]
+    assert main(args + [a for a in CHEAP if a != "-q"]) == 0
+    err = capsys.readouterr().err
+    assert ("1 annotation rows dropped by validation, 2 kept with fixes (apex 2); details in validation_report.csv"
+            in err)
+    assert main(args + [a for a in CHEAP if a != "-q"]) == 0  # the up-to-date summary says it too
+    assert "2 kept with fixes (apex 2)" in capsys.readouterr().err
+
+
+def test_preview_draws_with_the_runs_parameters(tmp_path, monkeypatch):
+    """Issue 18: --preview ignored --param and always drew the default crop size and flow."""
+    import functools
+
+    import mefeat.flow
+    import mefeat.plot
+
+    figures, methods = [], []
+    preview, flows = mefeat.plot.preview_clip, mefeat.flow.clip_flows
+
+    @functools.wraps(preview)  # the same signature: the command passes the settings preview_clip takes
+    def spy_preview(*a, **k):
+        figures.append(preview(*a, **k))
+        return figures[-1]
+
+    @functools.wraps(flows)
+    def spy_flows(*a, **k):
+        methods.append(k.get("method"))
+        return flows(*a, **k)
+
+    monkeypatch.setattr(mefeat.plot, "preview_clip", spy_preview)
+    monkeypatch.setattr(mefeat.flow, "clip_flows", spy_flows)
+    out = tmp_path / "o"
+    assert main(["--demo-size", "tiny", "--root", str(tmp_path / "demo"), "--preview", "1", "--out", str(out),
+                 "--param", "face.size=72", "--param", "face.margin=0.2", "--param", "flow.method=farneback",
+                 "-q"]) == 0
+    aligned_onset = figures[0].axes[1].images[0].get_array()
+    assert aligned_onset.shape[:2] == (72, 72)
+    assert methods == ["farneback"]
+
+
+def test_preview_names_the_settings_it_cannot_show(tmp_path, caplog):
+    import inspect
+
+    from mefeat.plot import preview_clip
+
+    assert "align" not in inspect.signature(preview_clip).parameters  # else this test needs another setting
+    out = tmp_path / "o"
+    with caplog.at_level("WARNING", logger="mefeat"):
+        assert main(["--demo-size", "tiny", "--root", str(tmp_path / "demo"), "--preview", "1", "--out", str(out),
+                     "--param", "face.align=false", "-q"]) == 0
+    assert "--preview: the figures cannot show face.align=False" in caplog.text
 
 
 def test_the_console_entry_point_kills_the_idle_workers_then_exits_with_mains_status(monkeypatch):

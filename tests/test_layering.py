@@ -1,6 +1,7 @@
 """The package layering, checked on the source (imports anywhere in a module, lazy ones included).
 
-extract / compare -> runner -> catalogue -> transformers / evaluation -> descriptors / flow / face / temporal
+extract / compare -> extraction (runner: its 0.3 import path) -> catalogue -> transformers / evaluation
+-> descriptors / flow / face / temporal
 -> _kernels -> _jit / _config / _validation
 """
 
@@ -63,13 +64,14 @@ FORBIDDEN = {
     "mefeat.datasets": ("mefeat.descriptors", "mefeat.transformers", "mefeat._kernels", "mefeat.evaluation",
                         "mefeat.extract"),
     "mefeat.evaluation": ("numba", "mefeat._kernels", "mefeat.extract", "mefeat.catalogue", "mefeat.runner",
-                          "mefeat.compare", "mefeat.transformers"),
+                          "mefeat.extraction", "mefeat.compare", "mefeat.transformers"),
     "mefeat.temporal": ("mefeat.transformers", "mefeat.datasets", "mefeat.evaluation", "mefeat.extract"),
     "mefeat.face": ("mefeat.transformers", "mefeat.datasets", "mefeat.evaluation", "mefeat.extract"),
     "mefeat.flow": ("mefeat.transformers", "mefeat.datasets", "mefeat.evaluation", "mefeat.extract"),
     "mefeat.transformers": ("mefeat.extract", "mefeat.datasets", "mefeat.evaluation", "mefeat._kernels",
-                            "mefeat.catalogue", "mefeat.runner", "mefeat.compare"),
-    "mefeat.catalogue": ("mefeat.runner", "mefeat.extract", "mefeat.compare", "mefeat.datasets"),
+                            "mefeat.catalogue", "mefeat.runner", "mefeat.extraction", "mefeat.compare"),
+    "mefeat.catalogue": ("mefeat.runner", "mefeat.extraction", "mefeat.extract", "mefeat.compare", "mefeat.datasets"),
+    "mefeat.extraction": ("mefeat.runner", "mefeat.extract", "mefeat.compare"),
     "mefeat.runner": ("mefeat.extract", "mefeat.compare"),
     "mefeat._frames": ("mefeat.datasets", "mefeat.face", "mefeat.transformers", "mefeat.descriptors"),
 }

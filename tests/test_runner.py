@@ -16,10 +16,11 @@ import numpy as np
 import pytest
 
 import mefeat
-from mefeat import _cache, _jit, runner
+from mefeat import _cache, _jit, extraction
 from mefeat._io import FolderLock, OutputLocked, atomic_write, sha256_file
 from mefeat.extract import main
-from mefeat.runner import ExtractionError, extract_features
+from mefeat.extraction import ExtractionError, backends, extract_features, keys, output
+from mefeat.extraction import compile as compiling
 
 CHEAP = ["--dataset", "manifest", "--descriptors", "lbp_top", "--param", "face.align=false", "--n-jobs", "1", "-q"]
 CHEAP_PARAMS = {"face.align": False}
@@ -209,15 +210,15 @@ def test_kill_in_the_write_phase_resumes_without_recomputing(tmp_path, data, mon
     out = tmp_path / "out"
     assert cli(data, out) == 0
     data.write_text(data.read_text().replace("happiness", "disgust"))  # relabel: the tables must be rewritten
-    real = runner._swap_in
+    real = output.swap_in
 
     def killed(staging, out_, files):
         os.replace(os.path.join(staging, "clips.csv"), os.path.join(out_, "clips.csv"))
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(runner, "_swap_in", killed)
+    monkeypatch.setattr(output, "swap_in", killed)
     assert cli(data, out) == 130
-    monkeypatch.setattr(runner, "_swap_in", real)
+    monkeypatch.setattr(output, "swap_in", real)
     assert cli(data, out) == 0
     man = manifest(out)
     assert man["tables"]["lbp_top"]["computed"] == 0 and man["tables"]["lbp_top"]["from_cache"] == 4
@@ -348,36 +349,33 @@ def test_data_dependent_check_in_a_worker_exits_2_naming_the_table(tmp_path, dat
 def test_cached_rerun_loads_no_kernel_and_skips_the_dry_run(tmp_path, data, monkeypatch):
     """A run whose features are all cached has nothing to check: the cache proves these settings passed."""
     import mefeat.descriptors
-    from mefeat import runner
 
     cache = tmp_path / "cache"
     extract_features(load(data), "lbp_top", CHEAP_PARAMS, out=tmp_path / "a", cache_dir=cache, n_jobs=1,
                      progress=False)
-    monkeypatch.setattr(runner, "_dry_run", lambda plan: pytest.fail("dry run on a cached re-run"))
+    monkeypatch.setattr(compiling, "dry_run", lambda plan: pytest.fail("dry run on a cached re-run"))
     monkeypatch.setattr(mefeat.descriptors, "warm_up", lambda names=None: pytest.fail("kernels loaded on a re-run"))
     r = extract_features(load(data), "lbp_top", CHEAP_PARAMS, out=tmp_path / "b", cache_dir=cache, n_jobs=1,
                          progress=False)
     assert r.tables["lbp_top"]["computed"] == 0 and r.tables["lbp_top"]["from_cache"] == 4
     # other settings have not been checked yet: the dry run runs (and here refuses them) before any clip
     monkeypatch.setattr(mefeat.descriptors, "warm_up", lambda names=None: None)
-    monkeypatch.setattr(runner, "_dry_run", lambda plan: (_ for _ in ()).throw(ValueError("dry run ran")))
+    monkeypatch.setattr(compiling, "dry_run", lambda plan: (_ for _ in ()).throw(ValueError("dry run ran")))
     with pytest.raises(ValueError, match="dry run ran"):
         extract_features(load(data), "lbp_top", {**CHEAP_PARAMS, "lbp_top.radii": (1, 1, 2)}, out=tmp_path / "c",
                          cache_dir=cache, n_jobs=1, progress=False)
 
 
 def test_a_sweep_dry_runs_only_the_changed_table(tmp_path, data, monkeypatch):
-    from mefeat import runner
-
     cache = tmp_path / "cache"
     seen = []
-    real = runner._dry_run
+    real = compiling.dry_run
 
     def spy(plan):
-        seen.append(sorted(t for t, *_ in plan.tables))
+        seen.append(sorted(t.name for t in plan.tables))
         return real(plan)
 
-    monkeypatch.setattr(runner, "_dry_run", spy)
+    monkeypatch.setattr(compiling, "dry_run", spy)
     extract_features(load(data), "lbp_top,hog_top", CHEAP_PARAMS, out=tmp_path / "a", cache_dir=cache, n_jobs=1,
                      progress=False)
     r = extract_features(load(data), "lbp_top,hog_top", {**CHEAP_PARAMS, "lbp_top.n_points": (4, 4, 4)},
@@ -387,14 +385,12 @@ def test_a_sweep_dry_runs_only_the_changed_table(tmp_path, data, monkeypatch):
 
 
 def test_dependency_versions_enter_the_cache_keys(tmp_path, data, monkeypatch):
-    from mefeat import runner
-
     cache = tmp_path / "cache"
     r = extract_features(load(data), "lbp_top", CHEAP_PARAMS, out=tmp_path / "a", cache_dir=cache, n_jobs=1,
                          progress=False)
     assert r.manifest["dependencies"]["numba"] and r.tables["lbp_top"]["computed"] == 4
-    upgraded = {**runner._dependency_versions(), "numba": "999.0"}
-    monkeypatch.setattr(runner, "_VERSIONS", [upgraded])
+    upgraded = {**keys.dependency_versions(), "numba": "999.0"}
+    monkeypatch.setattr(keys, "_VERSIONS", [upgraded])
     r = extract_features(load(data), "lbp_top", CHEAP_PARAMS, out=tmp_path / "b", cache_dir=cache, n_jobs=1,
                          progress=False)
     assert r.tables["lbp_top"]["computed"] == 4 and r.manifest["dependencies"]["numba"] == "999.0"
@@ -431,7 +427,7 @@ def test_custom_descriptor_source_is_fingerprinted_in_workers(tmp_path, data, mo
     (pkg / "my_desc.py").write_text(CUSTOM.format(factor=1.0))
     monkeypatch.syspath_prepend(str(pkg))
     monkeypatch.setenv("PYTHONPATH", str(pkg) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    runner._kill_loky_workers()  # new workers see PYTHONPATH
+    backends.kill_loky_workers()  # new workers see PYTHONPATH
     import importlib
 
     import my_desc
@@ -444,7 +440,7 @@ def test_custom_descriptor_source_is_fingerprinted_in_workers(tmp_path, data, mo
     importlib.reload(my_desc)
     spec2 = catalogue.DescriptorSpec("mean_frame", my_desc.MeanFrame, "tim", label="Mean frame", default=False)
     monkeypatch.setitem(catalogue._CATALOGUE, "mean_frame", spec2)
-    runner._kill_loky_workers()
+    backends.kill_loky_workers()
     r2 = extract_features(load(data), "mean_frame", CHEAP_PARAMS, out=tmp_path / "o2", n_jobs=2, progress=False,
                           cache_dir=tmp_path / "o" / "cache")
     assert r2.tables["mean_frame"]["computed"] == 4  # edited source: not served from the old entries
@@ -516,6 +512,82 @@ def test_dask_matches_loky_and_quiet_silences_dask(tmp_path, data, capsys):
                                   mefeat.read_features(tmp_path / "dask", "lbp_top").to_numpy())
 
 
+# --------------------------------------------------------------------------- a user's back-end
+class ThreadBackend(extraction.Backend):
+    """A toy back-end as a user would write it outside mefeat: threads, every call recorded."""
+
+    name = "threads"
+
+    def __init__(self, fail=False):
+        self.calls, self.fail = [], fail
+
+    def start(self, n_workers):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.calls.append(("start", n_workers))
+        self.pool = ThreadPoolExecutor(n_workers)
+
+    def map_unordered(self, fn, tasks):
+        from concurrent.futures import as_completed
+
+        tasks = list(tasks)
+        self.calls.append(("map", len(tasks)))
+        futures = [self.pool.submit(fn, t) for t in tasks]
+        for k, f in enumerate(as_completed(futures)):
+            if self.fail and k == 1:
+                raise RuntimeError("the cluster went away")
+            yield f.result()
+
+    def shutdown(self, kill=False):
+        self.calls.append(("shutdown", kill))
+        self.pool.shutdown(wait=not kill, cancel_futures=kill)
+
+
+def test_a_user_backend_runs_the_extraction_with_identical_tables(tmp_path, data):
+    params = {**CHEAP_PARAMS, "lbp_top.grid": (2, 2, 1)}
+    ref = extract_features(load(data), "lbp_top,hog_top", params, out=tmp_path / "serial", n_jobs=1,
+                           progress=False, cache_dir="none")
+    backend = ThreadBackend()
+    r = extract_features(load(data), "lbp_top,hog_top", params, out=tmp_path / "threads", n_jobs=2,
+                         backend=backend, progress=False, cache_dir="none")
+    assert backend.calls == [("start", 2), ("map", 4), ("shutdown", False)]
+    assert r.manifest["execution"]["backend"] == "threads" and ref.manifest["execution"]["backend"] == "loky"
+    for table in ("lbp_top", "hog_top"):
+        assert r.tables[table]["computed"] == 4
+        assert (tmp_path / "threads" / "features" / f"{table}.csv").read_bytes() == \
+            (tmp_path / "serial" / "features" / f"{table}.csv").read_bytes()
+    assert (tmp_path / "threads" / "clips.csv").read_bytes() == (tmp_path / "serial" / "clips.csv").read_bytes()
+
+
+def test_a_failing_user_backend_is_killed_and_leaves_the_outputs(tmp_path, data):
+    out = tmp_path / "o"
+    extract_features(load(data), "lbp_top", CHEAP_PARAMS, out=out, n_jobs=1, progress=False)
+    before = (out / "features" / "lbp_top.csv").read_bytes()
+    backend = ThreadBackend(fail=True)
+    with pytest.raises(RuntimeError, match="the cluster went away"):
+        extract_features(load(data), "lbp_top", {**CHEAP_PARAMS, "lbp_top.radii": (1, 1, 2)}, out=out, force=True,
+                         n_jobs=2, backend=backend, progress=False, cache_dir="none")  # not light: not in this process
+    assert backend.calls == [("start", 2), ("map", 4), ("shutdown", True)]
+    assert (out / "features" / "lbp_top.csv").read_bytes() == before
+    with pytest.raises(ValueError, match="backend must be one of .*'loky', 'dask'.* or a mefeat.extraction.Backend"):
+        extract_features(load(data), "lbp_top", CHEAP_PARAMS, out=out, backend="ray")
+
+
+def test_the_loky_backend_holds_its_executor_and_kills_it():
+    backend = backends.LokyBackend()
+    backend.start(2)
+    assert sorted(backend.map_unordered(_sleep, [0, 0.1, 0])) == [0, 0, 0.1]
+    executor = backend.executor
+    again = backends.LokyBackend()
+    again.start(2)
+    assert again.warm(_sleep, [0, 0]) == [0, 0] and again.executor is executor  # the same live workers
+    backend.shutdown()  # kept for the next run
+    assert again.warm(_sleep, [0]) == [0] and again.executor is executor
+    backend.shutdown(kill=True)
+    again.warm(_sleep, [0])
+    assert again.executor is not executor  # killed: the next call gets new workers
+
+
 def test_lock_file_is_released_by_a_killed_process(tmp_path):
     out = tmp_path / "out"
     code = f"from mefeat._io import FolderLock; import os; FolderLock({str(out)!r}).acquire(); os._exit(0)"
@@ -533,16 +605,16 @@ def test_compile_ahead_starts_only_when_the_disk_cache_lacks_kernels(monkeypatch
 
     asked = []
     monkeypatch.setattr(_warm_up, "kernels_cached", lambda names: asked.append(tuple(names)) or True)
-    assert not runner.compile_ahead("default", 2, "loky")  # cached: nothing to compile, no worker started
+    assert not extraction.compile_ahead("default", 2, "loky")  # cached: nothing to compile, no worker started
     assert asked == [tuple(sorted(_warm_up.WARM_UP_NAMES))]
     monkeypatch.setattr(_warm_up, "kernels_cached", lambda names: False)
-    assert not runner.compile_ahead("default", 1, "loky")  # one worker: the run compiles in its own time
-    assert not runner.compile_ahead("default", 2, "dask")
-    assert not runner.compile_ahead("lbp_top", 2, "loky")  # one kernel group: nothing to overlap
-    assert not runner.compile_ahead("lbp_topp", 2, "loky")  # the run reports the name
+    assert not extraction.compile_ahead("default", 1, "loky")  # one worker: the run compiles in its own time
+    assert not extraction.compile_ahead("default", 2, "dask")
+    assert not extraction.compile_ahead("lbp_top", 2, "loky")  # one kernel group: nothing to overlap
+    assert not extraction.compile_ahead("lbp_topp", 2, "loky")  # the run reports the name
     monkeypatch.setattr(_warm_up, "kernels_cached", lambda names: None)  # cannot tell: do nothing
-    assert not runner.compile_ahead("default", 2, "loky")
-    assert not runner._ahead
+    assert not extraction.compile_ahead("default", 2, "loky")
+    assert not compiling._ahead
 
 
 @pytest.mark.skipif(_jit.jit_disabled(), reason="NUMBA_DISABLE_JIT=1: nothing is compiled")
@@ -553,20 +625,22 @@ def test_compile_ahead_is_awaited_by_the_run_and_stopped_when_unused(tmp_path, d
     args = ["--descriptors", "lbp_top,fdm", "--param", "face.align=false", "--n-jobs", "2", "-q"]
     base = ["--dataset", "manifest", "--annotations", str(data), "--cache-dir", str(tmp_path / "cache")]
     waited = []
-    real = runner._await_compile_ahead
-    monkeypatch.setattr(runner, "_await_compile_ahead", lambda: waited.append(bool(runner._ahead)) or real())
+    real = compiling.await_compile_ahead
+    monkeypatch.setattr(compiling, "await_compile_ahead", lambda: waited.append(bool(compiling._ahead)) or real())
     killed = []
-    real_kill = runner._kill_loky_workers
-    monkeypatch.setattr(runner, "_kill_loky_workers", lambda: killed.append(1) or real_kill())
+    real_kill, real_shutdown = backends.kill_loky_workers, backends.LokyBackend.shutdown
+    monkeypatch.setattr(backends, "kill_loky_workers", lambda: killed.append(1) or real_kill())
+    monkeypatch.setattr(backends.LokyBackend, "shutdown",
+                        lambda self, kill=False: (kill and killed.append(1)) or real_shutdown(self, kill))
     assert main(base + args + ["--out", str(tmp_path / "a")]) == 0
     # the run waited before its first kernel (the dry run), found nothing left to wait for before the clips
     # and at the end, and stopped nothing
-    assert waited == [True, False, False] and not runner._ahead and not killed
+    assert waited == [True, False, False] and not compiling._ahead and not killed
     # a fully cached re-run needs no kernel: it never waits; the command's end stops the compile (or finds it
     # finished) and still succeeds
     waited.clear()
     assert main(base + args + ["--out", str(tmp_path / "b")]) == 0
-    assert waited == [True] and not runner._ahead
+    assert waited == [True] and not compiling._ahead
     for table in ("lbp_top", "fdm"):
         assert (tmp_path / "a" / "features" / f"{table}.csv").read_bytes() == \
             (tmp_path / "b" / "features" / f"{table}.csv").read_bytes()
@@ -581,23 +655,24 @@ def test_end_compile_ahead_kills_a_compile_nobody_waits_for():
     """Stopping does not wait for the workers' pending work (a compile takes seconds; here a long sleep)."""
     import threading
 
-    state = {}
+    backend = backends.LokyBackend()
+    backend.start(2)
 
     def body():
-        from joblib import delayed
-
         try:
-            runner._loky(2)(delayed(_sleep)(120) for _ in range(2))
+            backend.warm(_sleep, [120, 120])
         except BaseException as exc:
-            state["error"] = exc
+            ahead.error = exc
 
-    thread = threading.Thread(target=body, daemon=True)
-    runner._ahead.append((thread, state))
-    thread.start()
+    ahead = compiling.AheadCompile(threading.Thread(target=body, daemon=True), backend)
+    compiling._ahead.append(ahead)
+    ahead.thread.start()
     time.sleep(3)  # the workers are busy sleeping
     t0 = time.perf_counter()
-    runner.end_compile_ahead()
+    extraction.end_compile_ahead()
     assert time.perf_counter() - t0 < 60, "end_compile_ahead waited for the workers"
-    assert not runner._ahead and not thread.is_alive() and "error" in state
+    assert not compiling._ahead and not ahead.thread.is_alive() and ahead.error is not None
     # the next run in this process gets new workers
-    assert runner._loky(2)(__import__("joblib").delayed(_sleep)(0) for _ in range(2)) == [0, 0]
+    again = backends.LokyBackend()
+    again.start(2)
+    assert sorted(again.map_unordered(_sleep, [0, 0])) == [0, 0]

@@ -38,7 +38,8 @@ CHECKS = [
 
 def test_every_public_transformer_is_covered():
     assert {c.__name__ for c in CLASSES} == {
-        "LBPTOP", "HOGTOP", "HIGOTOP", "BiWOOF", "MDMO", "FDM", "OpticalStrain", "FaceAligner", "TemporalNormalizer"
+        "LBPTOP", "HOGTOP", "HIGOTOP", "BiWOOF", "MDMO", "FDM", "OpticalStrain", "FaceAligner", "TemporalNormalizer",
+        "MotionMagnifier",
     }
 
 

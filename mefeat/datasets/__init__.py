@@ -9,6 +9,7 @@ from mefeat._lazy import attach
 
 _LAZY = {
     "MEDataset": "mefeat.datasets._base",
+    "report_counts": "mefeat.datasets._base",
     "load_dfme": "mefeat.datasets.dfme",
     "load_casme2": "mefeat.datasets.casme2",
     "load_samm": "mefeat.datasets.samm",
@@ -19,6 +20,12 @@ _LAZY = {
     "load_manifest": "mefeat.datasets.manifest",
     "load_demo": "mefeat.datasets.demo",
     "make_demo": "mefeat.datasets.demo",
+    "LongVideoDataset": "mefeat.datasets.longvideo",
+    "load_casme_sq": "mefeat.datasets.longvideo",
+    "load_samm_lv": "mefeat.datasets.longvideo",
+    "make_long_video_dataset": "mefeat.datasets.longvideo",
+    "load_long_demo": "mefeat.datasets.demo_long",
+    "make_long_demo": "mefeat.datasets.demo_long",
     "parse_aus": "mefeat.datasets._aus",
     "normalize_emotion": "mefeat.datasets._vocab",
 }

@@ -12,7 +12,7 @@ from mefeat.datasets import _errata
 from mefeat.datasets._aus import parse_aus
 from mefeat.datasets._vocab import normalize_emotion
 
-__all__ = ["MEDataset", "TABLE_COLUMNS", "REPORT_COLUMNS", "is_missing"]
+__all__ = ["MEDataset", "TABLE_COLUMNS", "REPORT_COLUMNS", "is_missing", "report_counts"]
 
 #: Normalised columns of ``MEDataset.table`` (in this order).
 TABLE_COLUMNS = (
@@ -93,6 +93,39 @@ def _objects_with_none(df):
     return df
 
 
+def report_counts(report):
+    """How many annotation rows a validation report says were dropped, and how many were kept but fixed.
+
+    Parameters
+    ----------
+    report : pandas.DataFrame
+        A validation report (columns :data:`REPORT_COLUMNS`).
+
+    Returns
+    -------
+    dict
+        ``{"dropped": int, "fixed": int, "fixed_fields": {field: int}}``. A row (one clip of the
+        table: dataset, subject, clip, sheet row) counts once however many of its fields were
+        fixed; a row fixed and then dropped counts as dropped only. ``fixed_fields`` counts the
+        fixed rows per field (a row fixed in two fields counts in both). Notes (``action ==
+        "note"``) count in neither.
+    """
+    if report is None or not len(report) or "action" not in report:
+        return {"dropped": 0, "fixed": 0, "fixed_fields": {}}
+    keys = [tuple(_plain(r.get(c)) for c in ("dataset", "subject", "clip", "sheet_row"))
+            for r in report.to_dict("records")]
+    actions = report["action"].tolist()
+    fields = report["field"].tolist() if "field" in report else [None] * len(actions)
+    dropped = {k for k, a in zip(keys, actions) if a == "dropped"}
+    fixed = {}
+    for k, a, f in zip(keys, actions, fields):
+        if a == "fixed" and k not in dropped:
+            fixed.setdefault(k, set()).add(f)
+    per_field = collections.Counter(f for fs in fixed.values() for f in fs)
+    return {"dropped": int(sum(a == "dropped" for a in actions)), "fixed": len(fixed),
+            "fixed_fields": dict(per_field.most_common())}
+
+
 def report_frame(records):
     """The validation report as a DataFrame (columns :data:`REPORT_COLUMNS`, object dtype, None for missing)."""
     import pandas as pd
@@ -144,6 +177,14 @@ class MEDataset:
     The per-row methods :meth:`row`, :meth:`frame_paths`, :meth:`read_frames` and
     :meth:`clip_from_frames` let a caller stream or align the frames itself and still get
     the clip ``ds[i]`` would give.
+
+    Every loader validates the rows the same way and writes each change to
+    :attr:`validation_report`: an apex outside onset..offset, or on the onset itself (an
+    onset-to-apex flow between one image and itself is zero, so apex-based descriptors
+    would see no motion), is set to None, and :attr:`mefeat.Clip.apex_or_middle` gives the
+    middle frame (``action == "fixed"``); a row without an onset, with fewer than 2 frames,
+    or (``check_frames=True``) whose folder lacks a frame of onset..offset is dropped
+    (``action == "dropped"``). :func:`report_counts` counts both per row.
     """
 
     def __init__(self, table, *, name, validation_report=None):
@@ -226,7 +267,7 @@ class MEDataset:
         ------
         FileNotFoundError
             When the folder, or a frame number in onset..offset, is missing (the message gives
-            the onset, the offset and the folder's first..last frame numbers).
+            the onset, the offset, what the folder holds and the missing frame numbers).
         ValueError
             Two image files in the folder have the same frame number, or the clip has a
             single frame (at least 2 are needed).
@@ -385,6 +426,51 @@ def list_frames(frame_dir):
     return out
 
 
+def _holds(frames):
+    """What a folder holds, for messages: ``"frames 0..99"`` or ``"95 frames numbered 0..99"`` (with gaps)."""
+    lo, hi = min(frames), max(frames)
+    return f"frames {lo}..{hi}" if len(frames) == hi - lo + 1 else f"{len(frames)} frames numbered {lo}..{hi}"
+
+
+#: Missing-frame runs a message names before "..." (:func:`_missing_frames`).
+_MAX_RUNS = 5
+
+
+def _missing_frames(frames, onset, offset):
+    """The frame numbers of onset..offset that are not in ``frames``, as runs.
+
+    Parameters
+    ----------
+    frames : dict of int -> str
+        :func:`list_frames` of the clip's folder.
+    onset, offset : int
+        First and last frame numbers of the clip (both included), ``onset <= offset``.
+
+    Returns
+    -------
+    n_missing : int
+    text : str
+        The missing numbers as runs (``"120..140"``, ``"5, 9..11"``): the first
+        :data:`_MAX_RUNS` runs, then ``" ..."``; ``""`` when nothing is missing.
+
+    Notes
+    -----
+    Works from the gaps between the present numbers, so an absurd offset (``2**40``) costs no
+    more than the folder's size.
+    """
+    present = sorted(f for f in frames if onset <= f <= offset)
+    n_missing = (offset - onset + 1) - len(present)
+    if not n_missing:
+        return 0, ""
+    runs, prev = [], onset - 1
+    for f in present + [offset + 1]:
+        if f > prev + 1:
+            runs.append((prev + 1, f - 1))
+        prev = f
+    shown = [str(a) if a == b else f"{a}..{b}" for a, b in runs[:_MAX_RUNS]]
+    return n_missing, ", ".join(shown) + (" ..." if len(runs) > _MAX_RUNS else "")
+
+
 def _frame_paths(row):
     get = (lambda k: _plain(row.get(k)))  # noqa: E731
     clip, folder = get("clip"), get("frame_dir")
@@ -398,32 +484,27 @@ def _frame_paths(row):
     span = f"onset {onset}, offset {'not annotated' if annotated is None else offset}"
     if onset > hi:
         raise FileNotFoundError(
-            f"clip {clip!r}: the onset is after the last frame ({span}; the folder {folder!r} holds frames "
-            f"{lo}..{hi}): frames {onset}..{offset} are missing")
-    if offset > hi or onset < lo:
-        end = "last" if offset > hi else "first"
+            f"clip {clip!r}: the onset is after the last frame ({span}; the folder {folder!r} holds "
+            f"{_holds(frames)}): frames {onset}..{offset} are missing")
+    n_missing, text = _missing_frames(frames, onset, offset)
+    if n_missing:
+        where = ("runs past the folder's last frame" if offset > hi else
+                 "starts before the folder's first frame" if onset < lo else "has gaps")
         raise FileNotFoundError(
-            f"clip {clip!r}: the clip runs past the folder's {end} frame ({span}; the folder {folder!r} holds "
-            f"frames {lo}..{hi}): frames {onset}..{offset} are missing outside {lo}..{hi}")
-    missing = [f for f in range(onset, offset + 1) if f not in frames]
-    if missing:
-        shown = ", ".join(map(str, missing[:5])) + (" ..." if len(missing) > 5 else "")
-        raise FileNotFoundError(
-            f"clip {clip!r}: {len(missing)} of the frames {onset}..{offset} are missing in "
-            f"{folder!r} (frame numbers {shown}; present {lo}..{hi})")
+            f"clip {clip!r}: the clip {where} ({span}; the folder {folder!r} holds {_holds(frames)}): "
+            f"{n_missing} of its {offset - onset + 1} frames are missing: {text}")
     if offset == onset:
         raise ValueError(f"clip {clip!r}: 1 frame (frame {onset} of {folder!r}); at least 2 needed")
     return [frames[f] for f in range(onset, offset + 1)]
 
 
 def _read_frames(paths, *, with_hash=False):
-    from mefeat._frames import decode_frame
+    from mefeat._frames import decode_frame, read_frame_bytes
 
     h = hashlib.sha256() if with_hash else None
     out = []
     for p in paths:
-        with open(p, "rb") as f:
-            data = f.read()
+        data = read_frame_bytes(p)
         if h is not None:
             h.update(data)
         img = decode_frame(data, p)
@@ -435,6 +516,38 @@ def _read_frames(paths, *, with_hash=False):
 
 
 # ---------------------------------------------------------------------- sheet helpers
+#: Bounds of an annotation sheet. The largest real sheets are DFME's (7,526 rows over three files) and
+#: SAMM's (a few hundred rows, under 20 columns); a small xlsx can declare millions of cells and expand
+#: to gigabytes in memory, so sheets beyond these are refused before they are loaded.
+MAX_SHEET_BYTES = 64 * 1024 * 1024
+MAX_SHEET_ROWS = 200_000
+MAX_SHEET_COLUMNS = 1_000
+
+
+def _check_sheet_extent(path, sheet_name):
+    """Stream the worksheet's rows (openpyxl read-only) and stop at the first one past the bounds."""
+    import zipfile
+
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"annotation file {path!r} is not a readable xlsx workbook: {exc}") from None
+    try:
+        ws = wb.worksheets[sheet_name] if isinstance(sheet_name, int) else wb[sheet_name]
+        for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            if n > MAX_SHEET_ROWS or len(row) > MAX_SHEET_COLUMNS:
+                raise ValueError(
+                    f"annotation file {path!r}: sheet {ws.title!r} has more than {MAX_SHEET_ROWS:,} rows or "
+                    f"{MAX_SHEET_COLUMNS:,} columns (row {n} has {len(row):,} cells); an ME annotation sheet is far "
+                    "smaller (limits in mefeat.datasets._base): not loaded")
+    except (IndexError, KeyError):
+        pass  # an unknown sheet: pandas names it in its own error below
+    finally:
+        wb.close()
+
+
 def read_sheet(path, required, *, sheet_name=0):
     """Read an annotation sheet (xlsx/xls/csv), locating the header row that holds ``required``.
 
@@ -470,7 +583,13 @@ def read_sheet(path, required, *, sheet_name=0):
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"annotation file {path!r} does not exist")
+    size = os.path.getsize(path)
+    if size > MAX_SHEET_BYTES:
+        raise ValueError(f"annotation file {path!r} is {size:,} bytes, more than the limit of {MAX_SHEET_BYTES:,} "
+                         "(mefeat.datasets._base.MAX_SHEET_BYTES): not an ME annotation sheet?")
     encoding = None
+    if path.lower().endswith((".xlsx", ".xlsm")):
+        _check_sheet_extent(path, sheet_name)
     if path.lower().endswith((".xlsx", ".xlsm", ".xls")):
         raw = pd.read_excel(path, sheet_name=sheet_name, header=None, dtype=object, na_filter=False)
     else:
@@ -607,6 +726,8 @@ class RowBuilder:
     dataset : str
     errata : dict, optional
     check_frames : bool, default True
+        Drop (and report) rows whose frame folder does not exist or does not hold every frame of
+        onset..offset (the report names the missing frame numbers).
     source : str or path-like, optional
         The annotation file (or folder) read, named in the error when no clip is kept.
     """
@@ -621,6 +742,7 @@ class RowBuilder:
         self._keys = set()
         self._names = set()
         self._count = collections.Counter()
+        self._listed = {}
 
     def note(self, rec, field, action, raw, value, reason):
         self.report.append({
@@ -657,9 +779,10 @@ class RowBuilder:
             k += 1
             name = f"{rec['clip']}_{k}"
         if name != rec["clip"]:
-            self.note(rec, "clip", "fixed", rec["clip"], name,
+            old = rec["clip"]
+            rec["clip"] = name  # the report names the clip as the table does; the sheet's name is in raw
+            self.note(rec, "clip", "fixed", old, name,
                       f"duplicate (subject, clip): row {self._count[base]} with this name, suffix added")
-            rec["clip"] = name
         key = (rec["subject"], name)
         self._names.add(key)
         fix = _errata.lookup(self.dataset, rec["subject"], rec["clip"], self.errata)
@@ -698,7 +821,14 @@ class RowBuilder:
             return False
         if apex is not None and (apex < onset or (offset is not None and apex > offset)):
             self.note(rec, "apex", "fixed", rec.get("apex"), None,
-                      f"apex {apex} outside onset..offset {onset}..{offset}: set to None")
+                      f"apex {apex} outside onset..offset {onset}..{offset}: set to None "
+                      "(Clip.apex_or_middle uses the middle frame)")
+            apex = None
+        elif apex is not None and apex == onset:
+            # the onset is the neutral reference: an apex there makes every onset->apex flow zero
+            self.note(rec, "apex", "fixed", rec.get("apex"), None,
+                      f"apex {apex} = onset: no onset-to-apex motion (apex-based descriptors would get a zero "
+                      "flow); set to None (Clip.apex_or_middle uses the middle frame)")
             apex = None
         rec.update(onset=onset, apex=apex, offset=offset)
         emo_raw = None if _blank(rec.get("emotion_raw")) else rec.get("emotion_raw")
@@ -718,7 +848,7 @@ class RowBuilder:
             if not os.path.isdir(rec["frame_dir"]):
                 self.note(rec, "frame_dir", "dropped", rec["frame_dir"], None, "frame folder does not exist")
                 return False
-            if offset is None and not self._check_open_end(rec, onset):
+            if not self._check_range(rec, onset, offset):
                 return False
         self._keys.add(key)
         for k, v in rec.items():  # blank extra cells (notes, objective class ...) are missing: None
@@ -729,23 +859,46 @@ class RowBuilder:
         self.rows.append(rec)
         return True
 
-    def _check_open_end(self, rec, onset):
-        """Offset not annotated (= the folder's last frame): drop clips of 0 or 1 frame now."""
-        try:
-            frames = list_frames(rec["frame_dir"])
-        except (OSError, ValueError):
-            return True  # reported when the clip is read
-        if not frames:
+    def _frames_of(self, folder):
+        """:func:`list_frames` of a folder, listed once per loader run (CAS(ME)^3 rows share a video)."""
+        if folder not in self._listed:
+            try:
+                self._listed[folder] = list_frames(folder)
+            except (OSError, ValueError):
+                self._listed[folder] = None  # reported when the clip is read
+        return self._listed[folder]
+
+    def _check_range(self, rec, onset, offset):
+        """Drop (and report) a row whose onset..offset frames are not all in its folder.
+
+        Offset not annotated (= the folder's last frame): drop clips of 0 or 1 frame. A folder
+        that cannot be listed, or holds two files with one frame number, is left to the read,
+        whose error names the files.
+        """
+        frames = self._frames_of(rec["frame_dir"])
+        if frames is None:
             return True
-        lo, hi = min(frames), max(frames)
-        if onset > hi:
-            self.note(rec, "onset", "dropped", onset, None,
-                      f"onset {onset} is after the last frame (offset not annotated; the folder holds frames "
-                      f"{lo}..{hi})")
+        if not frames:
+            self.note(rec, "frame_dir", "dropped", rec["frame_dir"], None, "the frame folder holds no image files")
             return False
-        if onset == hi:
-            self.note(rec, "offset", "dropped", None, None,
-                      f"1 frame (onset {onset} is the folder's last frame, offset not annotated); at least 2 needed")
+        lo, hi = min(frames), max(frames)
+        if offset is None:
+            if onset > hi:
+                self.note(rec, "onset", "dropped", onset, None,
+                          f"onset {onset} is after the last frame (offset not annotated; the folder holds "
+                          f"{_holds(frames)})")
+                return False
+            if onset == hi:
+                self.note(rec, "offset", "dropped", None, None,
+                          f"1 frame (onset {onset} is the folder's last frame, offset not annotated); at least 2 "
+                          "needed")
+                return False
+            offset = hi
+        n_missing, text = _missing_frames(frames, onset, offset)
+        if n_missing:
+            self.note(rec, "frame_dir", "dropped", f"{onset}..{offset}", None,
+                      f"{n_missing} of the {offset - onset + 1} frames {onset}..{offset} are not in the folder "
+                      f"(it holds {_holds(frames)}): missing {text}")
             return False
         return True
 

@@ -21,6 +21,8 @@ def load_casme3(root, annotations, *, errata=None, check_frames=True, sheet_name
         Extra fixes keyed by ``("casme3", subject, clip)`` where ``clip`` is the final (suffixed)
         name: ``"a_2"`` fixes only the second sheet row of video ``a``, ``"a"`` only the first.
     check_frames : bool, default True
+        Drop (and report) rows whose frame folder does not exist or does not hold every frame of
+        onset..offset (the validation report names the missing frame numbers).
     sheet_name : str or int, optional
         Default: ``"label"`` if the workbook has it, else the first sheet.
 

@@ -26,7 +26,8 @@ def load_dfme(root, annotations, *, errata=None, check_frames=True, name="dfme")
     errata : dict, optional
         Extra fixes keyed by ``("dfme", subject, clip)`` (see :mod:`mefeat.datasets._errata`).
     check_frames : bool, default True
-        Drop (and report) rows whose frame folder does not exist.
+        Drop (and report) rows whose frame folder does not exist or does not hold every frame of
+        onset..offset (the validation report names the missing frame numbers).
     name : str, default "dfme"
         The ``dataset`` column value.
 

@@ -29,6 +29,8 @@ def load_manifest(path, *, root=None, name="manifest", check_frames=True):
     name : str, default "manifest"
         Dataset name (used unless a ``dataset`` column is present).
     check_frames : bool, default True
+        Drop (and report) rows whose frame folder does not exist or does not hold every frame of
+        onset..offset (the validation report names the missing frame numbers).
 
     Returns
     -------

@@ -31,6 +31,8 @@ def load_megc2019(*, casme2_root=None, casme2_annotations=None, samm_root=None, 
         merge rule are reported). None: the merge rule below is applied to every clip of the
         given databases.
     check_frames : bool, default True
+        Drop (and report) rows whose frame folder does not exist or does not hold every frame of
+        onset..offset (the validation report names the missing frame numbers).
 
     Returns
     -------

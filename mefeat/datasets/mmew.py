@@ -20,6 +20,8 @@ def load_mmew(root, annotations, *, errata=None, check_frames=True):
     errata : dict, optional
         Extra fixes keyed by ``("mmew", subject, clip)``.
     check_frames : bool, default True
+        Drop (and report) rows whose frame folder does not exist or does not hold every frame of
+        onset..offset (the validation report names the missing frame numbers).
 
     Returns
     -------

@@ -3,7 +3,7 @@
 import os
 import re
 
-from mefeat.datasets._base import RowBuilder, _blank, cell_text, col, list_frames, read_sheet
+from mefeat.datasets._base import RowBuilder, _blank, _to_frame_number, cell_text, col, list_frames, read_sheet
 
 __all__ = ["load_smic"]
 
@@ -55,7 +55,8 @@ def load_smic(root, annotations=None, *, modality="HS", errata=None, check_frame
     errata : dict, optional
         Extra fixes keyed by ``("smic", subject, clip)``.
     check_frames : bool, default True
-        Drop (and report) rows whose frame folder does not exist.
+        Drop (and report) rows whose frame folder does not exist or does not hold every frame of
+        onset..offset (the validation report names the missing frame numbers).
 
     Returns
     -------
@@ -82,7 +83,12 @@ def load_smic(root, annotations=None, *, modality="HS", errata=None, check_frame
     ``Onset3F/Offset3F`` filled): every segment becomes its own clip from the same frame folder,
     named ``s20_ne_01`` (the first), ``s20_ne_01_seg2``, ``s20_ne_01_seg3``, with the row's
     emotion; each extra segment is listed in the validation report (field ``segment``). A
-    ground truth naming ``s20_ne_01`` thus matches the first segment only.
+    ground truth naming ``s20_ne_01`` thus matches the first segment only. Some segments of
+    the HS sheet are no ME segments: their ``Onset3F..Offset3F`` lie outside the row's
+    ``FirstF..LastF`` (the clip's frames; ``TotalMF3`` is negative) or repeat
+    ``Onset2F..Offset2F``. Every segment outside ``FirstF..LastF`` (checked when both cells
+    hold numbers) or repeating an earlier one of its row is dropped and reported (field
+    ``segment``, with the reason): the 157 HS rows give 166 clips (0.3.2 made 172).
 
     A missing offset (7 rows of ``smic_apex.xlsx``) is set to the folder's last frame and
     reported.
@@ -201,9 +207,10 @@ def _apex_rows(df, rb, ctx):
 
 def _official_rows(df, rb, ctx):
     c = {k: col(df, k) for k in ("Subject", "Filename", "OnsetF", "OffsetF", "Onset2F", "Offset2F", "Onset3F",
-                                 "Offset3F", "Emotion")}
+                                 "Offset3F", "FirstF", "LastF", "Emotion")}
     segments = [(c["OnsetF"], c["OffsetF"])]
     segments += [(c[f"Onset{k}F"], c[f"Offset{k}F"]) for k in (2, 3) if c[f"Onset{k}F"] is not None]
+    totals = [col(df, f"TotalMF{k}") for k in range(1, len(segments) + 1)]
     for _, r in df.iterrows():
         row_no = int(r["_sheet_row"])
         subj = cell_text(r[c["Subject"]])
@@ -217,18 +224,57 @@ def _official_rows(df, rb, ctx):
         folder = _folder(ctx, subject, clip, emotion_raw, [])
         present = [k for k, (on, off) in enumerate(segments, 1)
                    if k == 1 or not (_blank(r[on]) and (off is None or _blank(r[off])))]
+        recs = []
         for k in present:
             on, off = segments[k - 1]
             name = clip if k == 1 else f"{clip}_seg{k}"
-            rec = {"subject": subject, "clip": name, "onset": r[on], "apex": None,
-                   "offset": r[off] if off is not None else None, "emotion_raw": emotion_raw, "aus_raw": None,
-                   "fps": ctx["fps"], "frame_dir": folder, "sheet_row": row_no, "modality": ctx["modality"],
-                   "segment": k, "_lookup_clip": clip}
+            recs.append({"subject": subject, "clip": name, "onset": r[on], "apex": None,
+                         "offset": r[off] if off is not None else None, "emotion_raw": emotion_raw, "aus_raw": None,
+                         "fps": ctx["fps"], "frame_dir": folder, "sheet_row": row_no, "modality": ctx["modality"],
+                         "segment": k, "_lookup_clip": clip})
+        recs = _valid_segments(r, recs, c, totals, rb)
+        for rec in recs:
+            k = rec["segment"]
             if k > 1:
+                on, off = segments[k - 1]
                 rb.note(rec, "segment", "note", f"Onset{k}F..Offset{k}F = {cell_text(r[on])}..{cell_text(r[off])}",
-                        name, f"row {clip!r} has {len(present)} ME segments: segment {k} is its own clip {name!r} "
-                              f"(same frame folder; the first segment keeps the name {clip!r})")
+                        rec["clip"], f"row {clip!r} has {len(recs)} ME segments: segment {k} is its own clip "
+                                     f"{rec['clip']!r} (same frame folder; the first segment keeps the name {clip!r})")
             yield rec
+
+
+def _valid_segments(r, recs, c, totals, rb):
+    """The segments of one official-sheet row that are ME segments of its clip; the others are reported.
+
+    A segment is dropped when its onset or offset lies outside the row's ``FirstF..LastF`` (the
+    clip's frames; only checked when both cells hold frame numbers) or when it repeats an earlier
+    segment of the row (same onset and offset). The sheet's ``TotalMF<k>`` is quoted in the
+    reason.
+    """
+    bounds = [_to_frame_number(r[c[k]])[0] if c[k] else None for k in ("FirstF", "LastF")]
+    first, last = bounds if None not in bounds else (None, None)
+    kept, seen = [], {}
+    for rec in recs:
+        k = rec["segment"]
+        on, off = _to_frame_number(rec["onset"])[0], _to_frame_number(rec["offset"])[0]
+        cells = "OnsetF..OffsetF" if k == 1 else f"Onset{k}F..Offset{k}F"
+        raw = f"{cells} = {cell_text(rec['onset'])}..{cell_text(rec['offset'])}"
+        total = totals[k - 1] if k - 1 < len(totals) else None
+        total_raw = cell_text(r[total]) if total is not None else ""
+        stated = f"; the sheet's TotalMF{k} is {total_raw}" if total_raw else ""
+        if first is not None and on is not None and off is not None and (on < first or off > last):
+            rb.note(rec, "segment", "dropped", raw, None,
+                    f"segment {k} ({on}..{off}) lies outside the clip's frames FirstF..LastF = {first}..{last}"
+                    f"{stated}")
+            continue
+        if on is not None and off is not None and (on, off) in seen:
+            rb.note(rec, "segment", "dropped", raw, None,
+                    f"segment {k} ({on}..{off}) repeats segment {seen[(on, off)]} of the same row")
+            continue
+        if on is not None and off is not None:
+            seen[(on, off)] = k
+        kept.append(rec)
+    return kept
 
 
 def _modality_of(data):

@@ -1,6 +1,7 @@
 """Bi-WOOF: Bi-Weighted Oriented Optical Flow (Liong et al. 2018)."""
 
 import functools
+import warnings
 
 import numpy as np
 
@@ -8,7 +9,11 @@ from mefeat._config import EPS
 from mefeat._validation import check_flow, check_int_tuple
 from mefeat.descriptors._warm_up import COMPILE_SECONDS
 
-__all__ = ["bi_woof", "bi_woof_n_features"]
+__all__ = ["bi_woof", "bi_woof_n_features", "ZeroFeatureWarning"]
+
+
+class ZeroFeatureWarning(UserWarning):
+    """A descriptor returned the all-zero vector (norm 0 where unit norm is expected): nothing was measured."""
 
 
 def bi_woof_n_features(*, grid=(5, 5), n_bins=8):
@@ -49,7 +54,8 @@ def bi_woof(flow, *, strain=None, grid=(5, 5), n_bins=8, compat=False):
     -------
     feature : (grid[0] * grid[1] * n_bins,) ndarray of float64
         Blocks in row-major order (block row outer), ``n_bins`` values each, unit L2 norm; the zero
-        vector when there is no motion or no strain at all.
+        vector (with a :class:`ZeroFeatureWarning`) when nothing was measured: no motion, no strain
+        at all, or no block with both (with ``compat=True`` also when every angle is a dropped one).
 
     Raises
     ------
@@ -57,6 +63,13 @@ def bi_woof(flow, *, strain=None, grid=(5, 5), n_bins=8, compat=False):
         Bad shapes, a grid finer than the image (a block would be empty), NaN/inf.
     TypeError
         Non-numeric input, non-integer grid or n_bins.
+
+    Warns
+    -----
+    ZeroFeatureWarning
+        The vector is all zeros; the message says why. A flow that is zero everywhere is what an
+        apex annotated on the onset frame gives (onset and apex are the same image): the loaders
+        of :mod:`mefeat.datasets` report such an apex and use the middle frame instead.
 
     Notes
     -----
@@ -67,7 +80,8 @@ def bi_woof(flow, *, strain=None, grid=(5, 5), n_bins=8, compat=False):
     * Orientation is ``atan2(v, u)`` in degrees with v pointing **down** (image coordinates), as in
       the reference.
     * A block whose histogram is all zero (no motion) contributes zeros instead of MATLAB's 0/0 = NaN;
-      an all-zero vector is returned as zeros instead of NaN.
+      an all-zero vector is returned as zeros instead of NaN, with a warning (it is no Bi-WOOF
+      feature: a classifier would see a clip without motion).
     * The paper's classifier, apex spotting and flow are outside this function. The paper uses TV-L1;
       mefeat's default flow is DIS (see :func:`mefeat.flow.compute_flow`), ``flow_method="tvl1"`` on
       :class:`mefeat.BiWOOF` gives the paper's.
@@ -108,7 +122,27 @@ def bi_woof(flow, *, strain=None, grid=(5, 5), n_bins=8, compat=False):
     out = np.empty(g[0] * g[1] * nb)
     with compile_notice("Bi-WOOF", COMPILE_SECONDS["bi_woof"]):
         bi_woof_kernel(f, s, strain is not None, rows, cols, edges, int(bool(compat)), EPS, bi_woof_scratch(W, nb), out)
+    if not out.any():
+        if not f.any():
+            why = ("the flow is zero everywhere (the onset and apex frames are identical: is the apex annotated "
+                   "on the onset?)")
+        elif not (s.any() if strain is not None else _has_strain(f)):
+            why = "the optical strain is zero everywhere (a rigid translation), so every block has weight 0"
+        else:
+            why = "no block has both counted motion and optical strain" + (
+                " (compat=True drops the flow angles in (135, 180] degrees)" if compat else "")
+        warnings.warn(f"bi_woof: the feature vector is all zeros (norm 0, not 1): {why}", ZeroFeatureWarning,
+                      stacklevel=2)
     return out
+
+
+def _has_strain(flow):
+    # whether the os.m backward strain the kernel used has a non-zero pixel (only asked for an all-zero vector)
+    from mefeat._kernels.flow import STRAIN_BACKWARD, strain_kernel
+
+    out = np.empty(flow.shape[:2])
+    strain_kernel(flow, int(STRAIN_BACKWARD), out)
+    return bool(out.any())
 
 
 #: Placeholder strain argument of the kernel when it computes the strain itself.

@@ -139,7 +139,7 @@ def _fdm():
 def _bi_woof():
     from mefeat.descriptors._bi_woof import bi_woof
 
-    bi_woof(np.zeros((5, 5, 2), np.float32))
+    bi_woof(np.arange(50, dtype=np.float32).reshape(5, 5, 2))
 
 
 def _optical_strain():

@@ -18,6 +18,8 @@ cheap.
 - :mod:`~mefeat.evaluation.tables`: Markdown / CSV / LaTeX result tables.
 - :mod:`~mefeat.evaluation.au`: per-AU detection (``evaluate_aus``), ``emotion_au_table``.
 - :mod:`~mefeat.evaluation.plots`: figures for papers (PDF / SVG / PNG).
+- :mod:`~mefeat.evaluation.stats`: subject-level bootstrap intervals, chance levels,
+  per-subject scores, paired permutation tests (Holm), leak audit.
 """
 
 from mefeat._lazy import attach
@@ -65,7 +67,17 @@ _LAZY = {
     "plot_confusion_grid": "mefeat.evaluation.plots",
     "plot_scores_bar": "mefeat.evaluation.plots",
     "plot_emotion_au_heatmap": "mefeat.evaluation.plots",
+    "bootstrap_ci": "mefeat.evaluation.stats",
+    "bootstrap_distribution": "mefeat.evaluation.stats",
+    "chance_level": "mefeat.evaluation.stats",
+    "permutation_chance": "mefeat.evaluation.stats",
+    "subject_scores": "mefeat.evaluation.stats",
+    "paired_test": "mefeat.evaluation.stats",
+    "paired_test_results": "mefeat.evaluation.stats",
+    "holm": "mefeat.evaluation.stats",
+    "result_statistics": "mefeat.evaluation.stats",
+    "leak_audit": "mefeat.evaluation.stats",
 }
-_SUBMODULES = {"splits", "metrics", "protocol", "presets", "published", "labels", "tables", "au", "plots"}
+_SUBMODULES = {"splits", "metrics", "protocol", "presets", "published", "labels", "tables", "au", "plots", "stats"}
 
 __getattr__, __dir__, __all__ = attach(__name__, _LAZY, _SUBMODULES)

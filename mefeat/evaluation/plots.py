@@ -316,16 +316,16 @@ def _published_points(published, metrics, protocol):
 
 
 def plot_scores_bar(results, path, *, protocol=None, classifier="all", metrics=("uf1", "uar"), published=None,
-                    method_map=None, title=None, fmt=None, dpi=300):
-    """Bar chart of UF1 and UAR per method, with the per-fold spread and published baselines.
+                    method_map=None, chance=None, errors="auto", title=None, fmt=None, dpi=300):
+    """Bar chart of UF1 and UAR per method, with their intervals, the chance line and published baselines.
 
     Parameters
     ----------
     results : pandas.DataFrame
         One row per (method, classifier): columns ``method``, ``classifier``, the ``metrics``
-        and optionally ``<metric>_std`` (std over the folds, drawn as error bars) — e.g. the
-        results table of a comparison run. Column names as in
-        :func:`mefeat.evaluation.tables.results_table`.
+        and optionally ``<metric>_ci_low`` / ``<metric>_ci_high`` (an interval of the pooled
+        value) and ``<metric>_std`` (std of the per-fold scores) — e.g. the results table of a
+        comparison run. Column names as in :func:`mefeat.evaluation.tables.results_table`.
     path : str or path-like
     protocol : str or None
         For the title, and to pick the matching published rows.
@@ -343,6 +343,13 @@ def plot_scores_bar(results, path, *, protocol=None, classifier="all", metrics=(
         Our method -> published method, as in
         :func:`mefeat.evaluation.published.compare_with_published` (default: our
         "LBP-TOP (MEGC 2019)" shows the published LBP-TOP).
+    chance : dict or None
+        Metric -> chance level, drawn as a dashed grey line across the panel (e.g. 1/K for UF1
+        and UAR, :func:`mefeat.evaluation.stats.chance_level`).
+    errors : {"auto", "ci", "std", "none"}, default="auto"
+        Error bars: the interval ``[<m>_ci_low, <m>_ci_high]`` around the pooled value
+        (``"ci"``), ± the per-fold std (``"std"``), none; ``"auto"``: the interval when the
+        results have it, else the std.
     title : str or None
         Default ``"UF1 and UAR per method — <protocol>"``.
     fmt : {"pdf", "svg", "png"} or None
@@ -372,7 +379,12 @@ def plot_scores_bar(results, path, *, protocol=None, classifier="all", metrics=(
     from mefeat.evaluation.published import published_method
     from mefeat.evaluation.tables import METRIC_LABELS, results_table
 
+    if errors not in ("auto", "ci", "std", "none"):
+        raise ValueError(f"errors must be 'auto', 'ci', 'std' or 'none', got {errors!r}")
     t = results_table(results, metrics=metrics)
+    if errors == "auto":
+        errors = "ci" if any(f"{m}_ci_low" in t and t[f"{m}_ci_low"].notna().any() for m in t.attrs["metrics"]) \
+            else "std"
     if protocol is not None and "protocol" in t:
         t = t[t["protocol"] == L.protocol_label(protocol)]
     if "classifier" not in t:
@@ -420,17 +432,26 @@ def plot_scores_bar(results, path, *, protocol=None, classifier="all", metrics=(
             sub = t if g == "best" else t[t["classifier"] == g]
             by = {r["method"]: r for _, r in sub.iterrows()}
             vals = np.array([by[mt][m] if mt in by else np.nan for mt in methods], dtype=float)
-            std_col = f"{m}_std"
-            err = np.array([by[mt][std_col] if (mt in by and std_col in sub) else np.nan for mt in methods],
-                           dtype=float)
+
+            def col(name):
+                return np.array([by[mt][name] if (mt in by and name in sub) else np.nan for mt in methods],
+                                dtype=float)
+
+            if errors == "ci":
+                lo, hi = vals - col(f"{m}_ci_low"), col(f"{m}_ci_high") - vals
+            elif errors == "std":
+                lo = hi = col(f"{m}_std")
+            else:
+                lo = hi = np.full(len(methods), np.nan)
             cols = [colour[by[mt]["classifier"]] if mt in by else "none" for mt in methods]
             pos = x - 0.4 + width * (g_i + 0.5)
             ax.bar(pos, np.nan_to_num(vals), width * 0.92, color=cols, zorder=2)
-            if np.isfinite(err).any():
+            ok = np.isfinite(lo) & np.isfinite(hi)
+            if ok.any():
                 any_err = True
-                ax.errorbar(pos, vals, yerr=np.where(np.isfinite(err), err, 0), fmt="none", ecolor="#333333",
-                            elinewidth=0.8, capsize=2, zorder=3)
-            top = max(top, np.nanmax(np.where(np.isfinite(vals), vals, 0) + np.where(np.isfinite(err), err, 0)))
+                ax.errorbar(pos[ok], vals[ok], yerr=np.vstack([np.maximum(lo[ok], 0), np.maximum(hi[ok], 0)]),
+                            fmt="none", ecolor="#333333", elinewidth=0.8, capsize=2, zorder=3)
+            top = max(top, np.nanmax(np.where(np.isfinite(vals), vals, 0) + np.where(ok, hi, 0)))
         px, py = [], []
         for i, mt in enumerate(methods):
             v = pub_of(mt).get(m)
@@ -442,6 +463,9 @@ def plot_scores_bar(results, path, *, protocol=None, classifier="all", metrics=(
             ax.hlines(py, np.asarray(px) - 0.42, np.asarray(px) + 0.42, colors="black", linestyles="--",
                       linewidth=1.0, zorder=4)
             ax.scatter(px, py, marker="D", s=30, color="black", edgecolor="white", linewidth=0.6, zorder=5)
+        if chance is not None and chance.get(m) is not None and np.isfinite(chance[m]):
+            ax.axhline(chance[m], color="#777777", linestyle=(0, (4, 2)), linewidth=0.9, zorder=1)
+            top = max(top, chance[m])
         ax.set_ylabel(METRIC_LABELS[m], fontsize=_FONT + 2)
         ax.grid(axis="y", color="#dddddd", linewidth=0.6, zorder=0)
         ax.set_axisbelow(True)
@@ -462,7 +486,9 @@ def plot_scores_bar(results, path, *, protocol=None, classifier="all", metrics=(
                               linewidth=1.0, markersize=6, label="published"))
     if any_err:
         handles.append(Line2D([], [], marker="|", color="#333333", linestyle="none", markersize=10,
-                              label="± std over folds"))
+                              label="interval of the pooled value" if errors == "ci" else "± std of per-fold scores"))
+    if chance is not None and any(chance.get(m) is not None for m in mets):
+        handles.append(Line2D([], [], color="#777777", linestyle=(0, (4, 2)), linewidth=0.9, label="chance"))
     fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 5), fontsize=_FONT + 1,
                frameon=False, title="Best classifier per method" if classifier == "best" else None,
                title_fontsize=_FONT + 1)

@@ -9,7 +9,16 @@ import numpy as np
 from mefeat.evaluation import metrics as _metrics
 from mefeat.evaluation import splits as _splits
 
-__all__ = ["evaluate", "EvaluationResult"]
+__all__ = ["evaluate", "EvaluationResult", "SingleClassWarning"]
+
+
+class SingleClassWarning(UserWarning):
+    """A classifier predicted one class for every tested sample of a run (or of a test set).
+
+    Issued by :func:`mefeat.evaluation.evaluate` (and, naming the table, by ``python -m
+    mefeat.compare``). Its scores are those of a constant guess (UAR = 1 / number of classes),
+    whatever the features hold: usually a classifier setting that does not fit the table.
+    """
 
 
 @dataclass
@@ -49,6 +58,10 @@ class EvaluationResult:
         One result per part (test set, or database of a composite), each with its own
         scores, per-fold scores, per-class table and confusion matrix, computed on that
         part's out-of-fold predictions of this run (the MEGC 2019 per-database report).
+    leak_audit : pandas.DataFrame or None
+        :func:`mefeat.evaluation.stats.leak_audit` of the folds: one row per (fold, key, value)
+        on both the training and the test side (``key`` ``"subject"`` or one of ``leak_keys``);
+        empty when nothing leaks (a shared subject is refused by :func:`evaluate`).
     """
 
     scores: dict
@@ -63,6 +76,19 @@ class EvaluationResult:
     protocol: object = None
     part_by: object = None
     parts: dict = field(default_factory=dict)
+    leak_audit: object = None
+
+    @property
+    def collapsed(self):
+        """True when every tested sample got the same predicted class while the true ones differ.
+
+        Judged on the pooled out-of-fold predictions (a single fold may rightly predict one class,
+        e.g. a LOSO fold of one clip). For ``cv="dfme-split"``, True when a test set is collapsed.
+        """
+        if self.part_by == "split" and self.parts:
+            return any(p.collapsed for p in self.parts.values())
+        p = self.predictions
+        return len(p) > 0 and p["y_pred"].nunique() == 1 and p["y_true"].nunique() > 1
 
     @property
     def fold_summary(self):
@@ -100,7 +126,9 @@ class EvaluationResult:
             Index ``part``; columns ``n, uf1, uar, acc, uf1_std, uar_std`` (std over the
             folds that test the part). Rows: ``"full"`` (the whole run) then one row per part
             (``smic, casme2, samm`` for MEGC 2019, in that order). For ``"dfme-split"`` only the two
-            test sets ``testA, testB`` (they are never pooled into one number).
+            test sets ``testA, testB`` (they are never pooled into one number). A run on one
+            database of a composite (MEGC 2019 on CASME II alone) has only that database's row:
+            it is not the composite.
 
         Examples
         --------
@@ -120,7 +148,8 @@ class EvaluationResult:
             return {"part": name, "n": len(r.predictions), **r.scores, "uf1_std": fs["uf1"][1],
                     "uar_std": fs["uar"][1]}
 
-        rows = [] if self.part_by == "split" else [row("full", self)]
+        single = self.part_by == "dataset" and len(self.parts) == 1
+        rows = [] if self.part_by == "split" or single else [row("full", self)]
         rows += [row(k, v) for k, v in self.parts.items()]
         return pd.DataFrame(rows, columns=["part", "n", "uf1", "uar", "acc", "uf1_std", "uar_std"]).set_index("part")
 
@@ -139,6 +168,20 @@ class EvaluationResult:
                 len(self.fold_scores))
         )
 
+    def statistics(self, **kwargs):
+        """Subject-level bootstrap interval and chance level of every part (:func:`mefeat.evaluation.stats.result_statistics`)."""
+        from mefeat.evaluation.stats import result_statistics
+
+        return result_statistics(self, **kwargs)
+
+    def subject_scores(self):
+        """One row per test subject (:func:`mefeat.evaluation.stats.subject_scores` of the pooled predictions)."""
+        from mefeat.evaluation.stats import subject_scores
+
+        p = self.predictions
+        return subject_scores(p["y_true"].to_numpy(dtype=object), p["y_pred"].to_numpy(dtype=object), p["group"],
+                              labels=self.labels)
+
     def to_dict(self):
         """JSON-ready dict: scores, per-fold summary, fold assignment, confusion, labels, best params, parts."""
         out = {
@@ -152,6 +195,10 @@ class EvaluationResult:
             "cv": self.cv,
             "protocol": self.protocol,
         }
+        if self.leak_audit is not None:
+            a = self.leak_audit
+            out["leak_audit"] = {"n_leaks": len(a),
+                                 "leaks": [{k: _jsonable(v) for k, v in r.items()} for r in a.to_dict("records")]}
         if self.parts:
             out["part_by"] = self.part_by
             out["parts"] = {str(k): {"scores": dict(v.scores), "n": len(v.predictions),
@@ -241,7 +288,8 @@ def _result(preds, labels, assignment, best_params, cv, protocol=None):
 
 
 def evaluate(estimator, X, y, groups, *, cv="dfme-10fold", datasets=None, split=None, random_state=0,
-             n_jobs=None, param_grid=None, n_inner_splits=5, scoring="f1_macro", labels=None, verbose=True):
+             n_jobs=None, param_grid=None, n_inner_splits=5, scoring="f1_macro", labels=None, leak_keys=None,
+             verbose=True):
     """Cross-validate ``estimator`` with subject-independent folds; pool predictions MEGC-style.
 
     Parameters
@@ -254,15 +302,17 @@ def evaluate(estimator, X, y, groups, *, cv="dfme-10fold", datasets=None, split=
     y : (n_samples,) array-like
         Class labels.
     groups : (n_samples,) array-like
-        Subject of every sample. For ``"megc2019"`` (and with ``datasets``) they are qualified as
-        ``"<dataset>/<subject>"`` here; already-qualified labels are kept.
+        Subject of every sample. With ``datasets`` they are qualified as ``"<dataset>/<subject>"``
+        here; already-qualified labels are kept. ``"megc2019"`` without ``datasets`` needs
+        already-qualified labels (``"casme2/sub01"``) and reads the database from them.
     cv : {"dfme-10fold", "dfme-split", "loso", "megc2019", "lodo"} or splitter, default="dfme-10fold"
         Protocol (:mod:`mefeat.evaluation.splits`). ``"dfme-split"`` is the official split of
         the DFME release (train on ``train``, test on ``testA`` and on ``testB``) and needs
         ``split``; ``"lodo"`` needs ``datasets``.
     datasets : (n_samples,) array-like or None
         Database of every sample (for ``"lodo"``, ``"megc2019"`` and the per-database report
-        ``result.parts`` / ``result.part_scores()``).
+        ``result.parts`` / ``result.part_scores()``). Under ``"megc2019"`` every database is a
+        part, even when there is only one (MEGC 2019 on CASME II alone reports the CASME II part).
     split : (n_samples,) array-like of str or None
         For ``cv="dfme-split"``: ``"train"``, ``"testA"`` or ``"testB"`` per sample, e.g.
         ``split=table["split"]``. Ignored (must be None) for the other protocols.
@@ -281,6 +331,10 @@ def evaluate(estimator, X, y, groups, *, cv="dfme-10fold", datasets=None, split=
         Inner-search criterion.
     labels : sequence or None
         Class order of the reports; default sorted labels of ``y``.
+    leak_keys : dict of str -> (n_samples,) array-like, or None
+        More keys that must not cross a fold, audited like the subjects
+        (:func:`mefeat.evaluation.stats.leak_audit`), e.g. the person and recording event of
+        SMIC HS/VIS/NIR clips; leaks of these keys are reported in ``result.leak_audit``.
     verbose : bool, default=True
         tqdm progress bar on stderr.
 
@@ -293,9 +347,17 @@ def evaluate(estimator, X, y, groups, *, cv="dfme-10fold", datasets=None, split=
     Raises
     ------
     ValueError
-        Mismatched lengths, unknown ``cv``, ``"lodo"`` without ``datasets``, ``"dfme-split"``
+        Mismatched lengths, unknown ``cv``, ``"lodo"`` without ``datasets``, ``"megc2019"``
+        without ``datasets`` and with subjects that are not dataset-qualified, ``"dfme-split"``
         without ``split`` or with an empty test set, a subject in both the training part and
         a test part, or ``split`` given for another protocol.
+
+    Warns
+    -----
+    SingleClassWarning
+        The estimator predicted one class for every tested sample (pooled over the folds; per
+        test set for ``"dfme-split"``) while the true classes differ: see
+        :attr:`EvaluationResult.collapsed`.
 
     Notes
     -----
@@ -340,6 +402,14 @@ def evaluate(estimator, X, y, groups, *, cv="dfme-10fold", datasets=None, split=
     groups = _splits._check_groups(groups, n)
     if datasets is not None:
         datasets = _splits._check_groups(datasets, n, name="datasets")
+    elif _is_megc2019(cv):
+        sep = _splits.GROUP_SEPARATOR
+        bad = [g for g in groups.tolist() if sep not in str(g)]
+        if bad:
+            raise ValueError(f"cv='megc2019' needs datasets= (the database of every sample) or subjects "
+                             f"qualified as '<dataset>{sep}<subject>' (e.g. 'casme2{sep}sub01'); got subject "
+                             f"{bad[0]!r}")
+        datasets = np.asarray([str(g).split(sep, 1)[0] for g in groups.tolist()], dtype=object)
     if datasets is not None and not all(_splits.GROUP_SEPARATOR in str(g) for g in groups.tolist()):
         subj = _splits.qualify_groups(groups, datasets)
     else:
@@ -373,10 +443,14 @@ def evaluate(estimator, X, y, groups, *, cv="dfme-10fold", datasets=None, split=
     else:
         split_groups = subj
     folds = list(splitter.split(np.zeros((n, 1)), y, split_groups))
-    for i, (tr, te) in enumerate(folds):
-        common = set(subj[tr].tolist()) & set(subj[te].tolist())
-        if common:
-            raise ValueError(f"fold {i} has subjects in both train and test: {sorted(common)[:5]}")
+    from mefeat.evaluation.stats import leak_audit
+
+    audit = leak_audit(folds, subj, extra=leak_keys)
+    shared = audit[audit["key"] == "subject"]
+    if len(shared):
+        i = int(shared["fold"].iloc[0])
+        common = sorted(str(v) for v in shared.loc[shared["fold"] == i, "value"])
+        raise ValueError(f"fold {i} has subjects in both train and test: {common[:5]}")
     assignment = {"splitter": repr(splitter), "n_splits": len(folds),
                   "folds": {str(i): sorted({str(g) for g in split_groups[te].tolist()})
                             for i, (_, te) in enumerate(folds)}}
@@ -421,11 +495,13 @@ def evaluate(estimator, X, y, groups, *, cv="dfme-10fold", datasets=None, split=
     if is_split:
         preds["split"] = split
         part_by = "split"
-    elif datasets is not None and len(set(datasets.tolist())) > 1:
+    elif datasets is not None and (len(set(datasets.tolist())) > 1
+                                   or isinstance(splitter, _splits.MEGC2019LOSO)):
         part_by = "dataset"
     preds = preds[tested]
     best_params = best_params if param_grid else []
     result = _result(preds, labels, assignment, best_params, repr(splitter), protocol)
+    result.leak_audit = audit
     if part_by is not None:
         result.part_by = part_by
         if part_by == "split":
@@ -442,4 +518,43 @@ def evaluate(estimator, X, y, groups, *, cv="dfme-10fold", datasets=None, split=
                               "folds": {str(i): assignment["folds"][str(i)] for i in used}}
             sub_best = [best_params[i] for i in used] if best_params else []
             result.parts[str(value)] = _result(sub, result.labels, sub_assignment, sub_best, result.cv, protocol)
+            result.parts[str(value)].leak_audit = audit
+    if result.collapsed:
+        _warn_single_class(result, estimator, protocol or repr(splitter))
     return result
+
+
+def _is_megc2019(cv):
+    """Whether ``cv`` (a name, label or splitter) is the MEGC 2019 composite LOSO."""
+    if isinstance(cv, _splits.MEGC2019LOSO):
+        return True
+    if not isinstance(cv, str):
+        return False
+    from mefeat.evaluation.labels import protocol_slug
+
+    return (protocol_slug(cv) or cv.lower()) in ("megc2019", "megc2019-cde")
+
+
+def _estimator_name(estimator):
+    """The final step's class name (``SVC``), with its kernel for an SVM."""
+    last = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
+    kernel = getattr(last, "kernel", None)
+    return type(last).__name__ + (f"(kernel={kernel!r})" if isinstance(kernel, str) else "")
+
+
+def single_class_message(result):
+    """Which predictions of a collapsed result are one class: ``"all 145 tested samples are 'negative'"``."""
+    runs = result.parts.items() if result.part_by == "split" else [(None, result)]
+    texts = []
+    for name, r in runs:
+        p = r.predictions
+        if len(p) and p["y_pred"].nunique() == 1 and p["y_true"].nunique() > 1:
+            texts.append(f"all {len(p)} tested samples{' of ' + name if name else ''} are "
+                         f"{p['y_pred'].iloc[0]!r} ({p['y_true'].nunique()} true classes)")
+    return "; ".join(texts)
+
+
+def _warn_single_class(result, estimator, protocol):
+    warnings.warn(f"{_estimator_name(estimator)} predicts a single class under {protocol}: "
+                  f"{single_class_message(result)}; UF1 {result.scores['uf1']:.4f}, UAR {result.scores['uar']:.4f} "
+                  f"are those of a constant guess (result.collapsed)", SingleClassWarning, stacklevel=3)

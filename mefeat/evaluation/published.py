@@ -22,7 +22,8 @@ References
    Table III. :doi:`10.1109/FG.2019.8756567`
 """
 
-__all__ = ["SOURCES", "PUBLISHED", "published_baselines", "compare_with_published", "published_method"]
+__all__ = ["SOURCES", "PUBLISHED", "published_baselines", "compare_with_published", "published_method",
+           "composite_parts"]
 
 #: Source key -> full citation (with DOI).
 SOURCES = {
@@ -50,6 +51,31 @@ PUBLISHED = (
 #: Our methods compared with a published method of another name: ours -> published (slugs).
 #: mefeat's "LBP-TOP (MEGC 2019)" configuration is the guideline's LBP-TOP baseline.
 DEFAULT_METHOD_MAP = {"lbp_top_megc2019": "lbp_top"}
+
+
+def composite_parts(protocol):
+    """The parts whose union the published ``"full"`` figures of ``protocol`` were computed on.
+
+    A run that lacks one of them (MEGC 2019 on CASME II alone) is not the composite: compare it
+    with its parts' published figures, not with ``"full"``.
+
+    Returns
+    -------
+    tuple of str
+        Part slugs in :data:`PUBLISHED` order (``("smic", "casme2", "samm")`` for ``"megc2019"``);
+        empty when nothing per part is published.
+
+    Examples
+    --------
+    >>> composite_parts("MEGC 2019 composite LOSO")
+    ('smic', 'casme2', 'samm')
+    >>> composite_parts("loso")
+    ()
+    """
+    from mefeat.evaluation import labels as L
+
+    slug = L.protocol_slug(protocol) or str(protocol)
+    return tuple(dict.fromkeys(pa for _, pr, pa, *_ in PUBLISHED if pr == slug and pa != "full"))
 
 
 def published_method(method, method_map=None):

@@ -19,6 +19,7 @@ splitter                protocol                                               `
 import json
 
 import numpy as np
+from sklearn.model_selection import BaseCrossValidator
 
 __all__ = [
     "SubjectKFold",
@@ -100,8 +101,15 @@ def qualify_groups(groups, datasets=None):
     return np.asarray([f"{d}{GROUP_SEPARATOR}{g}" for d, g in zip(datasets, groups)], dtype=object)
 
 
-class _GroupSplitter:
-    """Common code: repr, get_n_splits, fold export."""
+class _GroupSplitter(BaseCrossValidator):
+    """Common code: repr, get_params, fold export, and scikit-learn's splitter contract.
+
+    A :class:`sklearn.model_selection.BaseCrossValidator` that requests ``groups`` for ``split``
+    (as scikit-learn's group splitters do), so that with ``enable_metadata_routing=True``
+    ``cross_validate(..., params={"groups": subjects})`` hands the subjects to it.
+    """
+
+    __metadata_request__split = {"groups": True}
 
     def __repr__(self):
         params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())

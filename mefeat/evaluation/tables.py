@@ -30,6 +30,16 @@ __all__ = ["results_table", "format_results", "write_results", "METRIC_LABELS"]
 METRIC_LABELS = {"uf1": "UF1", "uar": "UAR", "acc": "ACC"}
 
 _KEYS = ("protocol", "method", "classifier", "part")
+#: Count columns kept by :func:`results_table` (after the keys) and their printed headers.
+_COUNTS = ("n_clips", "n_subjects")
+_COUNT_HEADS = {"n_clips": "Clips", "n_subjects": "Subjects"}
+#: Printed header of each per-metric column (CSV): what the number is.
+_METRIC_HEADS = {"std": "{m} per-fold std", "ci_low": "{m} CI low", "ci_high": "{m} CI high",
+                 "chance": "{m} chance", "published": "{m} (published)"}
+
+
+def _metric_head(lab, suffix):
+    return _METRIC_HEADS[suffix].format(m=lab)
 
 
 def _norm(c):
@@ -91,6 +101,10 @@ def results_table(results, *, protocol=None, metrics=("uf1", "uar", "acc")):
         raise KeyError(f"results has no 'method' column (columns: {list(df.columns)})")
     if "protocol" not in out and protocol is not None:
         out.insert(0, "protocol", protocol)
+    for c in _COUNTS:
+        col = _find(df.columns, c, _COUNT_HEADS[c])
+        if col is not None:
+            out[c] = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
     kept = []
     for m in metrics:
         if m not in METRIC_LABELS:
@@ -101,9 +115,13 @@ def results_table(results, *, protocol=None, metrics=("uf1", "uar", "acc")):
             continue
         kept.append(m)
         out[m] = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float)
-        s = _find(df.columns, f"{m}_std", f"{lab} std", f"{lab} (std)", f"std {lab}")
+        s = _find(df.columns, f"{m}_std", f"{lab} std", f"{lab} (std)", f"std {lab}", _metric_head(lab, "std"))
         if s is not None:
             out[f"{m}_std"] = pd.to_numeric(df[s], errors="coerce").to_numpy(dtype=float)
+        for suffix in ("ci_low", "ci_high", "chance"):
+            c2 = _find(df.columns, f"{m}_{suffix}", _metric_head(lab, suffix))
+            if c2 is not None:
+                out[f"{m}_{suffix}"] = pd.to_numeric(df[c2], errors="coerce").to_numpy(dtype=float)
         p = _find(df.columns, f"{m}_published", f"{lab} (published)", f"published {lab}")
         if p is not None:
             out[f"{m}_published"] = pd.to_numeric(df[p], errors="coerce").to_numpy(dtype=float)
@@ -150,7 +168,7 @@ def _tex(s):
 
 
 def format_results(results, fmt="markdown", *, protocol=None, metrics=("uf1", "uar", "acc"), digits=4,
-                   std=True, published=True, caption=None, label=None):
+                   std=True, ci=True, published=True, caption=None, label=None):
     """One results table as Markdown, CSV or LaTeX text.
 
     Parameters
@@ -164,13 +182,19 @@ def format_results(results, fmt="markdown", *, protocol=None, metrics=("uf1", "u
     digits : int, default=4
         Decimals of every number (the same in all formats).
     std : bool, default=True
-        Show the per-fold standard deviation (``0.6100 ± 0.0400``; in CSV its own column)
-        when the results have it.
+        Show the standard deviation of the per-fold scores (``0.6100 ± 0.0400``; in CSV its
+        own column ``UF1 per-fold std``) when the results have it. It is a spread over folds,
+        not an interval of the pooled value.
+    ci : bool, default=True
+        Show the interval ``[<m>_ci_low, <m>_ci_high]`` after the value (CSV: columns
+        ``UF1 CI low``, ``UF1 CI high``) when the results have it.
     published : bool, default=True
         Add the ``<metric> (published)`` columns when the results have them.
     caption, label : str or None
-        LaTeX only: when either is given the ``tabular`` is wrapped in a ``table``
-        environment with ``\\caption`` / ``\\label``.
+        Markdown: ``caption`` is written as a paragraph above the table. LaTeX: when either
+        is given the ``tabular`` is wrapped in a ``table`` environment (``table*``, spanning
+        both columns of a two-column page, when it has intervals or more than 6 columns) with
+        ``\\caption`` / ``\\label``. CSV: ignored (its headers name every number).
 
     Returns
     -------
@@ -186,7 +210,9 @@ def format_results(results, fmt="markdown", *, protocol=None, metrics=("uf1", "u
     -----
     Markdown and CSV have a ``Protocol`` column; LaTeX starts each protocol with an italic
     row spanning the table, separated by ``\\midrule``. The best value of each metric column
-    within a protocol (and part) is bold in Markdown and LaTeX.
+    within a protocol (and part) is bold in Markdown and LaTeX. ``n_clips`` / ``n_subjects``
+    columns are shown as ``Clips`` / ``Subjects``; ``<m>_chance`` columns only in CSV. The
+    LaTeX text starts with a comment naming the packages it needs (``booktabs``).
 
     Examples
     --------
@@ -198,6 +224,7 @@ def format_results(results, fmt="markdown", *, protocol=None, metrics=("uf1", "u
     | DFME 10-fold CV | LBP-TOP | linear SVM | 0.41 | **0.40** |
     | DFME 10-fold CV | MDMO | linear SVM | **0.45** | 0.39 |
     >>> print(format_results(rows, "latex", protocol="dfme-10fold", digits=2), end="")
+    % needs \\usepackage{booktabs}
     \\begin{tabular}{llrr}
     \\toprule
     Method & Classifier & UF1 & UAR \\\\
@@ -211,6 +238,14 @@ def format_results(results, fmt="markdown", *, protocol=None, metrics=("uf1", "u
     protocol,method,classifier,UF1,UAR
     DFME 10-fold CV,LBP-TOP,linear SVM,0.41,0.40
     DFME 10-fold CV,MDMO,linear SVM,0.45,0.39
+
+    With an interval and the per-fold spread:
+
+    >>> print(format_results([{"method": "fdm", "uf1": 0.41, "uf1_ci_low": 0.35, "uf1_ci_high": 0.47,
+    ...                        "uf1_std": 0.1}], "md", protocol="loso", digits=2), end="")
+    | Protocol | Method | UF1 [CI] ± per-fold std |
+    |---|---|---:|
+    | LOSO | FDM | **0.41** [0.35, 0.47] ± 0.10 |
     """
     key = {"markdown": "md", "md": "md", "csv": "csv", "latex": "tex", "tex": "tex"}.get(str(fmt).lower())
     if key is None:
@@ -219,29 +254,40 @@ def format_results(results, fmt="markdown", *, protocol=None, metrics=("uf1", "u
     mets = t.attrs["metrics"]
     best = _best_mask(t, mets, digits)
     id_cols = [c for c in _KEYS if c in t]
-    has_std = {m: std and f"{m}_std" in t and t[f"{m}_std"].notna().any() for m in mets}
-    pub = [m for m in mets if published and f"{m}_published" in t and t[f"{m}_published"].notna().any()]
-    head = {"protocol": "Protocol", "method": "Method", "classifier": "Classifier", "part": "Part"}
+    counts = [c for c in _COUNTS if c in t and t[c].notna().any()]
+
+    def has(m, suffix):
+        return f"{m}_{suffix}" in t and t[f"{m}_{suffix}"].notna().any()
+
+    has_std = {m: std and has(m, "std") for m in mets}
+    has_ci = {m: ci and has(m, "ci_low") and has(m, "ci_high") for m in mets}
+    pub = [m for m in mets if published and has(m, "published")]
+    head = {"protocol": "Protocol", "method": "Method", "classifier": "Classifier", "part": "Part", **_COUNT_HEADS}
+
+    def count(i, c):
+        v = t[c].iloc[i]
+        return "" if v != v else str(int(v))
 
     if key == "csv":
         import csv
         import io
 
-        cols = list(id_cols)
+        cols = [head[c] if c in _COUNTS else c for c in id_cols + counts]
+        extra = {m: [s for s in ("ci_low", "ci_high", "std", "chance")
+                     if (s != "std" or has_std[m]) and (not s.startswith("ci") or has_ci[m])
+                     and (s != "chance" or has(m, "chance"))] for m in mets}
         for m in mets:
             cols.append(METRIC_LABELS[m])
-            if has_std[m]:
-                cols.append(f"{METRIC_LABELS[m]} std")
-        cols += [f"{METRIC_LABELS[m]} (published)" for m in pub]
+            cols += [_metric_head(METRIC_LABELS[m], s) for s in extra[m]]
+        cols += [_metric_head(METRIC_LABELS[m], "published") for m in pub]
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(cols)
         for i in range(len(t)):
-            row = [t[c].iloc[i] for c in id_cols]
+            row = [t[c].iloc[i] for c in id_cols] + [count(i, c) for c in counts]
             for m in mets:
                 row.append(_fmt(t[m].iloc[i], digits))
-                if has_std[m]:
-                    row.append(_fmt(t[f"{m}_std"].iloc[i], digits))
+                row += [_fmt(t[f"{m}_{s}"].iloc[i], digits) for s in extra[m]]
             row += [_fmt(t[f"{m}_published"].iloc[i], digits) for m in pub]
             w.writerow(row)
         return buf.getvalue()
@@ -252,6 +298,10 @@ def format_results(results, fmt="markdown", *, protocol=None, metrics=("uf1", "u
             return "–" if key == "md" else "--"
         if best[i, j]:
             v = f"**{v}**" if key == "md" else rf"\textbf{{{v}}}"
+        if has_ci[m]:
+            lo, hi = _fmt(t[f"{m}_ci_low"].iloc[i], digits), _fmt(t[f"{m}_ci_high"].iloc[i], digits)
+            if lo and hi:
+                v += f" [{lo}, {hi}]"
         if has_std[m]:
             s = _fmt(t[f"{m}_std"].iloc[i], digits)
             if s:
@@ -262,23 +312,35 @@ def format_results(results, fmt="markdown", *, protocol=None, metrics=("uf1", "u
         v = _fmt(t[f"{m}_published"].iloc[i], digits)
         return v or ("–" if key == "md" else "--")
 
-    metric_heads = [METRIC_LABELS[m] for m in mets] + [f"{METRIC_LABELS[m]} (published)" for m in pub]
+    def metric_head(m):
+        h = METRIC_LABELS[m]
+        if has_ci[m]:
+            h += " [CI]"
+        if has_std[m]:
+            h += " ± per-fold std"
+        return h
+
+    metric_heads = [metric_head(m) for m in mets] + [f"{METRIC_LABELS[m]} (published)" for m in pub]
     if key == "md":
-        cols = [head[c] for c in id_cols] + metric_heads
+        cols = [head[c] for c in id_cols + counts] + metric_heads
         lines = ["| " + " | ".join(cols) + " |",
-                 "|" + "|".join(["---"] * len(id_cols) + ["---:"] * len(metric_heads)) + "|"]
+                 "|" + "|".join(["---"] * len(id_cols) + ["---:"] * (len(counts) + len(metric_heads))) + "|"]
         for i in range(len(t)):
-            cells = [str(t[c].iloc[i]) for c in id_cols]
+            cells = [str(t[c].iloc[i]) for c in id_cols] + [count(i, c) for c in counts]
             cells += [cell(i, j, m) for j, m in enumerate(mets)]
             cells += [pub_cell(i, m) for m in pub]
             lines.append("| " + " | ".join(cells) + " |")
+        if caption:
+            lines = [str(caption), ""] + lines
         return "\n".join(lines) + "\n"
 
     # LaTeX (booktabs)
-    row_cols = [c for c in id_cols if c != "protocol"]
+    row_cols = [c for c in id_cols if c != "protocol"] + counts
     n_cols = len(row_cols) + len(metric_heads)
-    lines = [rf"\begin{{tabular}}{{{'l' * len(row_cols)}{'r' * len(metric_heads)}}}", r"\toprule",
-             " & ".join(_tex(h) for h in [head[c] for c in row_cols] + metric_heads) + r" \\", r"\midrule"]
+    lines = [r"% needs \usepackage{booktabs}",
+             rf"\begin{{tabular}}{{{'l' * (len(row_cols) - len(counts))}{'r' * (len(counts) + len(metric_heads))}}}",
+             r"\toprule", " & ".join(_tex(h) for h in [head[c] for c in row_cols] + metric_heads) + r" \\",
+             r"\midrule"]
     current = object()
     for i in range(len(t)):
         if "protocol" in t and t["protocol"].iloc[i] != current:
@@ -286,18 +348,21 @@ def format_results(results, fmt="markdown", *, protocol=None, metrics=("uf1", "u
                 lines.append(r"\midrule")
             current = t["protocol"].iloc[i]
             lines.append(rf"\multicolumn{{{n_cols}}}{{l}}{{\textit{{{_tex(current)}}}}} \\")
-        cells = [_tex(t[c].iloc[i]) for c in row_cols]
+        cells = [_tex(t[c].iloc[i]) if c not in _COUNTS else count(i, c) for c in row_cols]
         cells += [cell(i, j, m) for j, m in enumerate(mets)]
         cells += [pub_cell(i, m) for m in pub]
         lines.append(" & ".join(cells) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}"]
     if caption is not None or label is not None:
-        inner = [r"\begin{table}", r"\centering"]
+        env = "table*" if any(has_ci.values()) or n_cols > 6 else "table"
+        inner = [rf"\begin{{{env}}}", r"\centering"]
         if caption is not None:
             inner.append(rf"\caption{{{_tex(caption)}}}")
         if label is not None:
             inner.append(rf"\label{{{label}}}")
-        lines = inner + lines + [r"\end{table}"]
+        lines = [lines[0]] + inner + lines[1:] + [rf"\end{{{env}}}"]
+        if env == "table*":
+            lines.insert(1, "% table*: spans both columns of a two-column page (too wide for one column)")
     return "\n".join(lines) + "\n"
 
 

@@ -16,6 +16,7 @@ _LAZY = {
     "OpticalStrain": "mefeat.transformers._flow",
     "FaceAligner": "mefeat.transformers._face",
     "TemporalNormalizer": "mefeat.transformers._face",
+    "MotionMagnifier": "mefeat.transformers._magnify",
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _LAZY, ())

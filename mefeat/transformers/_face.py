@@ -43,6 +43,11 @@ class FaceAligner(ClipToClipTransformer):
         1.0: full resolution); see :func:`mefeat.face.find_face`.
     antialias : bool, default True
         Area-average before a shrinking warp.
+    border : {"fit", "replicate"}, default "fit"
+        ``"fit"``: when the template crop reaches past the frame (a database's tight face crop),
+        move and zoom it until it lies inside, so no pixel is invented; crops inside the frame
+        are unchanged. ``"replicate"``: keep the template crop and replicate the frame's border.
+        See :func:`mefeat.face.align_frames`.
     n_jobs : int or None
         Clips processed in parallel with joblib threads (None or 1: sequential).
     verbose : bool or int, default False
@@ -55,7 +60,8 @@ class FaceAligner(ClipToClipTransformer):
     Notes
     -----
     Stateless: ``fit`` only validates the parameters. ``transform`` returns a list of
-    :class:`mefeat.Clip` whose ``meta["alignment"]`` records the transform and the face count.
+    :class:`mefeat.Clip` whose ``meta["alignment"]`` records the transform, the face count and
+    how much of the template crop lay outside the frame (``outside_fraction``, ``fit_zoom``, ...).
 
     Parallelism uses threads, chosen on evidence: dlib's HOG detector releases the GIL (a Python
     probe thread kept running with gaps <= 8 ms during a 570 ms detection call), and so do OpenCV's
@@ -88,6 +94,7 @@ class FaceAligner(ClipToClipTransformer):
         upsample=_ALIGN["upsample"],
         detect_scale=_ALIGN["detect_scale"],
         antialias=_ALIGN["antialias"],
+        border=_ALIGN["border"],
         n_jobs=None,
         verbose=False,
     ):
@@ -98,11 +105,12 @@ class FaceAligner(ClipToClipTransformer):
         self.upsample = upsample
         self.detect_scale = detect_scale
         self.antialias = antialias
+        self.border = border
         self.n_jobs = n_jobs
         self.verbose = verbose
 
     def _check_params(self):
-        from mefeat.face.align import check_size_margin
+        from mefeat.face.align import check_border, check_size_margin
         from mefeat.face.landmarks import check_upsample, detection_factor
 
         size, margin = check_size_margin(self.size, self.margin)
@@ -125,6 +133,7 @@ class FaceAligner(ClipToClipTransformer):
             "upsample": check_upsample(self.upsample),
             "detect_scale": self.detect_scale,
             "antialias": bool(self.antialias),
+            "border": check_border(self.border),
         }
 
     def _transform_one(self, clip, params):

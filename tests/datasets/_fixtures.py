@@ -19,6 +19,16 @@ def frames(folder, numbers, name=lambda n: f"{n:05d}.png", size=(6, 8), seed=0):
     return out
 
 
+def frame_names(folder, numbers, name):
+    """Empty image files named like frames: enough for the loaders' frame checks, fast for big fixtures.
+
+    Reading such a clip fails (zero-byte frames); use :func:`frames` for clips a test reads.
+    """
+    os.makedirs(folder, exist_ok=True)
+    for n in numbers:
+        open(os.path.join(folder, name(n)), "wb").close()
+
+
 def write_xlsx(path, rows, columns, preamble=None, sheet_name="Sheet1"):
     """Rows under a header; ``preamble``: list of text lines above the header (SAMM)."""
     import openpyxl
@@ -181,8 +191,9 @@ def smic_hs_row(subject, clip, onset, offset, emotion, seg2=None, seg3=None, fir
     """One row of the official HS sheet (Subject int, Filename, blank, segments, blank, counts, Emotion)."""
     s2 = seg2 or (None, None)
     s3 = seg3 or (None, None)
-    first = onset - 5 if first is None else first
-    last = offset + 5 if last is None else last
+    # FirstF..LastF: the clip's frames, which hold every segment
+    first = min(a for a in (onset, s2[0], s3[0]) if a is not None) - 5 if first is None else first
+    last = max(b for b in (offset, s2[1], s3[1]) if b is not None) + 5 if last is None else last
     tot = [b - a + 1 if a is not None else None for a, b in ((onset, offset), s2, s3)]
     return [subject, clip, None, onset, offset, s2[0], s2[1], s3[0], s3[1], None, first, last,
             tot[0], tot[1], tot[2], last - first + 1, emotion]
@@ -227,9 +238,9 @@ def megc_casme2(tmp):
     for k, (s, emo, in_gt) in enumerate(items):
         per[s] = per.get(s, 0) + 1
         clip = f"EP{per[s]:02d}_01f"
-        apex = "/" if k % 12 == 5 else 60  # 21 rows without apex, as in the real sheet
-        rows.append([f"{s:02d}" if k % 2 else s, clip, None, 46, apex, 86, None, "4+L10", emo])
-        os.makedirs(root / f"sub{s:02d}" / clip, exist_ok=True)
+        apex = "/" if k % 12 == 5 else 50  # 21 rows without apex, as in the real sheet
+        rows.append([f"{s:02d}" if k % 2 else s, clip, None, 46, apex, 56, None, "4+L10", emo])
+        frame_names(root / f"sub{s:02d}" / clip, range(46, 57), lambda n: f"img{n}.jpg")
         if in_gt:
             gt.append(("casme2", f"sub{s:02d}" if k % 3 else str(s), clip, MEGC_LABEL[emo]))
     cols = ["Subject", "Filename", "Unnamed: 2", "OnsetFrame", "ApexFrame", "OffsetFrame", "Unnamed: 6",
@@ -249,7 +260,7 @@ def megc_samm(tmp):
         per[s] = k + 1
         clip = f"{s:03d}_{k % 7 + 1}_{k // 7 + 1}"
         rows.append([s, clip, 1, 5562, 5566, 5574, 13, "Micro - 1/2", "R12 or R14", emo, "III", None])
-        os.makedirs(root / f"{s:03d}" / clip, exist_ok=True)
+        frame_names(root / f"{s:03d}" / clip, range(5562, 5575), lambda n: f"{s:03d}_{n:05d}.jpg")
         if in_gt:
             gt.append(("samm", f"{s:03d}" if s % 2 else str(s), clip, MEGC_LABEL[emo]))
     cols = ["Subject", "Filename", "Inducement Code", "Onset Frame", "Apex Frame", "Offset Frame", "Duration",
@@ -271,7 +282,8 @@ def megc_smic(tmp, n_missing_offsets=7):
         onset = 17581039 + 100 * k
         offset = None if k < n_missing_offsets else onset + 30
         rows.append(smic_apex_row(s, clip, label, onset, onset + 12, offset))
-        os.makedirs(base / f"s{s:02d}" / clip, exist_ok=True)
+        # frames onset..onset+30: room for the second segments of test_official_smic_sheet_in_the_composite
+        frame_names(base / f"s{s:02d}" / clip, range(onset, onset + 31), lambda n: f"image{n}.jpg")
         gt.append(("smic", f"s{s}" if k % 2 else str(s), clip, label))
     return root, write_xlsx(tmp / "smic_apex.xlsx", rows, SMIC_APEX_COLUMNS), gt
 

@@ -28,7 +28,9 @@ def test_dfme_rows_fixes_and_drops(tmp_path):
     assert _report(ds, "sub0004_01", "apex")["action"].tolist() == ["fixed"]
     assert _report(ds, "sub0004_02", "frame_dir")["action"].tolist() == ["dropped"]
     assert _report(ds, "sub0004_03", "offset")["action"].tolist() == ["dropped"]
-    assert "duplicate" in _report(ds, "sub0004_01", "clip")["reason"].iloc[0]
+    # the rename is reported under the clip's name in the table; the sheet's name is the raw value
+    renamed = _report(ds, "sub0004_01_2", "clip")
+    assert "duplicate" in renamed["reason"].iloc[0] and renamed["raw"].iloc[0] == "sub0004_01"
     assert "EmotionId" in ds.validation_report["field"].tolist()
     assert len(ds) == 4
 
@@ -53,8 +55,13 @@ def test_dfme_clip_spans_onset_offset(tmp_path):
 def test_dfme_missing_frame_raises_clear_error(tmp_path):
     root, ann = fx.dfme(tmp_path)
     os.remove(root / "sub0003_01" / "00005.png")
+    # checked at load time: the row is dropped and the report names the missing frame
     ds = load_dfme(root, ann)
-    with pytest.raises(FileNotFoundError, match="00005|5"):
+    assert "sub0003_01" not in set(ds.table["clip"])
+    assert "1 of the 8 frames 2..9 are not in the folder" in _report(ds, "sub0003_01", "frame_dir")["reason"].iloc[0]
+    # not checked at load time: reading the clip names it
+    ds = load_dfme(root, ann, check_frames=False)
+    with pytest.raises(FileNotFoundError, match=r"has gaps .* 1 of its 8 frames are missing: 5$"):
         ds[0]
 
 

@@ -73,7 +73,7 @@ def test_official_smic_sheet_in_the_composite(real_like, tmp_path):
         if k >= 157:
             break
         n = int(r.subject[1:])
-        seg2 = (int(r.onset) + 40, int(r.onset) + 50) if k < 8 else None
+        seg2 = (int(r.onset) + 22, int(r.onset) + 28) if k < 8 else None
         rows.append(fx.smic_hs_row(n, r.clip, int(r.onset), int(r.onset) + 20, r.emotion, seg2=seg2))
     book = fx.write_workbook(tmp_path / "SMIC-HS-E_annotation.xlsx", {
         "HS": (fx.SMIC_HS_COLUMNS, rows), "VIS": (fx.SMIC_VIS_COLUMNS, []), "Sheet2": (None, []),

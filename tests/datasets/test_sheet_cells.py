@@ -146,22 +146,28 @@ def test_one_frame_clip_is_dropped(tmp_path):
 
 def test_onset_past_the_last_frame_says_so(tmp_path):
     fx.frames(tmp_path / "sub01" / "EP01_01", range(0, 100), name=lambda n: f"img{n}.jpg", size=(2, 2))
-    (tmp_path / "c2.csv").write_text(f"{fx.C2_COLS}\n1,EP01_01,120,130,140,4,others\n1,EP01_01,120,,,4,others\n")
-    ds = load_casme2(tmp_path, tmp_path / "c2.csv")
+    (tmp_path / "c2.csv").write_text(f"{fx.C2_COLS}\n1,EP01_01,120,130,140,4,others\n1,EP01_01,120,,,4,others\n"
+                                     "1,EP01_01,10,12,20,4,others\n")
+    # without the frame check the clips fail when read, with the numbers
+    lazy = load_casme2(tmp_path, tmp_path / "c2.csv", check_frames=False)
     with pytest.raises(FileNotFoundError, match=r"onset is after the last frame \(onset 120, offset 140; "
                                                 r"the folder .* holds frames 0\.\.99\)"):
-        ds[0]
-    # without an offset the row is dropped at load time, with the same numbers
-    assert list(ds.table["clip"]) == ["EP01_01"]
-    rep = fx.report_rows(ds, clip="EP01_01_2", action="dropped")
-    assert "onset 120 is after the last frame" in rep["reason"].iloc[0] and "0..99" in rep["reason"].iloc[0]
-    lazy = load_casme2(tmp_path, tmp_path / "c2.csv", check_frames=False)
+        lazy[0]
     with pytest.raises(FileNotFoundError, match=r"onset 120, offset not annotated.*frames 0\.\.99"):
         lazy[1]
-    # an offset past the end with the onset inside
+    # with it (the default) both rows are dropped at load time, with the same numbers
+    ds = load_casme2(tmp_path, tmp_path / "c2.csv")
+    assert list(ds.table["clip"]) == ["EP01_01_3"]
+    rep = fx.report_rows(ds, clip="EP01_01", action="dropped")
+    assert rep["reason"].iloc[0] == ("21 of the 21 frames 120..140 are not in the folder (it holds frames 0..99): "
+                                     "missing 120..140")
+    rep = fx.report_rows(ds, clip="EP01_01_2", action="dropped")
+    assert "onset 120 is after the last frame" in rep["reason"].iloc[0] and "0..99" in rep["reason"].iloc[0]
+    # an offset past the end with the onset inside: only the frames past the end are named missing
     (tmp_path / "c3.csv").write_text(f"{fx.C2_COLS}\n1,EP01_01,90,95,140,4,others\n")
-    with pytest.raises(FileNotFoundError, match=r"past the folder's last frame \(onset 90, offset 140"):
-        load_casme2(tmp_path, tmp_path / "c3.csv")[0]
+    with pytest.raises(FileNotFoundError, match=r"past the folder's last frame \(onset 90, offset 140; .*holds "
+                                                r"frames 0\.\.99\): 41 of its 51 frames are missing: 100\.\.140$"):
+        load_casme2(tmp_path, tmp_path / "c3.csv", check_frames=False)[0]
 
 
 # ------------------------------------------------------------------ frame files

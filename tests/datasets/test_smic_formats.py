@@ -132,13 +132,13 @@ def test_real_size_official_hs_sheet(tmp_path):
         per[(s, emo)] = per.get((s, emo), 0) + 1
         clip = f"s{s}_{codes[emo]}_{per[(s, emo)]:02d}"
         on = 1000 * k + 10
-        seg2 = (on + 40, on + 50) if k < 8 else None
-        seg3 = (on + 60, on + 70) if k == 0 else None
+        seg2 = (on + 22, on + 26) if k < 8 else None
+        seg3 = (on + 28, on + 30) if k == 0 else None
         hs.append(fx.smic_hs_row(s, clip, on, on + 20, emo, seg2=seg2, seg3=seg3))
-        (root / "SMIC_HS_E" / f"s{s:02d}" / clip).mkdir(parents=True)
+        fx.frame_names(root / "SMIC_HS_E" / f"s{s:02d}" / clip, range(on - 5, on + 36), lambda n: f"image{n}.jpg")
         if k < 71:
             vis.append(fx.smic_vis_row(s, clip, on, on + 20, emo))
-            (root / "SMIC_VIS_E" / f"s{s:02d}" / clip).mkdir(parents=True)
+            fx.frame_names(root / "SMIC_VIS_E" / f"s{s:02d}" / clip, range(on, on + 21), lambda n: f"image{n}.jpg")
     book = fx.write_workbook(tmp_path / "SMIC-HS-E_annotation.xlsx", {
         "HS": (fx.SMIC_HS_COLUMNS, hs), "VIS": (fx.SMIC_VIS_COLUMNS, vis), "Sheet2": (None, []),
         "Sheet3": (None, [])})

@@ -5,7 +5,7 @@ import numpy.testing as npt
 import pytest
 
 from mefeat.descriptors import bi_woof
-from mefeat.descriptors._bi_woof import bi_woof_n_features
+from mefeat.descriptors._bi_woof import ZeroFeatureWarning, bi_woof_n_features
 from mefeat.flow import optical_strain
 from tests.conftest import load_reference
 from tests.reference.flow_naive import bi_woof_naive
@@ -51,7 +51,8 @@ def test_adversarial_angles_on_edges(rng):
 def test_compat_drops_135_to_180_default_keeps_it():
     ramp = 1.0 + np.arange(10)[None, :, None] / 10.0  # varying magnitude: non-zero strain
     flow = np.broadcast_to([-1.0, 0.5], (10, 10, 2)) * ramp  # angle ~153 degrees everywhere
-    assert np.all(bi_woof(flow, grid=(1, 1), compat=True) == 0)
+    with pytest.warns(ZeroFeatureWarning):
+        assert np.all(bi_woof(flow, grid=(1, 1), compat=True) == 0)
     out = bi_woof(flow, grid=(1, 1))
     npt.assert_allclose(out, np.eye(8)[7])  # bin [135, 180)
 
@@ -84,11 +85,37 @@ def test_unit_norm_and_length(compat, rng):
 
 @pytest.mark.parametrize("compat", [False, True])
 def test_zero_flow_gives_zero_vector_without_nan(compat):
-    out = bi_woof(np.zeros((20, 20, 2)), compat=compat)
+    with pytest.warns(ZeroFeatureWarning, match=r"all zeros \(norm 0, not 1\): the flow is zero everywhere.*apex "
+                                                r"annotated on the onset"):
+        out = bi_woof(np.zeros((20, 20, 2)), compat=compat)
     assert out.shape == (200,) and np.all(out == 0)
     # motion without strain (pure translation) also has zero global weight
     flow = np.ones((20, 20, 2))
-    assert np.all(bi_woof(flow, compat=compat) == 0)
+    with pytest.warns(ZeroFeatureWarning, match="optical strain is zero everywhere"):
+        assert np.all(bi_woof(flow, compat=compat) == 0)
+    with pytest.warns(ZeroFeatureWarning, match="optical strain is zero everywhere"):
+        assert np.all(bi_woof(np.ones((20, 20, 2)), strain=np.zeros((20, 20)), compat=compat) == 0)
+
+
+def test_zero_vector_warning_names_its_other_causes():
+    ramp = 1.0 + np.arange(10)[None, :, None] / 10.0
+    flow = np.broadcast_to([-1.0, 0.5], (10, 10, 2)) * ramp  # every angle ~153 degrees: dropped by compat
+    with pytest.warns(ZeroFeatureWarning, match=r"no block has both .*compat=True drops"):
+        bi_woof(flow, grid=(1, 1), compat=True)
+    strain = np.zeros((10, 10))
+    strain[:, :5] = 1.0  # strain on the left half only, motion on the right half only
+    moving = np.zeros((10, 10, 2))
+    moving[:, 5:, 0] = 1.0
+    with pytest.warns(ZeroFeatureWarning, match=r"no block has both counted motion and optical strain$"):
+        bi_woof(moving, strain=strain, grid=(1, 2))
+
+
+def test_no_warning_when_something_is_measured(rng):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ZeroFeatureWarning)
+        bi_woof(rng.normal(size=(20, 20, 2)))
 
 
 def test_strain_argument_is_used(rng):

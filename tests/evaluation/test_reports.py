@@ -152,7 +152,8 @@ def test_results_table_order_and_labels():
 def test_markdown_bold_best_per_protocol():
     md = format_results(_results(), "markdown")
     lines = md.splitlines()
-    assert lines[0] == "| Protocol | Method | Classifier | UF1 | UAR | ACC | UF1 (published) |"
+    assert lines[0] == ("| Protocol | Method | Classifier | UF1 ± per-fold std | UAR ± per-fold std | ACC | "
+                        "UF1 (published) |")
     body = [line for line in lines[2:]]
     assert len(body) == 12
     # best UF1 per protocol: Bi-WOOF + linear SVM (0.62 in DFME, 0.52 in LOSO); best UAR: FDM + rf (0.49)
@@ -179,12 +180,12 @@ def test_latex_booktabs_and_same_numbers_in_all_formats():
     md = format_results(res, "md")
     text = format_results(res, "csv")
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert list(rows[0]) == ["protocol", "method", "classifier", "UF1", "UF1 std", "UAR", "UAR std", "ACC",
-                             "UF1 (published)"]
+    assert list(rows[0]) == ["protocol", "method", "classifier", "UF1", "UF1 per-fold std", "UAR",
+                             "UAR per-fold std", "ACC", "UF1 (published)"]
     assert "**" not in text and r"\textbf" not in text
     for r in rows:  # every CSV number is printed identically in Markdown and LaTeX
         assert r["UF1"] in md and r["UF1"] in tex
-        assert r["UAR std"] in md and r["UAR std"] in tex
+        assert r["UAR per-fold std"] in md and r["UAR per-fold std"] in tex
     assert rows[0]["method"] == "LBP-TOP" and rows[0]["classifier"] == "linear SVM"
     with pytest.raises(ValueError, match="fmt must be"):
         format_results(res, "html")

@@ -1,0 +1,358 @@
+"""Synthetic micro-expression clips degraded as real recordings are, with their exact optical flow.
+
+Used by ``bench_flow_choice.py``. One clip is made in three steps, the way a database clip reaches the
+default pipeline:
+
+1. **Camera frames.** A subject's neutral face is ``skimage.data.astronaut()`` in grayscale (the demo
+   set's source face) under a per-subject shape morph (smooth displacements of the eyes, brows, nose,
+   mouth and chin), mirror flip, gamma, contrast and brightness, placed in a tight crop as the
+   databases ship them (CASME II "Cropped": the frame is the aligned crop's footprint plus 5-11 px a
+   side, so no pixel of the crop is invented by a replicated border; jaw width 150-230 px, so
+   alignment shrinks it 1.5-2.3x, as it shrinks CASME II's 225-301 px wide crops). Each frame is resampled **once** from the source image through the composed inverse map
+   (cubic), so the motion is analytic.
+2. **Motion.** Non-rigid action-unit motion: Gaussian-windowed displacement bumps placed by the
+   action-unit layout of the demo set (:data:`mefeat.datasets.demo.AU_REGIONS`) on the subject's own
+   landmarks, each AU with its own apex amplitude (0.2-1 px *in the aligned 128 px crop*) and its
+   own temporal profile (onset at frame 0, smooth rise to an apex at frames 3-6, partial return);
+   several AUs per clip. On top, slight rigid head motion: a sub-pixel random-walk drift of
+   translation (0.05-0.4 px by the last frame, crop px) and rotation (0.02-0.2 degrees) about the
+   face centre.
+3. **Recording degradations**, per frame at camera resolution: illumination changes (a global gain
+   of 0-0.1 % RMS per frame plus a slowly drifting offset and horizontal/vertical gain ramp: CASME II
+   and SAMM used LED lighting chosen to avoid flicker; ``flicker_scale`` makes it stronger), signal-dependent sensor noise (Poisson-Gaussian: variance
+   ``k * I + s_read^2``, ``k`` 0.02-0.12, ``s_read`` 0.8-2 gray levels, slightly correlated by a
+   demosaicing-like 0.6 px blur), 8-bit rounding and JPEG compression (quality 75-95, as CASME II
+   and SAMM frames are stored).
+
+Then the pipeline's alignment: 68 dlib landmarks fitted on the degraded onset frame (inside the
+known face box, so no clip is lost to a detector miss), :func:`mefeat.face.fit_similarity` and
+:func:`mefeat.face.warp_face` (area averaging, bilinear) of every frame to 128 px with that one
+transform. The true flows onset -> t in crop coordinates follow analytically from the motion and the
+crop transform.
+
+:func:`make_clip` draws everything from ``(seed, subject, label)``; ``degrade=()`` switches the
+recording degradations and head motion off (motion and alignment unchanged) for comparison; any
+subset of them can be chosen.
+
+Classes for the classification proxy (``label``, like the three MEGC 2019 classes): 0 "negative"
+= AU4 (+ AU7 half the time), 1 "positive" = AU12 (+ AU6 half the time), 2 "surprise" = AU1 + AU2
+(+ AU5 half the time); every clip also carries 0-2 distractor AUs (AU10, 14, 15, 17, 24) that
+belong to no class.
+"""
+
+import dataclasses
+
+import numpy as np
+
+SIZE = 128
+CLASSES = ("negative", "positive", "surprise")
+CLASS_AUS = {0: ([4], [7]), 1: ([12], [6]), 2: ([1, 2], [5])}
+DISTRACTOR_AUS = (10, 14, 15, 17, 24)
+AMPLITUDE_PX = (0.2, 1.0)  # apex peak displacement of one AU, aligned-crop px
+#: Ranges of the recording degradations (uniform draws per clip; camera px and gray levels).
+DRIFT_PX = (0.05, 0.4)  # head translation by the last frame, aligned-crop px
+ROTATION_DEG = (0.02, 0.2)  # head rotation by the last frame
+# CASME II and SAMM were lit by LED lamps chosen to avoid flicker: per-frame gain changes of at most
+# 0.1 % RMS (below one gray level) and a slow drift; ``flicker_scale`` of make_clip scales all three.
+FLICKER_GAIN = (0.0, 0.001)  # RMS of the global gain change per frame
+FLICKER_OFFSET = 0.05  # gray levels per frame, random-walk step of a global offset
+FLICKER_RAMP = 0.0003  # per frame, random-walk step of a horizontal/vertical gain ramp
+NOISE_K = (0.02, 0.12)  # shot-noise variance per gray level
+NOISE_READ = (0.8, 2.0)  # read-noise sigma, gray levels
+JPEG_QUALITY = (75, 95)
+#: Spatial scale of the AU bumps: a factor drawn per AU on the demo set's sigmas (AU_REGIONS).
+SIGMA_SCALE = (1.0, 1.0)
+
+_SRC = {}
+
+
+@dataclasses.dataclass
+class RealisticClip:
+    """One rendered clip.
+
+    Attributes
+    ----------
+    frames : (T, 128, 128) ndarray of uint8
+        Aligned crops, as the pipeline's alignment gives them.
+    flows : (T - 1, 128, 128, 2) ndarray of float32
+        True flows onset -> t (t = 1..T-1), ``[..., 0] = u`` (right), ``[..., 1] = v`` (down).
+    landmarks : (68, 2) ndarray of float64
+        Landmarks fitted on the degraded onset frame, in crop coordinates.
+    apex : int
+        Frame of the largest total motion (the clip's annotated apex).
+    label, subject : int
+    info : dict
+        What was drawn (AUs, amplitudes, degradations), for logs.
+    """
+
+    frames: np.ndarray
+    flows: np.ndarray
+    landmarks: np.ndarray
+    apex: int
+    label: int
+    subject: int
+    info: dict
+
+
+def _source():
+    """Astronaut in grayscale float32 (0..255) and its 68 landmarks (detected once per process)."""
+    if "s" not in _SRC:
+        from skimage import data
+
+        from mefeat.face import detect_landmarks
+
+        rgb = data.astronaut().astype(np.float32)
+        gray = rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
+        lm = np.asarray(detect_landmarks(np.clip(np.rint(gray), 0, 255).astype(np.uint8)), np.float64)
+        _SRC["s"] = (gray, lm)
+    return _SRC["s"]
+
+
+def _bumps(x, y, pts, vecs, sig):
+    dx = np.zeros_like(x)
+    dy = np.zeros_like(x)
+    for (px, py), (vx, vy), s in zip(pts, vecs, sig):
+        g = np.exp(-((x - px) ** 2 + (y - py) ** 2) / (2 * s * s))
+        dx += vx * g
+        dy += vy * g
+    return dx, dy
+
+
+def _smoothstep(x):
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3 - 2 * x)
+
+
+class _Subject:
+    """Neutral face geometry of one subject: source -> camera similarity, shape morph, appearance."""
+
+    def __init__(self, subject):
+        gray, lm0 = _source()
+        rng = np.random.default_rng([subject, 7101])
+        self.flip = bool(rng.random() < 0.5)
+        jaw0 = lm0[16, 0] - lm0[0, 0]
+        self.jaw = rng.uniform(150, 230)  # camera px
+        scale = self.jaw / jaw0
+        ang = np.deg2rad(rng.uniform(-4, 4))
+        c, s = np.cos(ang) * scale, np.sin(ang) * scale
+        A = np.array([[c, -s], [s, c]])
+        from mefeat.face import fit_similarity
+
+        # tight crop as databases ship them: the frame is the aligned crop's footprint plus 2-8 px a side
+        # (the footprint of the template crop, margin included; translation does not change its size)
+        lm_a = lm0 @ A.T
+        M = fit_similarity(lm_a, SIZE)
+        Minv = np.linalg.inv(M[:, :2])
+        corners = (np.array([[0, 0], [SIZE, 0], [0, SIZE], [SIZE, SIZE]], float) - M[:, 2]) @ Minv.T
+        pad = rng.uniform(2, 8, 2) + 3  # + 3 px for the morph and the landmark fit on the degraded onset
+        lo, hi = corners.min(axis=0) - pad, corners.max(axis=0) + pad
+        self.shape = (int(np.ceil(hi[1] - lo[1])), int(np.ceil(hi[0] - lo[0])))
+        t = -lo
+        self.A, self.t = A, t  # source -> camera (before morph)
+        lm = lm0 @ A.T + t
+        if self.flip:
+            lm = _flip_landmarks(lm, self.shape[1])
+        u = self.jaw / 10
+        parts = [(36, 41), (42, 47), (17, 21), (22, 26), (31, 35), (48, 59), (5, 11)]
+        self.m_pts = np.array([lm[a:b + 1].mean(axis=0) for a, b in parts])
+        self.m_vecs = rng.normal(0, 0.3, (len(parts), 2)) * u
+        self.m_sig = u * rng.uniform(0.9, 1.5, len(parts))
+        # landmarks follow the morph (forward displacement of content): x = l + m(x), fixed point
+        x = lm.copy()
+        for _ in range(8):
+            dx, dy = _bumps(x[:, 0], x[:, 1], self.m_pts, self.m_vecs, self.m_sig)
+            x = lm + np.stack([dx, dy], 1)
+        self.landmarks = x
+        self.gamma, self.contrast, self.bright = rng.uniform(0.8, 1.25), rng.uniform(0.85, 1.15), rng.uniform(-15, 15)
+        self.gray = gray
+
+    def to_source(self, cx, cy):
+        """Source-image coordinates of the neutral face's content at camera points (cx, cy)."""
+        dx, dy = _bumps(cx, cy, self.m_pts, self.m_vecs, self.m_sig)
+        qx, qy = cx - dx, cy - dy  # approximate inverse of the morph (|grad m| << 1)
+        if self.flip:
+            qx = self.shape[1] - 1 - qx
+        Ainv = np.linalg.inv(self.A)
+        sx = Ainv[0, 0] * (qx - self.t[0]) + Ainv[0, 1] * (qy - self.t[1])
+        sy = Ainv[1, 0] * (qx - self.t[0]) + Ainv[1, 1] * (qy - self.t[1])
+        return sx, sy
+
+    def appearance(self, img):
+        img = 255.0 * (np.clip(img, 0, 255) / 255.0) ** self.gamma
+        return (img - 128.0) * self.contrast + 128.0 + self.bright
+
+
+_FLIP = np.r_[16:-1:-1, 26:16:-1, 27:31, 35:30:-1, [45, 44, 43, 42, 47, 46, 39, 38, 37, 36, 41, 40],
+              54:47:-1, 59:54:-1, 64:59:-1, 67:64:-1]
+
+
+def _flip_landmarks(lm, width):
+    out = lm[_FLIP].copy()
+    out[:, 0] = width - 1 - out[:, 0]
+    return out
+
+
+def _au_motion(rng, aus, lm, u, crop_scale, n_frames):
+    """Bumps (camera coords, unit apex amplitude scaled to the drawn crop-px peak) and per-AU profiles."""
+    from mefeat.datasets.demo import AU_REGIONS
+
+    groups = []
+    apex0 = int(rng.integers(3, 6)) if n_frames >= 8 else max(1, (n_frames - 1) // 2)
+    for au in aus:
+        pts, vecs, sig = [], [], []
+        for idx, off, d, w, s, _side in AU_REGIONS[au]:
+            pts.append(lm[list(idx)].mean(axis=0) + np.asarray(off) * u)
+            d = np.asarray(d, float)
+            vecs.append(d / np.linalg.norm(d) * w)
+            sig.append(s * u)
+        pts, vecs, sig = np.array(pts), np.array(vecs), np.array(sig) * rng.uniform(*SIGMA_SCALE)
+        # peak of the unit field, on a grid around the bumps (camera px)
+        gx, gy = np.meshgrid(np.linspace(pts[:, 0].min() - 2 * sig.max(), pts[:, 0].max() + 2 * sig.max(), 80),
+                             np.linspace(pts[:, 1].min() - 2 * sig.max(), pts[:, 1].max() + 2 * sig.max(), 80))
+        peak = np.hypot(*_bumps(gx, gy, pts, vecs, sig)).max()
+        amp = rng.uniform(*AMPLITUDE_PX) / crop_scale  # camera px
+        vecs = vecs * amp / peak
+        t = np.arange(n_frames, dtype=float)
+        a = min(max(apex0 + int(rng.integers(-1, 2)), 1), n_frames - 1)
+        rise = _smoothstep(t / a)
+        fall = 1 - rng.uniform(0.3, 0.8) * _smoothstep((t - a) / max(n_frames - 1 - a, 1))
+        prof = np.where(t <= a, rise, fall)
+        groups.append((pts, vecs, sig, prof))
+    return groups
+
+
+DEGRADATIONS = ("head", "flicker", "noise", "jpeg")
+
+
+def make_clip(seed, *, subject=0, label=None, n_frames=10, degrade=DEGRADATIONS, flicker_scale=1.0):
+    """Render one clip (see the module docstring).
+
+    Parameters
+    ----------
+    seed : int
+        Draws the AUs, amplitudes, head motion and degradations.
+    subject : int
+        Draws the face (geometry, appearance, camera scale, crop).
+    label : int or None
+        Class 0, 1 or 2 (see ``CLASSES``); None draws one.
+    n_frames : int
+    degrade : collection of str
+        Which of ``DEGRADATIONS`` ("head" motion, illumination "flicker", signal-dependent sensor
+        "noise", "jpeg" compression) to apply; the others are off. Without "noise", Gaussian noise of
+        sigma 1 is added before the 8-bit rounding. Every draw is made whatever is switched off, so
+        the same seed gives the same clip up to the degradations left out.
+    flicker_scale : float
+        Multiplies the flicker's gain, offset and ramp (``FLICKER_*``): 10 gives the 0.5-1 % per-frame
+        gain changes of lighting that flickers.
+
+    Returns
+    -------
+    RealisticClip
+    """
+    import cv2
+
+    from mefeat.face import detect_landmarks, fit_similarity, warp_face
+
+    sub = _Subject(subject)
+    rng = np.random.default_rng([seed, subject, 7102])
+    if label is None:
+        label = int(rng.integers(len(CLASSES)))
+    core, optional = CLASS_AUS[label]
+    aus = list(core) + [a for a in optional if rng.random() < 0.5]
+    aus += [int(a) for a in rng.choice(DISTRACTOR_AUS, size=int(rng.integers(0, 3)), replace=False)]
+    # crop scale of the true landmarks (alignment's will differ slightly: it sees the degraded onset)
+    crop_scale = np.sqrt(abs(np.linalg.det(fit_similarity(sub.landmarks, SIZE)[:, :2])))
+    u = sub.jaw / 10
+    groups = _au_motion(rng, aus, sub.landmarks, u, crop_scale, n_frames)
+    H, W = sub.shape
+    centre = sub.landmarks.mean(axis=0)
+    degrade = set(degrade)
+    unknown = degrade - set(DEGRADATIONS)
+    if unknown:
+        raise ValueError(f"make_clip: unknown degradation(s) {sorted(unknown)}; choose from {DEGRADATIONS}")
+    steps = rng.normal(0, 1, (n_frames - 1, 3))
+    walk = np.vstack([np.zeros(3), np.cumsum(steps, axis=0)])
+    walk /= max(np.abs(walk[-1]).max(), 1e-9)
+    tr = walk[:, :2] * rng.uniform(*DRIFT_PX) / crop_scale  # camera px
+    rot = np.deg2rad(walk[:, 2] * rng.uniform(*ROTATION_DEG))
+    if "head" not in degrade:
+        tr, rot = np.zeros_like(tr), np.zeros_like(rot)
+
+    def forward(t, x, y):
+        """Camera position at frame t of the content at (x, y) of frame 0."""
+        dx, dy = np.zeros_like(x), np.zeros_like(x)
+        for pts, vecs, sig, prof in groups:
+            if prof[t] != 0:
+                bx, by = _bumps(x, y, pts, vecs * prof[t], sig)
+                dx += bx
+                dy += by
+        px, py = x + dx - centre[0], y + dy - centre[1]
+        c, s = np.cos(rot[t]), np.sin(rot[t])
+        return c * px - s * py + centre[0] + tr[t, 0], s * px + c * py + centre[1] + tr[t, 1]
+
+    yy, xx = np.mgrid[0:H, 0:W].astype(np.float64)
+    k, s_read = rng.uniform(*NOISE_K), rng.uniform(*NOISE_READ)
+    quality = int(rng.integers(JPEG_QUALITY[0], JPEG_QUALITY[1] + 1))
+    flick = rng.uniform(*FLICKER_GAIN) * flicker_scale
+    gain = 1 + flick * rng.normal(0, 1, n_frames)
+    offset = np.cumsum(rng.normal(0, FLICKER_OFFSET * flicker_scale, n_frames))
+    ramp = np.cumsum(rng.normal(0, FLICKER_RAMP * flicker_scale, (n_frames, 2)), axis=0)
+    frames_cam = []
+    for t in range(n_frames):
+        # inverse of forward(t): s with forward(t, s) = pixel (fixed point; |grad D| << 1)
+        sx, sy = xx.copy(), yy.copy()
+        for _ in range(12 if t else 0):
+            fx, fy = forward(t, sx, sy)
+            sx, sy = sx + (xx - fx), sy + (yy - fy)
+        mx, my = sub.to_source(sx, sy)
+        img = cv2.remap(sub.gray, mx.astype(np.float32), my.astype(np.float32), cv2.INTER_CUBIC,
+                        borderMode=cv2.BORDER_REFLECT).astype(np.float64)
+        img = sub.appearance(img)
+        if "flicker" in degrade:
+            g = gain[t] * (1 + ramp[t, 0] * (xx / W - 0.5) + ramp[t, 1] * (yy / H - 0.5))
+            img = np.clip(img * g + offset[t], 0, 255)
+        z = rng.normal(0, 1, img.shape)
+        if "noise" in degrade:
+            noise = z * np.sqrt(k * np.clip(img, 0, 255) + s_read ** 2)
+            noise = cv2.GaussianBlur(noise, (0, 0), 0.6) * 1.6  # demosaicing correlation, variance kept ~
+        else:
+            noise = z
+        img = np.clip(np.rint(img + noise), 0, 255).astype(np.uint8)
+        if "jpeg" in degrade:
+            ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, quality])
+            img = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+        frames_cam.append(img)
+    # the pipeline's alignment: landmarks fitted on the degraded onset, one similarity for the clip
+    x0, y0 = sub.landmarks.min(axis=0)
+    x1, y1 = sub.landmarks.max(axis=0)
+    rect = (int(max(x0 - 2, 0)), int(max(y0 - 0.1 * (y1 - y0), 0)), int(min(x1 + 2, W - 1)), int(min(y1 + 2, H - 1)))
+    lm_cam = np.asarray(detect_landmarks(frames_cam[0], rect=rect), np.float64)
+    M = fit_similarity(lm_cam, SIZE)
+    frames = np.stack([warp_face(f, M, SIZE) for f in frames_cam])
+    lm_crop = lm_cam @ M[:, :2].T + M[:, 2]
+    # true flows onset -> t in crop coordinates: x -> M forward(t, M^-1 x) - x
+    Ainv = np.linalg.inv(M[:, :2])
+    gy, gx = np.mgrid[0:SIZE, 0:SIZE].astype(np.float64)
+    cx = Ainv[0, 0] * (gx - M[0, 2]) + Ainv[0, 1] * (gy - M[1, 2])
+    cy = Ainv[1, 0] * (gx - M[0, 2]) + Ainv[1, 1] * (gy - M[1, 2])
+    flows = np.empty((n_frames - 1, SIZE, SIZE, 2), np.float32)
+    for t in range(1, n_frames):
+        fx, fy = forward(t, cx, cy)
+        flows[t - 1, ..., 0] = M[0, 0] * fx + M[0, 1] * fy + M[0, 2] - gx
+        flows[t - 1, ..., 1] = M[1, 0] * fx + M[1, 1] * fy + M[1, 2] - gy
+    # crop corners inside the camera frame? (a replicated border would be a different benchmark)
+    corners = np.array([[0, 0], [SIZE, 0], [0, SIZE], [SIZE, SIZE]], float)
+    cc = (corners - M[:, 2]) @ Ainv.T
+    outside = float(max(0, -cc.min(), (cc[:, 0] - W).max(), (cc[:, 1] - H).max()))
+    au_motion = np.hypot(flows[..., 0], flows[..., 1]).reshape(n_frames - 1, -1)
+    apex = int(np.argmax(np.percentile(au_motion, 99, axis=1))) + 1
+    info = {"aus": aus, "jaw_px": round(sub.jaw), "frame": (H, W), "crop_scale": round(float(crop_scale), 3),
+            "peak_px": round(float(au_motion.max()), 2), "outside_px": round(outside, 1)}
+    info.update(degrade="+".join(d for d in DEGRADATIONS if d in degrade))
+    for name, keys in (("jpeg", {"jpeg": quality}), ("noise", {"noise_k": round(k, 3), "read": round(s_read, 2)}),
+                       ("flicker", {"flicker": round(flick, 4)}),
+                       ("head", {"drift_px": round(float(np.hypot(*tr[-1]) * crop_scale), 2),
+                                 "rot_deg": round(float(np.rad2deg(rot[-1])), 3)})):
+        if name in degrade:
+            info.update(keys)
+    return RealisticClip(frames, flows, lm_crop, apex, int(label), int(subject), info)

@@ -1,0 +1,271 @@
+"""Where the clips of an extraction run: the :class:`Backend` interface and its serial, loky and Dask
+implementations.
+
+A back-end runs a picklable function over tasks and yields the results in any order; the run does
+everything else (planning, caching, the progress bar, writing). Another scheduler (Ray, a batch
+queue, threads) is one subclass outside mefeat, passed as ``extract_features(..., backend=MyBackend())``::
+
+    class ThreadBackend(Backend):
+        name = "threads"
+
+        def start(self, n_workers):
+            self.pool = concurrent.futures.ThreadPoolExecutor(n_workers)
+
+        def map_unordered(self, fn, tasks):
+            futures = [self.pool.submit(fn, t) for t in tasks]
+            for f in concurrent.futures.as_completed(futures):
+                yield f.result()
+
+        def shutdown(self, kill=False):
+            self.pool.shutdown(wait=not kill, cancel_futures=kill)
+"""
+
+import abc
+import logging
+import os
+
+log = logging.getLogger("mefeat")
+
+#: The back-ends named by a string (``extract_features(backend=...)``, ``--backend``).
+BACKENDS = ("loky", "dask")
+
+#: Dask LocalCluster settings when no scheduler is given (tests may patch this).
+LOCAL_CLUSTER_KWARGS = {"threads_per_worker": 1, "processes": True, "dashboard_address": None}
+
+
+class Backend(abc.ABC):
+    """How an extraction runs its clips.
+
+    The run calls :meth:`start` once before its first parallel work, then :meth:`map_unordered` (and,
+    for a back-end with :attr:`warms_in_workers`, :meth:`warm` first), and :meth:`shutdown` at its end,
+    with ``kill=True`` when it was interrupted or failed.
+
+    Attributes
+    ----------
+    name : str
+        Recorded in the manifest (``execution.backend``).
+    warms_in_workers : bool
+        :meth:`warm` places one call on each of several worker processes at once, whose processes then
+        run the clips (the numba kernels are compiled there, in parallel, and this process loads none).
+        False (the default): the run compiles in this process and the workers load the kernels from
+        numba's disk cache at their first clip.
+    """
+
+    name = "custom"
+    warms_in_workers = False
+
+    def start(self, n_workers):  # noqa: B027 - optional hook
+        """Get ready to run up to ``n_workers`` calls at once (may be lazy: start nothing until the first call)."""
+
+    @abc.abstractmethod
+    def map_unordered(self, fn, tasks):
+        """Yield ``fn(task)`` for every task, in any order, as each finishes.
+
+        ``fn`` is picklable (a :func:`functools.partial` of a module-level function). An exception
+        raised by ``fn`` (mefeat's own never raises for a failed clip) or by the back-end ends the run.
+        """
+
+    def warm(self, fn, groups):
+        """``[fn(g) for g in groups]``, the calls at once, each in its own worker (only with :attr:`warms_in_workers`)."""
+        return [fn(g) for g in groups]
+
+    def in_process(self, n_tasks):
+        """True when ``n_tasks`` tasks are better run in this process (the run then runs them serially)."""
+        return False
+
+    def shutdown(self, kill=False):  # noqa: B027 - optional hook
+        """Release what :meth:`start` took; ``kill``: stop running calls now, without waiting for them."""
+
+
+class SerialBackend(Backend):
+    """Every clip in this process, one after the other (``n_jobs=1``)."""
+
+    name = "serial"
+
+    def map_unordered(self, fn, tasks):
+        for t in tasks:
+            yield fn(t)
+
+    def in_process(self, n_tasks):
+        return True
+
+
+def _loky_worker_init(parent_pid):
+    """A loky worker's start: die with the run's process, one thread for numba and OpenCV."""
+    from mefeat.extraction.worker import single_threaded, watch_parent
+
+    watch_parent(parent_pid)  # loky workers are this process's children
+    single_threaded()
+
+
+#: The executor the last :class:`LokyBackend` got from loky, for :func:`kill_loky_workers`.
+_LIVE = []
+
+
+class LokyBackend(Backend):
+    """Worker processes of joblib's loky (reused from one run to the next in a process).
+
+    The workers stay after a run (a second call in the same process starts at once; loky stops them
+    after 5 idle minutes); :meth:`shutdown` with ``kill=True``, or :func:`kill_loky_workers`, kills
+    them at once. Each worker watches this process and exits when it is gone (a run killed by the OOM
+    killer leaves no worker computing on).
+    """
+
+    name = "loky"
+    warms_in_workers = True
+    #: seconds an idle worker waits for work before it exits (joblib's idle_worker_timeout)
+    idle_timeout = 300
+
+    def __init__(self):
+        self.n_workers = None
+        self.executor = None
+
+    def start(self, n_workers):
+        self.n_workers = int(n_workers)
+
+    def _executor(self):
+        """loky's reusable executor with this process's settings: every LokyBackend of the process gets the
+        same live one (its workers keep the kernels they compiled)."""
+        from joblib import cpu_count
+        from joblib.externals.loky import get_reusable_executor
+        from joblib.parallel import ParallelBackendBase
+
+        n = self.n_workers or cpu_count()
+        # the thread limits joblib's loky backend gives its workers: cores / workers for each native thread pool
+        env = {var: str(os.environ.get(var, max(cpu_count() // n, 1)))
+               for var in ParallelBackendBase.MAX_NUM_THREADS_VARS}
+        if ParallelBackendBase.TBB_ENABLE_IPC_VAR not in os.environ:
+            env[ParallelBackendBase.TBB_ENABLE_IPC_VAR] = "1"
+        self.executor = get_reusable_executor(max_workers=n, timeout=self.idle_timeout, env=env,
+                                              initializer=_loky_worker_init, initargs=(os.getpid(),))
+        _LIVE[:] = [self.executor]
+        return self.executor
+
+    def map_unordered(self, fn, tasks):
+        from concurrent.futures import as_completed
+
+        executor = self._executor()
+        futures = [executor.submit(fn, t) for t in tasks]
+        try:
+            for f in as_completed(futures):
+                yield f.result()
+        finally:
+            for f in futures:
+                f.cancel()
+
+    def warm(self, fn, groups):
+        executor = self._executor()
+        futures = [executor.submit(fn, g) for g in groups]
+        return [f.result() for f in futures]
+
+    def in_process(self, n_tasks):
+        return self.n_workers == 1 or n_tasks == 1
+
+    def shutdown(self, kill=False):
+        """``kill``: kill the workers now (an interrupted or failed run); else keep them for the next run."""
+        if kill and self.executor is not None:
+            _kill(self.executor)
+
+
+def _kill(executor):
+    try:
+        executor.shutdown(wait=False, kill_workers=True)
+    except Exception:  # pragma: no cover - best effort on the way out
+        pass
+
+
+def kill_loky_workers():
+    """Kill the loky workers of this process's extraction runs now (the command's exit, a compile ahead
+    nobody needs, a test that needs new workers). Does nothing when no run started any."""
+    if _LIVE:
+        _kill(_LIVE.pop())
+
+
+class DaskBackend(Backend):
+    """A ``dask.distributed`` cluster: ``scheduler`` (an address) or a local cluster of ``n_workers``
+    processes (:data:`LOCAL_CLUSTER_KWARGS`), started at the first clip and closed at the run's end.
+    Clips are sent in batches of up to 8 (Dask's per-task overhead)."""
+
+    name = "dask"
+
+    def __init__(self, scheduler=None):
+        self.scheduler = scheduler
+        self.n_workers = None
+        self.client = self.cluster = None
+
+    def start(self, n_workers):
+        self.n_workers = int(n_workers)
+
+    def _connect(self):
+        try:
+            import dask
+            from dask.distributed import Client, LocalCluster
+        except ImportError as exc:
+            raise ImportError("backend='dask' needs dask.distributed: pip install 'mefeat[dask]'") from exc
+        quiet = logging.getLogger("mefeat").getEffectiveLevel() > logging.INFO
+        level = logging.ERROR if quiet else logging.WARNING
+        for name in ("distributed", "distributed.nanny", "distributed.scheduler", "distributed.worker",
+                     "distributed.core", "distributed.http.proxy"):
+            logging.getLogger(name).setLevel(level)
+        # The nanny's default MALLOC_TRIM_THRESHOLD_=65536 makes glibc return memory to the OS on almost every
+        # free, which cost ~10 % on our per-clip arrays: workers run with the process defaults, like loky's.
+        with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+                              "distributed.admin.system-monitor.gil.enabled": False}):
+            if self.scheduler:
+                self.client = Client(self.scheduler)
+            else:
+                from joblib import cpu_count
+
+                self.cluster = LocalCluster(n_workers=self.n_workers or cpu_count(), silence_logs=level,
+                                            **LOCAL_CLUSTER_KWARGS)
+                self.client = Client(self.cluster)
+
+    def map_unordered(self, fn, tasks):
+        from dask.distributed import as_completed
+
+        if self.client is None:
+            self._connect()
+        client, tasks = self.client, list(tasks)
+        n_workers = max(1, len(client.scheduler_info().get("workers", {})) or 1)
+        size = max(1, min(8, len(tasks) // (4 * n_workers)))  # batches amortise Dask's per-task overhead
+        batches = [tasks[i:i + size] for i in range(0, len(tasks), size)]
+        fn_f = client.scatter(fn, broadcast=True)
+        futures = [client.submit(_run_batch, fn_f, b, pure=False) for b in batches]
+        try:
+            for fut in as_completed(futures):
+                yield from fut.result()
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+
+    def shutdown(self, kill=False):
+        if self.client is None and self.cluster is None:
+            return
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
+        try:
+            if self.client is not None:
+                self.client.close()
+        finally:
+            if self.cluster is not None:
+                self.cluster.close()
+            self.client = self.cluster = None
+
+
+def _run_batch(fn, tasks):
+    """A Dask task: several clips in one of the cluster's worker processes (one thread each)."""
+    from mefeat.extraction.worker import single_threaded
+
+    single_threaded()
+    return [fn(t) for t in tasks]
+
+
+def get_backend(backend, scheduler=None):
+    """The :class:`Backend` of ``backend``: "loky", "dask" (with ``scheduler``) or a Backend instance."""
+    if isinstance(backend, Backend):
+        return backend
+    if backend == "dask":
+        return DaskBackend(scheduler)
+    if backend == "loky":
+        return LokyBackend()
+    raise ValueError(f"backend must be one of {BACKENDS} or a mefeat.extraction.Backend, got {backend!r}")

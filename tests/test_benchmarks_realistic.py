@@ -1,0 +1,69 @@
+"""The realistic clip generator of benchmarks/bench_flow_choice.py: its true flows are the frames' motion."""
+
+import numpy as np
+import pytest
+
+rc = pytest.importorskip("benchmarks._realistic_clips")
+cv2 = pytest.importorskip("cv2")
+
+INNER = slice(12, 116)  # away from the crop border, where a backward warp leaves the image
+
+
+def _residual(clip, t, flow):
+    """Mean |frame_t(x + flow(x)) - frame_0(x)| over the inner crop."""
+    gy, gx = np.mgrid[0:rc.SIZE, 0:rc.SIZE].astype(np.float32)
+    w = cv2.remap(clip.frames[t].astype(np.float32), gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_CUBIC)
+    return float(np.abs(w - clip.frames[0].astype(np.float32))[INNER, INNER].mean())
+
+
+@pytest.fixture(scope="module")
+def clean():
+    return rc.make_clip(3, subject=1, label=2, degrade=())
+
+
+def test_true_flow_explains_the_motion(clean):
+    # Without degradations the frames differ by the motion, Gaussian noise of sigma 1 (camera px, about
+    # 0.5 gray levels after alignment shrinks the frame 2x) and rounding: warping the apex frame back
+    # with the true flow must remove most of the difference; a flow of zeros or the flow of a wrong
+    # frame must not.
+    t = clean.apex
+    with_true = _residual(clean, t, clean.flows[t - 1])
+    assert with_true < 0.6
+    assert with_true < 0.5 * _residual(clean, t, np.zeros_like(clean.flows[0]))
+    assert with_true < 0.8 * _residual(clean, t, clean.flows[0])
+
+
+def test_motion_is_sub_pixel_and_localised(clean):
+    mag = np.hypot(clean.flows[..., 0], clean.flows[..., 1])
+    n_aus = len(clean.info["aus"])
+    # each AU peaks at 0.2-1 px at its own apex; overlapping AUs add up to at most n_aus px
+    assert 0.2 <= mag.max() <= 1.0 * n_aus
+    # localised: most of the face does not move by more than 0.05 px at the apex
+    assert np.mean(mag[clean.apex - 1] < 0.05) > 0.3
+
+
+def test_crop_stays_inside_the_frame(clean):
+    assert clean.info["outside_px"] == 0.0
+
+
+def test_degradations_leave_the_motion_and_change_the_frames(clean):
+    # every draw is made whatever is switched off: without head motion the true flows are the same
+    deg = rc.make_clip(3, subject=1, label=2, degrade=("flicker", "noise", "jpeg"))
+    # (up to the alignment, which fits the landmarks on the degraded onset: a slightly different crop)
+    assert np.corrcoef(deg.flows.ravel(), clean.flows.ravel())[0, 1] > 0.97
+    assert abs(np.abs(deg.flows).max() / np.abs(clean.flows).max() - 1) < 0.1
+    assert np.abs(deg.frames.astype(float) - clean.frames).mean() > 0.5
+    head = rc.make_clip(3, subject=1, label=2, degrade=("head",))
+    assert np.abs(head.flows - clean.flows).max() > 0.02
+
+
+def test_same_seed_same_clip():
+    a = rc.make_clip(5, subject=0, label=0)
+    b = rc.make_clip(5, subject=0, label=0)
+    np.testing.assert_array_equal(a.frames, b.frames)
+    assert a.label == 0 and a.info["aus"][0] == 4
+
+
+def test_unknown_degradation_is_named():
+    with pytest.raises(ValueError, match="blur"):
+        rc.make_clip(0, degrade=("noise", "blur"))
