@@ -135,8 +135,8 @@ def _source():
 
 
 def _clip_specs(n_clips, n_frames, sizes, seed):
-    from mefeat.datasets.demo import EMOTION_AU_FREQUENCIES
     from mefeat.datasets._vocab import DFME_EMOTIONS
+    from mefeat.datasets.demo import EMOTION_AU_FREQUENCIES
 
     rng = np.random.default_rng([seed, 77])
     next_subject = {"A": 1, "B": 16, "C": 111}

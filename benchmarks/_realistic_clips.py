@@ -8,21 +8,23 @@ default pipeline:
    mouth and chin), mirror flip, gamma, contrast and brightness, placed in a tight crop as the
    databases ship them (CASME II "Cropped": the frame is the aligned crop's footprint plus 5-11 px a
    side, so no pixel of the crop is invented by a replicated border; jaw width 150-230 px, so
-   alignment shrinks it 1.5-2.3x, as it shrinks CASME II's 225-301 px wide crops). Each frame is resampled **once** from the source image through the composed inverse map
-   (cubic), so the motion is analytic.
+   alignment shrinks it 1.5-2.3x, as it shrinks CASME II's 225-301 px wide crops). Each frame is
+   resampled **once** from the source image through the composed inverse map (cubic), so the motion
+   is analytic.
 2. **Motion.** Non-rigid action-unit motion: Gaussian-windowed displacement bumps placed by the
    action-unit layout of the demo set (:data:`mefeat.datasets.demo.AU_REGIONS`) on the subject's own
    landmarks, each AU with its own apex amplitude (0.2-1 px *in the aligned 128 px crop*) and its
-   own temporal profile (onset at frame 0, smooth rise to an apex at frames 3-6, partial return);
-   several AUs per clip. On top, slight rigid head motion: a sub-pixel random-walk drift of
-   translation (0.05-0.4 px by the last frame, crop px) and rotation (0.02-0.2 degrees) about the
-   face centre.
+   own temporal profile (onset at frame 0, smooth rise to an apex at frames 2-6, partial return);
+   several AUs per clip; in a quarter of the clips, whatever their class, a blink (both upper lids
+   move down by 1.5-4 px, a narrow bump). On top, slight rigid head motion: a sub-pixel random-walk
+   drift of translation (0.05-0.4 px by the last frame, crop px) and rotation (0.02-0.2 degrees)
+   about the face centre.
 3. **Recording degradations**, per frame at camera resolution: illumination changes (a global gain
    of 0-0.1 % RMS per frame plus a slowly drifting offset and horizontal/vertical gain ramp: CASME II
-   and SAMM used LED lighting chosen to avoid flicker; ``flicker_scale`` makes it stronger), signal-dependent sensor noise (Poisson-Gaussian: variance
-   ``k * I + s_read^2``, ``k`` 0.02-0.12, ``s_read`` 0.8-2 gray levels, slightly correlated by a
-   demosaicing-like 0.6 px blur), 8-bit rounding and JPEG compression (quality 75-95, as CASME II
-   and SAMM frames are stored).
+   and SAMM used LED lighting chosen to avoid flicker; ``flicker_scale`` makes it stronger),
+   signal-dependent sensor noise (Poisson-Gaussian: variance ``k * I + s_read^2``, ``k`` 0.02-0.12,
+   ``s_read`` 0.8-2 gray levels, slightly correlated by a demosaicing-like 0.6 px blur), 8-bit
+   rounding and JPEG compression (quality 75-95, as CASME II and SAMM frames are stored).
 
 Then the pipeline's alignment: 68 dlib landmarks fitted on the degraded onset frame (inside the
 known face box, so no clip is lost to a detector miss), :func:`mefeat.face.fit_similarity` and
@@ -34,20 +36,23 @@ crop transform.
 recording degradations and head motion off (motion and alignment unchanged) for comparison; any
 subset of them can be chosen.
 
-Classes for the classification proxy (``label``, like the three MEGC 2019 classes): 0 "negative"
-= AU4 (+ AU7 half the time), 1 "positive" = AU12 (+ AU6 half the time), 2 "surprise" = AU1 + AU2
-(+ AU5 half the time); every clip also carries 0-2 distractor AUs (AU10, 14, 15, 17, 24) that
-belong to no class.
+Classes for the classification proxy (``label``, the three MEGC 2019 classes): 0 "negative"
+(anger, disgust, fear or sadness), 1 "positive" (happiness), 2 "surprise"; a clip's AUs are drawn
+with its emotion's AU frequencies in DFME (e.g. happiness: AU12 79 %, AU6 49 %, AU24 11 %), so the
+classes overlap as real ones do (a negative clip may show AU4 alone, AU7 alone, AU4 + AU24 ...).
 """
 
 import dataclasses
 
 import numpy as np
 
+from benchmarks._dfme_like import _source  # the astronaut face and its landmarks, as the DFME-like frames use
+
 SIZE = 128
 CLASSES = ("negative", "positive", "surprise")
-CLASS_AUS = {0: ([4], [7]), 1: ([12], [6]), 2: ([1, 2], [5])}
-DISTRACTOR_AUS = (10, 14, 15, 17, 24)
+#: Emotions of each class (MEGC 2019's grouping); a clip's AUs are drawn with the emotion's AU frequencies
+#: in DFME (:data:`mefeat.datasets.demo.EMOTION_AU_FREQUENCIES`), so classes overlap as real ones do.
+CLASS_EMOTIONS = {0: ("anger", "disgust", "fear", "sadness"), 1: ("happiness",), 2: ("surprise",)}
 AMPLITUDE_PX = (0.2, 1.0)  # apex peak displacement of one AU, aligned-crop px
 #: Ranges of the recording degradations (uniform draws per clip; camera px and gray levels).
 DRIFT_PX = (0.05, 0.4)  # head translation by the last frame, aligned-crop px
@@ -60,10 +65,13 @@ FLICKER_RAMP = 0.0003  # per frame, random-walk step of a horizontal/vertical ga
 NOISE_K = (0.02, 0.12)  # shot-noise variance per gray level
 NOISE_READ = (0.8, 2.0)  # read-noise sigma, gray levels
 JPEG_QUALITY = (75, 95)
+#: Blinks (a nuisance of real clips, in any class): probability per clip and the upper lids' apex
+#: displacement (aligned-crop px; a full blink moves the lid by the eye's opening, about 5 px at 128 px).
+BLINK_PROB = 0.25
+BLINK_PX = (1.5, 4.0)
+_BLINK_REGIONS = [((37, 38), (0, 0), (0, 1), 1.0, .3, "R"), ((43, 44), (0, 0), (0, 1), 1.0, .3, "L")]
 #: Spatial scale of the AU bumps: a factor drawn per AU on the demo set's sigmas (AU_REGIONS).
 SIGMA_SCALE = (1.0, 1.0)
-
-_SRC = {}
 
 
 @dataclasses.dataclass
@@ -94,18 +102,6 @@ class RealisticClip:
     info: dict
 
 
-def _source():
-    """Astronaut in grayscale float32 (0..255) and its 68 landmarks (detected once per process)."""
-    if "s" not in _SRC:
-        from skimage import data
-
-        from mefeat.face import detect_landmarks
-
-        rgb = data.astronaut().astype(np.float32)
-        gray = rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
-        lm = np.asarray(detect_landmarks(np.clip(np.rint(gray), 0, 255).astype(np.uint8)), np.float64)
-        _SRC["s"] = (gray, lm)
-    return _SRC["s"]
 
 
 def _bumps(x, y, pts, vecs, sig):
@@ -200,7 +196,7 @@ def _au_motion(rng, aus, lm, u, crop_scale, n_frames):
     apex0 = int(rng.integers(3, 6)) if n_frames >= 8 else max(1, (n_frames - 1) // 2)
     for au in aus:
         pts, vecs, sig = [], [], []
-        for idx, off, d, w, s, _side in AU_REGIONS[au]:
+        for idx, off, d, w, s, _side in (_BLINK_REGIONS if au == 45 else AU_REGIONS[au]):
             pts.append(lm[list(idx)].mean(axis=0) + np.asarray(off) * u)
             d = np.asarray(d, float)
             vecs.append(d / np.linalg.norm(d) * w)
@@ -210,7 +206,7 @@ def _au_motion(rng, aus, lm, u, crop_scale, n_frames):
         gx, gy = np.meshgrid(np.linspace(pts[:, 0].min() - 2 * sig.max(), pts[:, 0].max() + 2 * sig.max(), 80),
                              np.linspace(pts[:, 1].min() - 2 * sig.max(), pts[:, 1].max() + 2 * sig.max(), 80))
         peak = np.hypot(*_bumps(gx, gy, pts, vecs, sig)).max()
-        amp = rng.uniform(*AMPLITUDE_PX) / crop_scale  # camera px
+        amp = rng.uniform(*(BLINK_PX if au == 45 else AMPLITUDE_PX)) / crop_scale  # camera px
         vecs = vecs * amp / peak
         t = np.arange(n_frames, dtype=float)
         a = min(max(apex0 + int(rng.integers(-1, 2)), 1), n_frames - 1)
@@ -222,6 +218,17 @@ def _au_motion(rng, aus, lm, u, crop_scale, n_frames):
 
 
 DEGRADATIONS = ("head", "flicker", "noise", "jpeg")
+
+
+def draw_aus(rng, label):
+    """AUs of one clip of class ``label``: an emotion of the class, then each AU with its DFME frequency
+    (at least the most frequent one)."""
+    from mefeat.datasets.demo import EMOTION_AU_FREQUENCIES
+
+    emotions = CLASS_EMOTIONS[label]
+    freq = EMOTION_AU_FREQUENCIES[emotions[int(rng.integers(len(emotions)))]]
+    aus = [int(a) for a, f in freq.items() if rng.random() < f]
+    return aus or [max(freq, key=freq.get)]
 
 
 def make_clip(seed, *, subject=0, label=None, n_frames=10, degrade=DEGRADATIONS, flicker_scale=1.0):
@@ -257,9 +264,9 @@ def make_clip(seed, *, subject=0, label=None, n_frames=10, degrade=DEGRADATIONS,
     rng = np.random.default_rng([seed, subject, 7102])
     if label is None:
         label = int(rng.integers(len(CLASSES)))
-    core, optional = CLASS_AUS[label]
-    aus = list(core) + [a for a in optional if rng.random() < 0.5]
-    aus += [int(a) for a in rng.choice(DISTRACTOR_AUS, size=int(rng.integers(0, 3)), replace=False)]
+    aus = draw_aus(rng, label)
+    if rng.random() < BLINK_PROB:
+        aus.append(45)
     # crop scale of the true landmarks (alignment's will differ slightly: it sees the degraded onset)
     crop_scale = np.sqrt(abs(np.linalg.det(fit_similarity(sub.landmarks, SIZE)[:, :2])))
     u = sub.jaw / 10

@@ -155,7 +155,7 @@ def main(argv=None):
                    "--cache-dir", "none", "--out", os.path.join(tmp, "big")]
             r = subprocess.run([sys.executable, "-c", code, *big], capture_output=True, text=True, check=True)
             rss = int(r.stdout.split()[-1]) / 1024
-    (w1, m1, c1), (w2, m2, c2) = res["j1"], res["j2"]
+    (w1, m1, c1), (w2, _, c2) = res["j1"], res["j2"]
     n = m1["n_clips"]
     print(f"\n{'':28s} {'wall s':>8s} {'s/clip':>8s} {'marginal s/clip':>16s}")
     for k in (1, 2):

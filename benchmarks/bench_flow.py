@@ -86,7 +86,7 @@ def main(argv=None):
     import cv2
 
     from mefeat.descriptors import bi_woof, fdm, mdmo
-    from mefeat.flow import clip_flows, compute_flow, optical_strain
+    from mefeat.flow import clip_flows, optical_strain
     from tests.reference import flow_naive as naive
 
     frames, lm = make_clip(n_frames)
@@ -98,7 +98,8 @@ def main(argv=None):
     f_warm = clip_flows(frames[:3], mode="onset_each", method="dis")
     bi_woof(f_warm[0]), mdmo(f_warm, lm), fdm(f_warm, grid=(2, 2, 1)), optical_strain(f_warm[0])
 
-    print(f"\n1. flow per 128 px frame pair, one core, {n_rounds} interleaved rounds (ratios: OpenCV's TV-L1 / backend)")
+    print(f"\n1. flow per 128 px frame pair, one core, {n_rounds} interleaved rounds "
+          "(ratios: OpenCV's TV-L1 / backend)")
     pair_ms = cost_table(frames, apex, n_rounds)
     print("\n2. descriptor cost on top of its flow (flow = 1 pair for Bi-WOOF/strain, "
           f"{n_frames - 1} pairs for MDMO/FDM)")
@@ -111,12 +112,14 @@ def main(argv=None):
         ("mdmo", n_frames - 1, lambda: mdmo(flows, lm), lambda: naive.mdmo_naive(flows, lm)),
         ("fdm", n_frames - 1, lambda: fdm(flows), lambda: naive.fdm_naive(flows)),
     ]
-    print(f"{'descriptor':<15} {'ms':>8} {'% of TV-L1':>11} {'% of DIS':>9} {'% of Farneback':>15} {'x vs NumPy ref':>15}")
+    print(f"{'descriptor':<15} {'ms':>8} {'% of TV-L1':>11} {'% of DIS':>9} {'% of Farneback':>15} "
+          f"{'x vs NumPy ref':>15}")
     for name, n_pairs, fast, slow in rows:
         t = 1e3 * timeit(fast, repeat)
         t_ref = 1e3 * timeit(slow, 1)
         pct = {m: 100 * t / (n_pairs * pair_ms[m]) for m in pair_ms}
-        print(f"{name:<15} {t:8.2f} {pct['tvl1']:10.2f}% {pct['dis']:8.1f}% {pct['farneback']:14.1f}% {t_ref / t:14.1f}x")
+        print(f"{name:<15} {t:8.2f} {pct['tvl1']:10.2f}% {pct['dis']:8.1f}% {pct['farneback']:14.1f}% "
+              f"{t_ref / t:14.1f}x")
 
     print(f"\n3. MDMO over the {n_frames}-frame clip (mefeat TV-L1 onset -> each frame + descriptor)")
 

@@ -28,9 +28,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks._timing import best_time, machine  # noqa: E402
 from mefeat.descriptors._hog_top import higo_top, hog_top  # noqa: E402
 from tests.reference.hog_top_naive import hog_top_naive  # noqa: E402
-from benchmarks._timing import best_time, machine  # noqa: E402
 
 
 def skimage_slices(clip, orientations, grid):
@@ -70,8 +70,10 @@ def main(argv=None):
         t_sk = best_time(lambda: skimage_slices(clip, n, grid), 1 if not args.quick else repeat, warmup=True)
         t_np = best_time(lambda: hog_top_naive(clip, n, grid, False, "l1"), repeat, warmup=True)
         label = "x".join(map(str, shape))
-        print(f"{label:>13} {'skimage':>9} {1:>3} {t_sk:>9.4f} {nvox / t_sk / 1e6:>8.1f} {1.0:>10.1f} {t_sk / t_np:>8.2f}")
-        print(f"{label:>13} {'numpy':>9} {1:>3} {t_np:>9.4f} {nvox / t_np / 1e6:>8.1f} {t_sk / t_np:>10.1f} {1.0:>8.2f}")
+        print(f"{label:>13} {'skimage':>9} {1:>3} {t_sk:>9.4f} {nvox / t_sk / 1e6:>8.1f} {1.0:>10.1f} "
+              f"{t_sk / t_np:>8.2f}")
+        print(f"{label:>13} {'numpy':>9} {1:>3} {t_np:>9.4f} {nvox / t_np / 1e6:>8.1f} {t_sk / t_np:>10.1f} "
+              f"{1.0:>8.2f}")
         for name, fn in (("hog_top", hog_top), ("higo_top", higo_top)):
             for threads in (1, 2):
                 t = best_time(lambda: fn(clip, orientations=n, grid=grid, n_threads=threads), repeat, warmup=True)

@@ -11,7 +11,7 @@ Layers (nothing imports upward)::
 
 from mefeat._lazy import attach
 
-__version__ = "0.3.2"
+__version__ = "0.4.0"
 
 # public name -> module that defines it
 _LAZY = {

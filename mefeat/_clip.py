@@ -1,7 +1,7 @@
 """The core sample type :class:`Clip` shared by every part of mefeat (numpy only)."""
 
 import dataclasses
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -57,13 +57,13 @@ class Clip:
 
     frames: np.ndarray
     onset: int = 0
-    apex: Optional[int] = None
-    offset: Optional[int] = None
-    fps: Optional[float] = None
+    apex: int | None = None
+    offset: int | None = None
+    fps: float | None = None
     subject: str = ""
     name: str = ""
-    landmarks: Optional[np.ndarray] = None
-    emotion: Optional[str] = None
+    landmarks: np.ndarray | None = None
+    emotion: str | None = None
     aus: frozenset = frozenset()
     meta: dict = dataclasses.field(default_factory=dict)
 

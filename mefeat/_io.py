@@ -24,7 +24,7 @@ import numpy as np
 
 __all__ = ["write_features", "read_features", "read_clips_table", "read_clips", "write_clips_table", "write_json",
            "write_csv", "csv_escape", "csv_unescape", "atomic_write", "sha256_file", "list_descriptors", "INDEX",
-           "FolderLock", "OutputLocked", "fsync_dir", "TableError"]
+           "FolderLock", "OutputLocked", "fsync_dir", "replace_folder", "mkdtemp_shared", "TableError"]
 
 INDEX = ("dataset", "subject", "clip")
 
@@ -58,7 +58,7 @@ def csv_unescape(value):
 def _is_text(dtype):
     import pandas as pd
 
-    return dtype == object or pd.api.types.is_string_dtype(dtype)
+    return pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
 
 
 def _escaped(df, index=True):
@@ -106,6 +106,17 @@ def _current_umask():
     return mask
 
 
+def mkdtemp_shared(prefix, folder):
+    """A temporary folder in ``folder`` with the permissions of a plain ``mkdir`` (``0o777 & ~umask``).
+
+    :func:`tempfile.mkdtemp` makes it private (0700); a folder that is later renamed into place (a
+    generated demo data set under a lab's shared ``MEFEAT_DATA_DIR``) must be readable as any other.
+    """
+    path = tempfile.mkdtemp(prefix=prefix, dir=folder)
+    os.chmod(path, 0o777 & ~_current_umask())
+    return path
+
+
 @contextlib.contextmanager
 def atomic_write(path, mode="w", **kwargs):
     """Open a temporary file next to ``path``; on success fsync it and move it over ``path``.
@@ -148,6 +159,34 @@ def _named_error(exc, path):
         f"cannot write {path}: {exc}")
     err.filename = path
     return err
+
+
+def replace_folder(staged, dest):
+    """Put the complete folder ``staged`` at ``dest`` (replacing a folder there) and remove what is left.
+
+    The old folder is moved aside first and deleted only after the new one is in place, so that
+    ``dest`` is never missing its complete contents for longer than two renames; on any error the
+    staged folder is removed and the old one left where it was.
+    """
+    import shutil
+
+    staged, dest = os.fspath(staged), os.fspath(dest)
+    old = None
+    try:
+        if os.path.exists(dest):
+            old = f"{dest}.old-{os.getpid()}"
+            os.replace(dest, old)
+        os.replace(staged, dest)
+        fsync_dir(os.path.dirname(os.path.abspath(dest)))
+    except BaseException:
+        if old is not None and not os.path.exists(dest):
+            os.replace(old, dest)
+            old = None
+        raise
+    finally:
+        for leftover in (staged, old):
+            if leftover is not None and os.path.exists(leftover):
+                shutil.rmtree(leftover, ignore_errors=True)
 
 
 def fsync_dir(folder):

@@ -28,8 +28,9 @@ Preprocessing stages
     :class:`mefeat.TemporalNormalizer` on the aligned clip, uint8 kept uint8 (``tim.n_frames``,
     ``tim.method``).
 ``flow``
-    The optical-flow backend shared by every flow descriptor: ``flow.method`` (default ``dis``) and
-    the backend's parameters (``flow.preset`` for DIS, ``flow.epsilon`` ... for TV-L1; see
+    The optical-flow backend shared by every flow descriptor: ``flow.method`` (default ``tvl1``,
+    mefeat's TV-L1 with the Bi-WOOF authors' parameters) and the backend's parameters
+    (``flow.epsilon`` ... for TV-L1, ``flow.preset`` for DIS; see
     :data:`mefeat.flow.FLOW_METHODS`).
 
 Inputs
@@ -760,27 +761,39 @@ def get_preset(name):
         raise ValueError(f"unknown preset {name!r}{_suggest(name, PRESETS)} (known: {', '.join(PRESETS)})") from None
 
 
+#: Units of the parameters whose number means nothing without one (shown by ``--list-descriptors``).
+PARAM_UNITS = {"max_angle": "radians", "brow_offset": "px", "size": "px", "lambda_c": "px",
+               "margin": "share of the crop on each side"}
+
+
+def _param_line(indent, key, name, value):
+    unit = PARAM_UNITS.get(name)
+    return f"{indent}--param {key}.{name}={_fmt(value)}" + (f"  ({unit})" if unit else "")
+
+
 def describe():
     """Every descriptor and stage with its parameters and defaults, as text (``--list-descriptors``)."""
+    w = max(len(n) for n in [*names(), *STAGES, *PRESETS]) + 1
+    pad = " " * (w + 3)
     lines = ["Descriptors (python -m mefeat.extract --descriptors NAME[,NAME...]; * = default):", ""]
     for name in names():
         spec = _CATALOGUE[name]
-        lines.append(f"{'*' if spec.default else ' '} {name:15s} {spec.label} -- {spec.summary}")
-        lines.append(f"  {'':15s} input: {INPUTS[spec.input]}{'; uses the flow stage' if spec.uses_flow else ''}")
+        lines.append(f"{'*' if spec.default else ' '} {name:{w}s} {spec.label} -- {spec.summary}")
+        lines.append(f"{pad}input: {INPUTS[spec.input]}{'; uses the flow stage' if spec.uses_flow else ''}")
         for k, v in spec.parameters().items():
-            lines.append(f"  {'':15s} --param {name}.{k}={_fmt(v)}")
-        lines.append(f"  {'':15s} {spec.reference}")
+            lines.append(_param_line(pad, name, k, v))
+        lines.append(f"{pad}{spec.reference}")
     lines += ["", "Preprocessing stages:", ""]
     for stage, text in STAGES.items():
-        lines.append(f"  {stage:15s} {text}")
+        lines.append(f"  {stage:{w}s} {text}")
         for k, v in _stage_parameters(stage).items():
-            lines.append(f"  {'':15s} --param {stage}.{k}={_fmt(v)}")
+            lines.append(_param_line(pad, stage, k, v))
     lines += ["", "Presets (python -m mefeat.extract --preset NAME; --descriptors and --param override):", ""]
     for name, p in PRESETS.items():
-        lines.append(f"  {name:15s} {p.summary}")
-        lines.append(f"  {'':15s} descriptors {','.join(p.descriptors)}; classifier {p.classifier}; "
+        lines.append(f"  {name:{w}s} {p.summary}")
+        lines.append(f"{pad}descriptors {','.join(p.descriptors)}; classifier {p.classifier}; "
                      + " ".join(f"--param {k}={_fmt(v)}" for k, v in p.params.items()))
-        lines.append(f"  {'':15s} {p.reference}")
+        lines.append(f"{pad}{p.reference}")
     return "\n".join(lines)
 
 

@@ -13,14 +13,37 @@ with DFME split sheets, the MEGC 2019 composite LOSO for a SMIC + CASME II + SAM
 LOSO otherwise). Written to --out (default ./mefeat_compare):
 
 - ``results.md`` / ``results.csv`` / ``results.tex``: one row per (protocol, method,
-  classifier[, part]) in the paper's order, UF1 / UAR / ACC pooled over the folds with the
-  per-fold standard deviation, the best value of each column in bold; under ``megc2019`` one row
-  per part (full composite, SMIC, CASME II, SAMM) with the published MEGC 2019 baselines beside
+  classifier[, part]) in the paper's order: tested clips and subjects; UF1 / UAR / ACC pooled
+  over the folds (TP/FP/FN summed), each with its 95 % subject-level bootstrap interval
+  (test subjects resampled, predictions kept, 10,000 resamples) and the standard deviation of
+  the per-fold scores (a spread, not an interval); the CSV also has the label-permutation
+  chance level of every row. The best value of each column is in bold; a caption says what
+  every number is and gives the chance level of each protocol. Under ``megc2019`` one row per
+  part (full composite, SMIC, CASME II, SAMM) with the published MEGC 2019 baselines beside
   ours. The Markdown table is also printed on stdout.
+- ``paired_tests.csv`` / ``paired_tests.md``: every pair of methods compared on the same clips
+  per (protocol, part, classifier): difference of the pooled scores, p-value of a subject-level
+  sign-flip permutation test, Holm-adjusted over the pairs.
+- ``subject_scores.csv``: UF1 / UAR / ACC of every test subject of every run.
+- ``protocol.json``: the protocol as run (splitter, folds and their test subjects, classes,
+  how hyper-parameters were set) and the leak audit of every run (subjects on both sides of a
+  fold: must be none); also in ``results.json``.
+- ``dropped.csv``: every clip left out and why (no feature row, not in ``clips.csv``, NaN or
+  infinite features, no emotion, a class the protocol does not use); counts are also warned.
 - ``per_fold.csv``, ``per_class.csv``, ``predictions.csv``: the details of every run.
-- ``figures/confusion_<protocol>.<fmt>``: one grid of confusion matrices (methods x classifiers)
-  per protocol (per test set for ``dfme-split``); ``figures/scores_<protocol>.<fmt>``: UF1 and UAR
-  per method with the per-fold spread; ``figures/emotion_au.<fmt>`` where AUs are annotated.
+- ``figures/confusion_<protocol>_<classifier>.<fmt>``: per protocol (per test set for
+  ``dfme-split``) and classifier, the confusion matrices of the methods in rows of 4 (7 in
+  wide); ``figures/scores_<protocol>.<fmt>``: UF1 and UAR per method with their 95 % intervals
+  and the chance line; ``figures/emotion_au.<fmt>`` where AUs are annotated. PDF figures embed
+  TrueType fonts.
+- ``cache/``: every fold's predictions (joblib), keyed by the table's bytes, the classifier and
+  its parameters and the folds: a re-run, or one with one more table, fits only what is new,
+  and an interrupted comparison resumes (``--no-cache`` to skip; ``--force`` keeps it).
+
+One comparison at a time writes --out (it is locked, and the outputs are built in
+``<out>/.staging-<pid>`` and moved in at the end; ``--force`` removes every output of the
+earlier comparison). The feature folder is read under its lock, so an extraction writing it
+makes the comparison stop with an error.
 - ``au_f1.csv`` / ``au_f1.md`` where AUs are annotated: per-AU detection F1 of every method (one
   binary linear SVM per AU, subject-grouped 10-fold CV (at most one fold per subject) stratified
   on the emotions, out-of-fold predictions pooled; every labelled clip, whatever the protocol).
@@ -67,6 +90,8 @@ def __getattr__(name):  # SingleClassWarning lives in mefeat.evaluation.protocol
 
 #: Default output folder of ``python -m mefeat.compare``.
 DEFAULT_OUT = "mefeat_compare"
+#: Sub-folder of the output folder holding the fold cache (joblib.Memory); kept by ``--force``.
+CACHE_DIR = "cache"
 
 #: Classifier names, in the paper's column order (labels: :func:`mefeat.evaluation.classifier_label`).
 CLASSIFIERS = ("svm-linear", "svm-rbf", "rf")
@@ -98,6 +123,8 @@ PARAM_GRIDS = {
 
 
 _FIGURE_FORMATS = ("png", "pdf", "svg")
+#: Accepted ``--dpi`` range (PNG only; a 7-inch figure at 1200 dpi is 8,400 pixels wide).
+MIN_DPI, MAX_DPI = 10, 1200
 
 
 # --------------------------------------------------------------------------- classifiers
@@ -117,8 +144,9 @@ class HistogramScaler(*_base_estimator()):
         distances between the histograms), divided by **one** scale for the whole table (the root
         mean per-feature variance) and not centred, so that the bins keep their relative weights
         and an RBF kernel's ``gamma="scale"`` (``1 / (n_features * X.var())``, the variance of all
-        values) is the same as on the square roots themselves. ``"standard"``: every feature centred and divided by its own standard deviation
-        (``StandardScaler``; features constant on the training part are left at 0).
+        values) is the same as on the square roots themselves. ``"standard"``: every feature centred and
+        divided by its own standard deviation (``StandardScaler``; features constant on the training
+        part are left at 0).
         ``"auto"``: ``"hellinger"`` for a sparse histogram table (every training value >= 0 and
         at least :data:`SPARSE_ZERO_SHARE` of them 0: LBP-TOP, Bi-WOOF), ``"standard"`` otherwise
         (dense histograms such as HOG-TOP and HIGO-TOP, optical strain, the signed MDMO and FDM).
@@ -477,7 +505,7 @@ def _part_rows(res):
 
 
 def run_comparison(features, *, protocols=None, methods=None, classifier_names=CLASSIFIERS, random_state=0,
-                   n_jobs=None, nested=False, au=True, min_positives=10):
+                   n_jobs=None, nested=False, au=True, min_positives=10, cache=None, progress=False):
     """Evaluate every feature table of an extraction output with every classifier and protocol.
 
     Parameters
@@ -501,6 +529,14 @@ def run_comparison(features, *, protocols=None, methods=None, classifier_names=C
         emotions), where the clip table has AUs.
     min_positives : int, default 10
         AUs with fewer positive clips are left out of the AU detection.
+    cache : str, path-like, joblib.Memory or None
+        Cache every fold's predictions here (``python -m mefeat.compare``: ``<out>/cache``),
+        keyed by the table's bytes, the classifier and its parameters, the protocol's labels,
+        subjects and folds (:func:`mefeat.evaluation.evaluate`): a re-run, or a run with one
+        more table, fits only what is new; a killed comparison resumes from its finished folds.
+    progress : bool, default False
+        One progress bar (stderr) over the whole comparison: every (protocol, table,
+        classifier) run, then the AU detection of every table.
 
     Returns
     -------
@@ -528,6 +564,10 @@ def run_comparison(features, *, protocols=None, methods=None, classifier_names=C
         protocols = [default_protocol(clips)]
     presets = [protocol_preset(p) for p in protocols]
     rows, runs, dropped, outside, checked = [], [], [], [], set()
+    from mefeat.evaluation.protocol import progress_bar
+
+    bar = progress_bar()(total=len(presets) * len(tables) * len(classifier_names) + (len(tables) if au else 0),
+                         desc="compare", unit="run", file=sys.stderr, disable=not progress, leave=False)
     for preset in presets:
         for table, descriptor in tables:
             X, lab = _labelled(folder, table, clips, dropped if preset is presets[0] else None)
@@ -559,7 +599,7 @@ def run_comparison(features, *, protocols=None, methods=None, classifier_names=C
                     with warnings.catch_warnings():  # re-issued below, naming the table
                         warnings.simplefilter("ignore", SingleClassWarning)
                         res = evaluate(make_classifier(clf, random_state=random_state), Xs, **kw,
-                                       random_state=random_state, n_jobs=n_jobs,
+                                       random_state=random_state, n_jobs=n_jobs, cache=cache,
                                        param_grid=PARAM_GRIDS[clf] if nested else None, verbose=False)
                 except ValueError as exc:
                     raise ValueError(f"protocol {preset.name!r} on table {table!r} ({len(sub)} clips, "
@@ -576,6 +616,7 @@ def run_comparison(features, *, protocols=None, methods=None, classifier_names=C
                 for part, r in _part_rows(res):
                     rows.append(_row(preset.name, table, clf, part, r, st, n_features=X.shape[1], seconds=secs))
                 log.info("compare: %-20s %-14s %-26s %s (%.1f s)", table, clf, preset.name, res.summary(), secs)
+                bar.update(1)
     if not rows:
         raise ValueError(f"nothing to evaluate in {folder}")
     df = pd.DataFrame(rows)
@@ -604,7 +645,8 @@ def run_comparison(features, *, protocols=None, methods=None, classifier_names=C
         dropped = pd.concat([dropped, pd.DataFrame(outside, columns=dropped.columns)], ignore_index=True)
     paired = _paired_tests(runs, random_state=random_state)
     au_table, au_skipped = (_au_detection(folder, tables, min_positives=min_positives, random_state=random_state,
-                                          n_jobs=n_jobs) if au else (None, {}))
+                                          n_jobs=n_jobs, cache=cache, bar=bar) if au else (None, {}))
+    bar.close()
     return ComparisonResult(df, runs, _results_table(df), au_table, au_skipped, paired=paired, dropped=dropped)
 
 
@@ -653,7 +695,7 @@ def _paired_tests(runs, *, random_state=0):
     return pd.concat(frames, ignore_index=True)[list(PAIRED_COLUMNS)]
 
 
-def _au_detection(folder, tables, *, min_positives, random_state, n_jobs):
+def _au_detection(folder, tables, *, min_positives, random_state, n_jobs, cache=None, bar=None):
     """Per-AU detection of every table: (one row per (table, AU) or None, {table: {AU: reason}})."""
     import pandas as pd
 
@@ -661,6 +703,8 @@ def _au_detection(folder, tables, *, min_positives, random_state, n_jobs):
 
     parts, skipped = [], {}
     for table, _ in tables:
+        if bar is not None:
+            bar.update(1)
         X, lab = _labelled(folder, table)
         if "aus" not in lab or not any(len(a) for a in lab["aus"]):
             continue
@@ -671,7 +715,7 @@ def _au_detection(folder, tables, *, min_positives, random_state, n_jobs):
         res = evaluate_aus(make_classifier("svm-linear", random_state=random_state), X, list(lab["aus"]),
                            lab["group"].to_numpy(dtype=object), min_positives=min_positives,
                            stratify_by=lab["emotion"].to_numpy(dtype=object), random_state=random_state,
-                           n_jobs=n_jobs, verbose=False)
+                           n_jobs=n_jobs, cache=cache, verbose=False)
         parts.append(res.table.reset_index().assign(method=table))
         skipped[table] = res.skipped
         log.info("compare: %-20s AU detection: %d AUs, mean F1 %.4f (%.1f s)", table, len(res.table),
@@ -749,8 +793,9 @@ def _write_paired(paired, out):
     csv = _write_csv(paired, os.path.join(out, "paired_tests.csv"), index=False, float_format="%.6f")
     lines = [f"Paired tests: difference of the pooled score of method A and method B on the same clips (A - B) and "
              f"the p-value of a two-sided subject-level sign-flip permutation test (the predictions of each test "
-             f"subject swapped between A and B; exact when 2^subjects <= {N_RESAMPLES:,}, else {N_RESAMPLES:,} "
-             f"random flips), Holm-adjusted over the method pairs of one protocol, part, classifier and metric.",
+             f"subject swapped between A and B; all swaps enumerated when 2^(subjects on whom A and B differ) <= "
+             f"{N_RESAMPLES:,}, else {N_RESAMPLES:,} random ones), Holm-adjusted over the method pairs of one "
+             "protocol, part, classifier and metric.",
              ""]
     head = ["Protocol", "Part", "Classifier", "Method A", "Method B", "Subjects"] + [
         f"{lab} A - B (p Holm)" for lab in ("UF1", "UAR", "ACC")]
@@ -853,7 +898,7 @@ def _write_au(result, out):
               f"{f1.loc[m].mean():.4f}" if f1.loc[m].notna().any() else ""] for m in methods]
     head = ["Method", *aus, "mean F1"]
     lines = ["Per-AU detection F1 (positive class; linear SVM, subject-grouped folds, out-of-fold predictions "
-             "pooled)", "", "| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|",
+             "pooled)", "", "| " + " | ".join(head) + " |", "|---|" + "|".join("---:" for _ in head[1:]) + "|",
              *("| " + " | ".join(r) + " |" for r in cells)]
     left_out = {}
     for reasons in result.au_skipped.values():
@@ -868,9 +913,16 @@ def _write_au(result, out):
 
 def _figures(result, clips, out, formats, dpi):
     """Confusion grids and score bars per protocol, the emotion–AU heatmap; returns the written paths."""
-    from mefeat.evaluation import (emotion_au_table, part_label, plot_confusion_grid, plot_emotion_au_heatmap,
-                                   plot_scores_bar, protocol_label, published_baselines)
-
+    from mefeat.evaluation import (
+        classifier_label,
+        emotion_au_table,
+        part_label,
+        plot_confusion_grid,
+        plot_emotion_au_heatmap,
+        plot_scores_bar,
+        protocol_label,
+        published_baselines,
+    )
     from mefeat.evaluation.stats import CONFIDENCE_LEVEL
 
     folder = os.path.join(out, "figures")
@@ -893,9 +945,11 @@ def _figures(result, clips, out, formats, dpi):
                          + (f", {part_label(part)}" if suffix else "")
                          + f"\npooled over folds; bars: {CONFIDENCE_LEVEL:.0%} subject-bootstrap CI; dashed: chance"
                          + (f" (1/K, K = {k})" if k else ""))
-            for fmt in formats:
-                written.append(plot_confusion_grid(grid, os.path.join(folder, f"confusion_{protocol}{suffix}"),
-                                                   protocol=protocol, title=title, fmt=fmt, dpi=dpi))
+            for fmt in formats:  # one figure per classifier, its methods in rows of 4: fits a page's width
+                for clf in dict.fromkeys(c for _, c in grid):
+                    written.append(plot_confusion_grid(
+                        grid, os.path.join(folder, f"confusion_{protocol}{suffix}_{clf}"), protocol=protocol,
+                        title=f"{title}, {classifier_label(clf)}", classifiers=[clf], ncols=4, fmt=fmt, dpi=dpi))
                 written.append(plot_scores_bar(rows, os.path.join(folder, f"scores_{protocol}{suffix}"),
                                                protocol=protocol, classifier="all",
                                                published=pub if len(pub) else None,
@@ -904,7 +958,8 @@ def _figures(result, clips, out, formats, dpi):
     labelled = clips[clips["emotion"].notna()]
     if "aus" in labelled and any(len(a) for a in labelled["aus"]):
         share = emotion_au_table(labelled.reset_index())
-        _write_csv(share, os.path.join(out, "emotion_au.csv"), float_format="%.4f")
+        _write_csv(share.rename(columns=lambda a: f"AU{a}"), os.path.join(out, "emotion_au.csv"), index=True,
+                   float_format="%.4f")
         for fmt in formats:
             written.append(plot_emotion_au_heatmap(share, os.path.join(folder, "emotion_au"), fmt=fmt, dpi=dpi))
     return written
@@ -1015,6 +1070,9 @@ def build_parser():
     g = p.add_argument_group("output and execution")
     g.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default ./{DEFAULT_OUT})")
     g.add_argument("--force", action="store_true", help="overwrite the results of an earlier comparison in --out")
+    g.add_argument("--no-cache", action="store_true",
+                   help=f"do not read or write the fold cache <out>/{CACHE_DIR} (fitted predictions keyed by the "
+                        "table's bytes, classifier and folds; a re-run fits only what is new)")
     g.add_argument("--figure-format", action="append", metavar="FMT[,FMT]",
                    help="figure format(s): png, pdf, svg; repeatable or comma-separated (default png,pdf)")
     g.add_argument("--dpi", type=int, default=300, help="PNG resolution (default 300)")
@@ -1079,8 +1137,9 @@ def _check_args(parser, args):
         parser.error(f"--figure-format: unknown {', '.join(bad) or '(none given)'}; choose from "
                      f"{', '.join(_FIGURE_FORMATS)}")
     args.formats = list(dict.fromkeys(formats))
-    if args.dpi < 10:
-        parser.error(f"--dpi must be >= 10, got {args.dpi}")
+    if not MIN_DPI <= args.dpi <= MAX_DPI:
+        parser.error(f"--dpi must be between {MIN_DPI} and {MAX_DPI} (journals ask 300-600 for figures), got "
+                     f"{args.dpi}")
     if args.min_positives < 1:
         parser.error(f"--min-positives must be >= 1, got {args.min_positives}")
     args.method_names = _csv_list(args.methods) if args.methods else None
@@ -1091,6 +1150,10 @@ def _extract(args, argv):
     from mefeat import extract_features
     from mefeat.extract import load_dataset_from_args
 
+    if not os.path.isfile(os.path.join(args.extract_dir, "manifest.json")):
+        log.warning("compare: no extraction in %s (the --extract-dir, relative to the current folder %s): "
+                    "extracting every table there now; give --features DIR to compare an existing extraction",
+                    os.path.abspath(args.extract_dir), os.getcwd())
     ds, info = load_dataset_from_args(args)
     wanted = comparison_descriptors()
     log.info("compare: tables %s in %s (only what is missing is computed)", ", ".join(wanted), args.extract_dir)
@@ -1108,6 +1171,83 @@ def _extract(args, argv):
     return res.out, summary
 
 
+#: Files and figure stems a comparison writes in --out (``--force`` removes them, and whatever the earlier
+#: run's results.json lists, before the new run's files are moved in).
+OUTPUT_FILES = ("results.md", "results.csv", "results.tex", "results.json", "per_fold.csv", "per_class.csv",
+                "predictions.csv", "subject_scores.csv", "paired_tests.csv", "paired_tests.md", "protocol.json",
+                "dropped.csv", "au_f1.csv", "au_f1.md", "emotion_au.csv")
+_FIGURE_STEMS = ("confusion_", "scores_", "emotion_au")
+
+
+def _previous_outputs(out):
+    """Relative paths of the files an earlier comparison left in ``out`` (its results.json list and known names)."""
+    import json
+
+    found = {f for f in OUTPUT_FILES if os.path.isfile(os.path.join(out, f))}
+    try:
+        with open(os.path.join(out, "results.json"), encoding="utf-8") as f:
+            old = json.load(f)
+        listed = list((old.get("files") or {}).values()) + list(old.get("figures") or [])
+    except (OSError, ValueError, AttributeError):
+        listed = []
+    for rel in listed:
+        rel = os.path.normpath(str(rel))
+        if not rel.startswith("..") and not os.path.isabs(rel) and os.path.isfile(os.path.join(out, rel)):
+            found.add(rel)
+    fig = os.path.join(out, "figures")
+    if os.path.isdir(fig) and not os.path.islink(fig):
+        found |= {os.path.join("figures", n) for n in os.listdir(fig)
+                  if n.startswith(_FIGURE_STEMS) and os.path.splitext(n)[1].lstrip(".") in _FIGURE_FORMATS}
+    return found
+
+
+def _swap_in(staging, out):
+    """Replace the earlier comparison's files in ``out`` by those built in ``staging`` (results.json last)."""
+    import shutil
+
+    new = sorted(os.path.relpath(os.path.join(d, n), staging) for d, _, names in os.walk(staging) for n in names)
+    for rel in _previous_outputs(out) - set(new):
+        os.remove(os.path.join(out, rel))
+    for rel in sorted(new, key=lambda r: r == "results.json"):
+        os.makedirs(os.path.dirname(os.path.join(out, rel)), exist_ok=True)
+        os.replace(os.path.join(staging, rel), os.path.join(out, rel))
+    shutil.rmtree(staging, ignore_errors=True)
+    fig = os.path.join(out, "figures")
+    if os.path.isdir(fig) and not os.listdir(fig):
+        os.rmdir(fig)
+
+
+def _clean_staging(out):
+    """Remove the staging folders of killed comparisons (we hold the lock of ``out``)."""
+    import shutil
+
+    for name in os.listdir(out):
+        if name.startswith(".staging-") and os.path.isdir(os.path.join(out, name)):
+            shutil.rmtree(os.path.join(out, name), ignore_errors=True)
+
+
+def _read_lock(folder, holder):
+    """Hold the extraction folder's lock while it is read (None when the folder is not writable)."""
+    from mefeat._io import FolderLock, OutputLocked
+
+    try:
+        return FolderLock(folder, holder=holder).acquire()
+    except OutputLocked as exc:
+        raise OutputLocked(f"the feature folder {folder} is being written by an extraction ({exc}); wait for it to "
+                           "finish, then run the comparison again") from None
+    except PermissionError:
+        log.info("compare: %s is read-only; read without its lock", folder)
+        return None
+
+
+def _compare_advice(exc):
+    """An extraction error re-worded for compare: its advice names compare's options, not extract's."""
+    msg = str(exc).replace("a --limit, or ", "")
+    msg = msg.split("; use force=True", 1)[0]
+    return (f"{msg}; give the comparison another --extract-dir (its tables are extracted there), or --features "
+            "DIR to only read an existing output folder of `python -m mefeat.extract`")
+
+
 def main(argv=None) -> int:
     """Run the comparison; returns the exit status (see the module docstring)."""
     parser = build_parser()
@@ -1115,15 +1255,22 @@ def main(argv=None) -> int:
     _check_args(parser, args)
     handler = _configure_logging(args.verbose, args.quiet)
     from mefeat import read_clips
-    from mefeat._io import OutputLocked
+    from mefeat._io import FolderLock, OutputLocked
     from mefeat.evaluation import format_results
     from mefeat.runner import ExtractionError
 
     out = os.path.abspath(args.out)
+    command = ["python -m mefeat.compare", *(argv if argv is not None else sys.argv[1:])]
+    lock = read_lock = None
     try:
+        try:
+            lock = FolderLock(out, holder=" ".join(command)).acquire()
+        except OutputLocked as exc:
+            return _error(str(exc).replace("another extraction", "another run"), 1)
         if os.path.exists(os.path.join(out, "results.json")) and not args.force:
             return _error(f"{out} holds the results of an earlier comparison; use --force to overwrite them or "
                           "choose another --out", 1)
+        _clean_staging(out)
         t0 = time.perf_counter()
         if args.features:
             folder, extraction = os.path.abspath(args.features), None
@@ -1131,22 +1278,36 @@ def main(argv=None) -> int:
                 return _error(f"--features {args.features}: no clips.csv; give an output folder of "
                               "`python -m mefeat.extract`", 2)
         else:
-            folder, extraction = _extract(args, argv)
+            try:
+                folder, extraction = _extract(args, argv)
+            except ExtractionError as exc:
+                return _error(_compare_advice(exc), 1)
+        if os.path.realpath(folder) == os.path.realpath(out):
+            return _error(f"--out {args.out} is the feature folder; give the comparison its own --out", 2)
+        read_lock = _read_lock(folder, " ".join(command) + " (reading)")
+        log.info("compare: features from %s", folder)
         t_extract = time.perf_counter() - t0
         t0 = time.perf_counter()
         result = run_comparison(folder, protocols=args.protocols, methods=args.method_names,
                                 classifier_names=args.classifier_names, random_state=args.random_state,
                                 n_jobs=args.n_jobs, nested=args.nested, au=not args.no_au,
-                                min_positives=args.min_positives)
+                                min_positives=args.min_positives,
+                                cache=None if args.no_cache else os.path.join(out, CACHE_DIR),
+                                progress=not args.quiet)
         t_eval = time.perf_counter() - t0
         clips = read_clips(folder)
-        meta = {"argv": ["python -m mefeat.compare", *(argv if argv is not None else sys.argv[1:])],
-                "features": folder, "extraction": extraction, "random_state": args.random_state,
+        if read_lock is not None:
+            read_lock.release()
+            read_lock = None
+        meta = {"argv": command, "features": folder, "extraction": extraction, "random_state": args.random_state,
                 "nested": args.nested, "au": not args.no_au, "min_positives": args.min_positives,
                 "protocols": list(dict.fromkeys(r["protocol"] for r in result.runs)),
                 "timings_s": {"extraction": round(t_extract, 3), "evaluation": round(t_eval, 3)}}
-        files, figures = write_comparison(result, out, clips=clips, figure_formats=args.formats, dpi=args.dpi,
+        log.info("compare: writing tables and figures (%s)", ", ".join(args.formats))
+        staging = os.path.join(out, f".staging-{os.getpid()}")
+        files, figures = write_comparison(result, staging, clips=clips, figure_formats=args.formats, dpi=args.dpi,
                                           meta=meta)
+        _swap_in(staging, out)
     except KeyboardInterrupt:
         print("mefeat.compare: interrupted; extracted clips are cached -- run the same command again to resume",
               file=sys.stderr)
@@ -1158,6 +1319,9 @@ def main(argv=None) -> int:
     except OSError as exc:
         return _error(str(exc), 1)
     finally:
+        for held in (read_lock, lock):
+            if held is not None:
+                held.release()
         logging.getLogger("mefeat").removeHandler(handler)
     print(format_results(result.table, "markdown", caption=results_caption(result)), end="")
     if not args.quiet:
@@ -1170,5 +1334,7 @@ def entrypoint():
     sys.exit(main())
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # run the imported module, so that pickles (cache, workers) name mefeat.compare's classes
+    from mefeat.compare import main as _main
+
+    sys.exit(_main())

@@ -193,7 +193,8 @@ def _configure_logging(verbose, quiet):
 
 
 class _Terminated(BaseException):
-    """SIGINT, SIGTERM or SIGHUP (a closed terminal), turned into an exception so that workers and temporary files are cleaned up.
+    """SIGINT, SIGTERM or SIGHUP (a closed terminal), turned into an exception so that workers and
+    temporary files are cleaned up.
 
     Not a KeyboardInterrupt: Dask's client code catches that one while it waits for the cluster.
     """

@@ -42,8 +42,10 @@ def build_parser():
     p.add_argument("--version", action="version", version=f"mefeat {__version__}")
     g = p.add_argument_group("data")
     g.add_argument("--dataset", default="demo", choices=DATASETS,
-                   help="demo (CAS(ME)² layout, 30 fps; default), demo_samm (SAMM-LV layout, 200 fps), casme_sq, samm_lv")
-    g.add_argument("--root", help="database folder (demo: where to keep it, default $MEFEAT_DATA_DIR or ~/.cache/mefeat)")
+                   help="demo (CAS(ME)² layout, 30 fps; default), demo_samm (SAMM-LV layout, 200 fps), "
+                        "casme_sq, samm_lv")
+    g.add_argument("--root",
+                   help="database folder (demo: where to keep it, default $MEFEAT_DATA_DIR or ~/.cache/mefeat)")
     g.add_argument("--annotations", help="the database's annotation sheet (casme_sq, samm_lv)")
     g.add_argument("--videos", type=int, default=None, metavar="N", help="only the first N videos")
     g.add_argument("--align", action="store_true", help="align the faces (one transform per video); off for the demo")
@@ -129,7 +131,7 @@ def _run(args, ds, out):
     from joblib import Parallel, delayed
 
     from mefeat import __version__
-    from mefeat._io import sha256_file, write_csv, write_json
+    from mefeat._io import replace_folder, sha256_file, write_csv, write_json
     from mefeat.spotting import evaluate_spotting
     from mefeat.spotting.plots import plot_spotting
     from mefeat.spotting.spotters import LBPChi2Spotter, MDMDSpotter
@@ -178,12 +180,10 @@ def _run(args, ds, out):
                         "path": os.path.abspath(args.annotations), "sha256": sha256_file(args.annotations)},
                     "files": {f: sha256_file(os.path.join(tmp, f)) for f in sorted(os.listdir(tmp))}}
         write_json(os.path.join(tmp, "manifest.json"), manifest)
-        if os.path.exists(out):
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    replace_folder(tmp, out)
     if not args.quiet:
         with pd.option_context("display.width", 120, "display.precision", 3):
             print(f"{ds.name}: {len(videos)} videos, {len(gt)} annotated intervals, {len(preds)} spotted "

@@ -4,8 +4,8 @@ import json
 import os
 import shutil
 import subprocess
-import warnings
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -81,8 +81,8 @@ def test_dfme_split_reports_each_test_set(tiny_default, tmp_path, capsys):
     # figures: every one written as PNG and as PDF (the default formats)
     figs = sorted((out / "figures").iterdir())
     stems = {p.stem for p in figs}
-    assert stems == {"confusion_dfme-split_testA", "confusion_dfme-split_testB", "scores_dfme-split_testA",
-                     "scores_dfme-split_testB", "emotion_au"}
+    assert stems == {"confusion_dfme-split_testA_svm-linear", "confusion_dfme-split_testB_svm-linear",
+                     "scores_dfme-split_testA", "scores_dfme-split_testB", "emotion_au"}
     for stem in stems:
         assert (out / "figures" / f"{stem}.png").read_bytes()[:4] == b"\x89PNG"
         assert (out / "figures" / f"{stem}.pdf").read_bytes()[:4] == b"%PDF"
@@ -143,7 +143,7 @@ def test_megc2019_parts_with_published_baselines_beside_ours(tmp_path, capsys):
     report = json.loads((out / "results.json").read_text())
     assert all(r["n_splits"] == 13 for r in (run["folds"] for run in report["runs"]))  # 13 qualified subjects
     assert report["extraction"] is None
-    assert {p.name for p in (out / "figures").iterdir()} == {"confusion_megc2019.png", "scores_megc2019.png"}
+    assert {p.name for p in (out / "figures").iterdir()} == {"confusion_megc2019_svm-linear.png", "scores_megc2019.png"}
 
 
 def test_runs_as_an_installed_command_from_another_folder(tiny_default, tmp_path):
@@ -159,7 +159,8 @@ def test_runs_as_an_installed_command_from_another_folder(tiny_default, tmp_path
     assert [ln.split(" | ")[0] + " | " + ln.split(" | ")[3] for ln in lines] == [
         "| DFME official split | test A", "| DFME official split | test B", "| LOSO | full"]
     assert (elsewhere / "cmp" / "results.md").read_text(encoding="utf-8") == p.stdout
-    assert {f.name for f in (elsewhere / "cmp" / "figures").iterdir()} >= {"confusion_loso.png", "scores_loso.png"}
+    figures = {f.name for f in (elsewhere / "cmp" / "figures").iterdir()}
+    assert figures >= {"confusion_loso_svm-linear.png", "scores_loso.png"}
     assert not (elsewhere / "mefeat_output").exists()  # --features only reads
     # the repository's example scripts are not an installed top-level package
     probe = subprocess.run([sys.executable, "-P", "-c", "import importlib.util as u; print(u.find_spec('pipelines'))"],

@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 
 import mefeat
-from mefeat import catalogue, runner
+from mefeat import catalogue
 from mefeat.extract import main
+from mefeat.extraction import backends as extraction_backends
+from mefeat.extraction import keys as extraction_keys
 
 CHEAP = ["--descriptors", "lbp_top", "--param", "face.align=false", "--param", "lbp_top.radii=1,1,1",
          "--param", "lbp_top.grid=1,1,1",
@@ -64,7 +66,7 @@ def test_list_descriptors_prints_the_catalogue(capsys):
     for name in catalogue.names():
         spec = catalogue.get(name)
         assert name in text and spec.label in text
-        for key, value in spec.parameters().items():
+        for key in spec.parameters():
             assert f"--param {name}.{key}=" in text
     for stage in ("face", "tim", "flow"):
         assert f"--param {stage}." in text
@@ -170,20 +172,20 @@ def test_package_source_hash_follows_every_source_file(tmp_path):
     (pkg / "_kernels").mkdir(parents=True)
     (pkg / "__init__.py").write_text("")
     (pkg / "_kernels" / "lbp.py").write_text("x = 1\n")
-    h1 = runner.package_source_hash(pkg)
-    assert runner.package_source_hash(pkg) == h1 and len(h1) == 64
-    runner._SOURCE_HASH.clear()
+    h1 = extraction_keys.package_source_hash(pkg)
+    assert extraction_keys.package_source_hash(pkg) == h1 and len(h1) == 64
+    extraction_keys._SOURCE_HASH.clear()
     (pkg / "_kernels" / "lbp.py").write_text("x = 2\n")
-    h2 = runner.package_source_hash(pkg)
+    h2 = extraction_keys.package_source_hash(pkg)
     assert h2 != h1
-    runner._SOURCE_HASH.clear()
+    extraction_keys._SOURCE_HASH.clear()
     (pkg / "notes.txt").write_text("not source")
-    assert runner.package_source_hash(pkg) == h2
-    runner._SOURCE_HASH.clear()
+    assert extraction_keys.package_source_hash(pkg) == h2
+    extraction_keys._SOURCE_HASH.clear()
     (pkg / "_kernels" / "lbp.py").rename(pkg / "_kernels" / "hog.py")
-    assert runner.package_source_hash(pkg) != h2
-    runner._SOURCE_HASH.clear()
-    assert runner.package_source_hash() == runner.package_source_hash()
+    assert extraction_keys.package_source_hash(pkg) != h2
+    extraction_keys._SOURCE_HASH.clear()
+    assert extraction_keys.package_source_hash() == extraction_keys.package_source_hash()
 
 
 def test_cache_key_holds_source_hash_and_force_recomputes_nothing_twice(tmp_path, monkeypatch):
@@ -197,7 +199,7 @@ def test_cache_key_holds_source_hash_and_force_recomputes_nothing_twice(tmp_path
     assert main(common + ["--out", str(tmp_path / "a")]) == 0 and counts("a") == (2, 0)
     assert main(common + ["--out", str(tmp_path / "b")]) == 0 and counts("b") == (0, 2)
     # an edited mefeat source (another source hash) does not reuse the old entries
-    monkeypatch.setattr(runner, "package_source_hash", lambda package_dir=None: "0" * 64)
+    monkeypatch.setattr(extraction_keys, "package_source_hash", lambda package_dir=None: "0" * 64)
     assert main(common + ["--out", str(tmp_path / "c")]) == 0 and counts("c") == (2, 0)
     assert main(common + ["--out", str(tmp_path / "d")]) == 0 and counts("d") == (0, 2)
 
@@ -248,7 +250,7 @@ def test_progress_bar_closed_when_dask_setup_fails(tmp_path, monkeypatch):
         yield  # pragma: no cover
 
     monkeypatch.setattr(tqdm.auto, "tqdm", Bar)
-    monkeypatch.setattr(runner, "_dispatch_dask", no_dask)
+    monkeypatch.setattr(extraction_backends.DaskBackend, "map_unordered", no_dask)
     ann = _manifest_data(tmp_path / "data")
     args = ["--dataset", "manifest", "--annotations", str(ann), "--out", str(tmp_path / "o"), "--backend", "dask"]
     assert main(args + CHEAP[:-3]) == 2
@@ -346,7 +348,7 @@ def test_the_console_entry_point_kills_the_idle_workers_then_exits_with_mains_st
 
     calls = []
     monkeypatch.setattr(extract, "main", lambda argv=None: calls.append("main") or 3)
-    monkeypatch.setattr(runner, "_kill_loky_workers", lambda: calls.append("kill"))
+    monkeypatch.setattr(extraction_backends, "kill_loky_workers", lambda: calls.append("kill"))
     with pytest.raises(SystemExit) as exc:
         extract.entrypoint()
     assert exc.value.code == 3 and calls == ["main", "kill"]

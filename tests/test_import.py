@@ -26,4 +26,4 @@ def test_public_names_resolve():
     assert mefeat.__version__
     assert "Clip" in dir(mefeat)
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
-        mefeat.nope
+        _ = mefeat.nope

@@ -228,10 +228,14 @@ def test_motion_magnifier_is_the_function_behind_the_estimator_api(rng):
 
 
 def test_motion_magnifier_passes_the_data_free_sklearn_checks():
-    from sklearn.utils.estimator_checks import (check_do_not_raise_errors_in_init_or_set_params,
-                                                check_get_params_invariance, check_mixin_order,
-                                                check_no_attributes_set_in_init,
-                                                check_parameters_default_constructible, check_set_params)
+    from sklearn.utils.estimator_checks import (
+        check_do_not_raise_errors_in_init_or_set_params,
+        check_get_params_invariance,
+        check_mixin_order,
+        check_no_attributes_set_in_init,
+        check_parameters_default_constructible,
+        check_set_params,
+    )
 
     for check in (check_no_attributes_set_in_init, check_parameters_default_constructible,
                   check_get_params_invariance, check_set_params, check_do_not_raise_errors_in_init_or_set_params,
@@ -264,11 +268,11 @@ def test_the_stage_settings_reach_both_inputs_and_the_configs():
 
 
 def test_magnification_settings_are_part_of_the_prepared_clip_key():
-    from mefeat import runner
+    from mefeat.extraction.keys import Plan
 
     def key(params):
         res = catalogue.resolve(["lbp_top"], params)
-        return runner._Plan(res.face, res.tim, res.flow, (), "source", None, versions={}).prep_key("d", "a")
+        return Plan(res.face, res.tim, res.flow, (), "source", None, versions={}).prep_key("d", "a")
 
     off = key({})
     assert key({"magnify.alpha": 0}) == off

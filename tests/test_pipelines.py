@@ -10,7 +10,6 @@ import sys
 import pytest
 
 import mefeat
-from mefeat import catalogue
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PIPELINES = ROOT / "pipelines"

@@ -72,8 +72,8 @@ def test_png_and_pdf_files(tmp_path, face_clip):
 
 
 def test_no_face_gives_a_message_figure(tmp_path):
-    from skimage import data
     import cv2
+    from skimage import data
 
     coffee = cv2.cvtColor(data.coffee(), cv2.COLOR_RGB2GRAY)
     clip = Clip(np.stack([coffee] * 3), onset=1, name="cup", subject="s1", emotion="surprise")

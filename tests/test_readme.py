@@ -16,7 +16,7 @@ def _readme_commands():
 def test_readme_has_two_setup_commands():
     cmds = _readme_commands()
     assert len(cmds) >= 2
-    assert any("python -m mefeat.extract" in c for c in cmds)
+    assert any(c.endswith((".venv/bin/mefeat-extract", "python -m mefeat.extract")) for c in cmds)
     assert any("python -m pytest" in c for c in cmds)
 
 

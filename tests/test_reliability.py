@@ -18,7 +18,7 @@ from mefeat import catalogue
 from mefeat._frames import read_frame, read_frame_bytes
 from mefeat._io import FolderLock
 from mefeat.extraction import ExtractionError, extract_features
-from tests.test_runner import CHEAP_PARAMS, cli, load, make_clips, manifest
+from tests.test_runner import CHEAP_PARAMS, load, make_clips
 
 
 @pytest.fixture
@@ -495,3 +495,16 @@ def test_an_oversized_annotation_file_is_refused_before_it_is_parsed(tmp_path, m
     monkeypatch.setattr(_base, "MAX_SHEET_BYTES", 100)
     with pytest.raises(ValueError, match="clips.csv' is 613 bytes, more than the limit of 100"):
         _base.read_sheet(path, ["subject", "clip"])
+
+
+def test_vv_logs_one_line_per_clip_that_v_does_not(tmp_path, data, capsys):
+    from mefeat.extract import main
+    from tests.test_runner import CHEAP
+
+    args = [a for a in CHEAP if a != "-q"] + ["--annotations", str(data)]
+    assert main(args + ["--out", str(tmp_path / "b"), "-v"]) == 0
+    v = capsys.readouterr().err
+    assert main(args + ["--out", str(tmp_path / "c"), "-vv"]) == 0
+    vv = capsys.readouterr().err
+    per_clip = [ln for ln in vv.splitlines() if "computed lbp_top, cached -" in ln]
+    assert len(per_clip) == 4 and not [ln for ln in v.splitlines() if "computed lbp_top" in ln]

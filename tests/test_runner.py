@@ -69,8 +69,8 @@ def load(data):
     ("lbp_top.radii=abc", ["radii", "integers"]),
     ("tim.n_frames=-3", ["tim.n_frames", ">= 2"]),
     ("lbptop.radii=1,1,4", ["lbptop", "did you mean 'lbp_top'"]),
-    ("flow.preset=slow", ["flow.preset", "ultrafast"]),
-    ("flow.epsilon=0.005", ["flow.epsilon", "flow.method=tvl1", "'dis'"]),
+    ("flow.preset=slow", ["flow.preset", "flow.method=dis", "'tvl1'"]),
+    ("flow.border=reflect", ["flow.border", "zero", "replicate"]),
     ("face.size=0", ["face.size", ">= 16"]),
 ])
 def test_bad_param_exits_2_before_the_data_set_is_read(tmp_path, data, monkeypatch, capsys, param, words):
@@ -586,6 +586,17 @@ def test_the_loky_backend_holds_its_executor_and_kills_it():
     backend.shutdown(kill=True)
     again.warm(_sleep, [0])
     assert again.executor is not executor  # killed: the next call gets new workers
+
+
+def test_the_03_runner_module_still_serves_its_public_names():
+    from mefeat import runner
+    from mefeat.extraction import worker
+
+    assert runner.extract_features is extract_features and runner.ExtractionError is ExtractionError
+    assert runner.DEFAULT_OUT == extraction.DEFAULT_OUT and runner.LOCAL_CLUSTER_KWARGS is backends.LOCAL_CLUSTER_KWARGS
+    assert runner.compute_features is worker.compute_features
+    assert runner.package_source_hash is keys.package_source_hash
+    assert set(runner.__all__) <= set(dir(runner))
 
 
 def test_lock_file_is_released_by_a_killed_process(tmp_path):

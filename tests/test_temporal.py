@@ -200,7 +200,6 @@ def test_spot_apex_with_landmarks_and_select_key_frames(rng):
     from mefeat.face import detect_landmarks
 
     lm = detect_landmarks(np.rint(_face()).astype(np.uint8))  # real dlib landmarks of the synthetic face
-    mouth = lm[48:68]
     # the bumps (y, x) = (0.53, 0.37) and (0.53, 0.66) of 128 px sit at the mouth corners 48 and 54
     np.testing.assert_allclose(lm[[48, 54]], [[0.37 * 128, 0.53 * 128], [0.66 * 128, 0.53 * 128]], atol=4)
     T, onset, apex, offset = 30, 0, 12, 29

@@ -572,7 +572,6 @@ def fdm_kernel(flows, row_edges, col_edges, time_edges, n_iter, cos_max, eps, sc
     too), so that the repeated inlier passes are plain vectorised loops; the sums run in vector
     lanes (a different order than one sequential sum: rounding-level differences).
     """
-    N = flows.shape[0]
     H = flows.shape[1]
     W = flows.shape[2]
     fl = flows.reshape(flows.size)
@@ -633,7 +632,7 @@ def fdm_kernel(flows, row_edges, col_edges, time_edges, n_iter, cos_max, eps, sc
                 xi_y = sy / norm
                 proj = norm / n_all
                 # robust re-estimation: keep the vectors within the inlier cone of xi, re-solve
-                for it in range(n_iter):
+                for _ in range(n_iter):
                     sx, sy, n_in = _cone_sums(cu, cv, cc, n, xi_x, xi_y)
                     norm = math.sqrt(sx * sx + sy * sy)
                     if n_in == 0 or norm <= eps:

@@ -73,7 +73,8 @@ def _row_angles(a, b, n_bins, period, margin, col_of, code, w, count):
         hi = ay if ax < ay else ax
         z = lo / hi if hi > 0.0 else 0.0
         z2 = z * z
-        q = z * (1.0 + z2 * (_A2 + z2 * (_A4 + z2 * (_A6 + z2 * (_A8 + z2 * (_A10 + z2 * (_A12 + z2 * (_A14 + z2 * _A16))))))))
+        q = z * (1.0 + z2 * (_A2 + z2 * (_A4 + z2 * (_A6 + z2 * (_A8 + z2 * (_A10 + z2 * (_A12 + z2 * (
+            _A14 + z2 * _A16))))))))
         q = 0.5 * math.pi - q if ay > ax else q
         q = math.pi - q if ai < 0.0 else q
         q = math.copysign(q, bi) * to_bins
@@ -125,7 +126,8 @@ def orientation_lut(n_bins, period, edges):
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(hi > 0.0, lo / np.where(hi > 0.0, hi, 1.0), 0.0)
     z2 = z * z
-    q = z * (1.0 + z2 * (_A2 + z2 * (_A4 + z2 * (_A6 + z2 * (_A8 + z2 * (_A10 + z2 * (_A12 + z2 * (_A14 + z2 * _A16))))))))
+    q = z * (1.0 + z2 * (_A2 + z2 * (_A4 + z2 * (_A6 + z2 * (_A8 + z2 * (_A10 + z2 * (_A12 + z2 * (
+        _A14 + z2 * _A16))))))))
     q = np.where(ay > ax, 0.5 * math.pi - q, q)
     q = np.where(a < 0.0, math.pi - q, q)
     q = np.copysign(q, b) * to_bins

@@ -86,7 +86,8 @@ def _objects_with_none(df):
     df = df.copy()
     for c in df.columns:
         dt = df[c].dtype
-        if pd.api.types.is_bool_dtype(dt) or (pd.api.types.is_numeric_dtype(dt) and dt != object):
+        if pd.api.types.is_bool_dtype(dt) or (pd.api.types.is_numeric_dtype(dt)
+                                               and not pd.api.types.is_object_dtype(dt)):
             continue
         s = df[c].astype(object)
         df[c] = s.where(s.notna(), None)
@@ -881,7 +882,7 @@ class RowBuilder:
         if not frames:
             self.note(rec, "frame_dir", "dropped", rec["frame_dir"], None, "the frame folder holds no image files")
             return False
-        lo, hi = min(frames), max(frames)
+        hi = max(frames)
         if offset is None:
             if onset > hi:
                 self.note(rec, "onset", "dropped", onset, None,

@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 
 import numpy as np
 
@@ -21,7 +20,7 @@ __all__ = ["load_demo", "make_demo", "demo_dir", "EMOTION_AU_FREQUENCIES", "AU_R
            "DEMO_SHEETS"]
 
 #: 2: three DFME sheets (train/testA/testB) instead of one ``demo_full_with_AU.xlsx``; frames unchanged.
-DEMO_VERSION = 2
+DEMO_VERSION = 3
 
 #: The sheets the demo writes (split -> file name), the names of the DFME release, read in this order.
 DEMO_SHEETS = {"train": "training_full_with_AU.xlsx", "testA": "testA_full_with_AU.xlsx",
@@ -31,7 +30,8 @@ DEMO_SHEETS = {"train": "training_full_with_AU.xlsx", "testA": "testA_full_with_
 DEMO_SIZES = {
     "full": {},  # 20 subjects x 7 emotions = 140 clips of 40-80 frames, 176 px
     "small": dict(n_subjects=10, clip_frames=(30, 50)),  # 70 clips of 30-50 frames
-    "tiny": dict(n_subjects=3, emotions=("happiness", "surprise"), clip_frames=(12, 14), size=160),  # 6 clips
+    "tiny": dict(n_subjects=3, emotions=("happiness", "surprise"), clip_frames=(12, 14), size=160,
+                 face_width=104),  # 6 clips
 }
 
 #: Share of clips of each emotion containing each AU, as counted in the public part of DFME.
@@ -74,7 +74,7 @@ AU_REGIONS = {
     25: [((57, 66), (0, 0), (0, 1), 1.0, .5, "B"), ((51, 62), (0, 0), (0, -1), .3, .5, "B")],
 }
 
-_DEFAULTS = dict(n_subjects=20, clips_per_emotion=1, emotions=DFME_EMOTIONS, size=176, face_width=124,
+_DEFAULTS = dict(n_subjects=20, clips_per_emotion=1, emotions=DFME_EMOTIONS, size=176, face_width=112,
                  clip_frames=(40, 80), fps=200.0, amplitude=(0.8, 1.5), sharpen=0.6, noise=1.0, jitter=0.1)
 
 
@@ -116,7 +116,7 @@ def load_demo(seed=0, *, data_dir=None, force=False, n_jobs=1, size="full", **pa
     **params
         Size of the set (defaults give 20 subjects x 7 emotions = 140 clips of 40-80 frames,
         176x176 px): ``n_subjects=20``, ``clips_per_emotion=1``, ``emotions`` (subset of the 7
-        DFME classes), ``size=176`` (frame side, px), ``face_width=124`` (jaw width, px),
+        DFME classes), ``size=176`` (frame side, px), ``face_width=112`` (jaw width, px),
         ``clip_frames=(40, 80)`` (clip length range), ``fps=200.0``, ``amplitude=(0.8, 1.5)``
         (peak displacement per AU, px), ``sharpen=0.6`` (exponent on the AU frequencies),
         ``noise=1.0`` (sensor noise sigma, grey levels), ``jitter=0.1`` (head jitter std, px).
@@ -176,7 +176,9 @@ def make_demo(seed=0, *, data_dir=None, force=False, n_jobs=1, size="full", **pa
     os.makedirs(parent, exist_ok=True)
     n_clips = p["n_subjects"] * len(p["emotions"]) * p["clips_per_emotion"]
     logging.getLogger("mefeat").info("generating the demo data set (%d clips) in %s, once…", n_clips, root)
-    tmp = tempfile.mkdtemp(prefix=os.path.basename(root) + ".tmp-", dir=parent)
+    from mefeat._io import mkdtemp_shared
+
+    tmp = mkdtemp_shared(os.path.basename(root) + ".tmp-", parent)
     try:
         rows = _generate(tmp, int(seed), p, n_jobs)
         splits = _splits(p["n_subjects"])
@@ -289,7 +291,9 @@ def _subject(rng, p):
     width0 = lm0[16, 0] - lm0[0, 0]
     scale = fw / width0 * rng.uniform(0.94, 1.06)
     angle = np.deg2rad(rng.uniform(-4, 4))
-    center0 = np.array([lm0[:, 0].mean(), lm0[:, 1].mean() - 0.12 * width0])
+    # the landmarks' bounding-box centre at the frame centre: the aligned template crop (about 1.25 jaw widths
+    # square, centred there) then lies inside the frame, as in raw recordings (DFME), with room for the jitter
+    center0 = 0.5 * (lm0.min(axis=0) + lm0.max(axis=0))
     shift = rng.uniform(-3, 3, size=2)
     c, s = np.cos(angle) * scale, np.sin(angle) * scale
     A = np.array([[c, -s], [s, c]])

@@ -8,11 +8,10 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 
 import numpy as np
 
-from mefeat.datasets.demo import _au_field, _draw_aus, _profile, _rbf_field, _source_face, _subject
+from mefeat.datasets.demo import DEMO_VERSION, _au_field, _draw_aus, _profile, _rbf_field, _source_face, _subject
 
 __all__ = ["load_long_demo", "make_long_demo", "LONG_DEMO_LAYOUTS", "LONG_DEMO_EMOTIONS"]
 
@@ -54,7 +53,8 @@ def long_demo_dir(seed=0, *, layout="casme_sq", data_dir=None, **params):
     """Folder of the long-video demo with these parameters (see :func:`load_long_demo`)."""
     base = data_dir or os.environ.get("MEFEAT_DATA_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "mefeat")
     p = _params(layout, **params)
-    name = f"longdemo-v{LONG_DEMO_VERSION}-{layout}-{int(seed)}"
+    # the faces and AU fields are the clip demo's: a new clip-demo version is a new long demo too
+    name = f"longdemo-v{LONG_DEMO_VERSION}.{DEMO_VERSION}-{layout}-{int(seed)}"
     if p != _params(layout):
         name += "-" + hashlib.sha256(json.dumps(p, sort_keys=True).encode()).hexdigest()[:10]
     return os.path.join(os.fspath(base), name)
@@ -127,7 +127,9 @@ def make_long_demo(seed=0, *, layout="casme_sq", data_dir=None, force=False, n_j
     parent = os.path.dirname(root)
     os.makedirs(parent, exist_ok=True)
     logging.getLogger("mefeat").info("generating the long-video demo in %s, once…", root)
-    tmp = tempfile.mkdtemp(prefix=os.path.basename(root) + ".tmp-", dir=parent)
+    from mefeat._io import mkdtemp_shared, replace_folder
+
+    tmp = mkdtemp_shared(os.path.basename(root) + ".tmp-", parent)
     try:
         _source_face()
         jobs = [(s, v) for s in range(p["n_subjects"]) for v in range(p["videos_per_subject"])]
@@ -140,12 +142,10 @@ def make_long_demo(seed=0, *, layout="casme_sq", data_dir=None, force=False, n_j
             _write_samm(tmp, rows)
         with open(os.path.join(tmp, "demo.json"), "w") as f:
             json.dump({"version": LONG_DEMO_VERSION, "seed": int(seed), "params": p, "events": events}, f, indent=1)
-        if os.path.exists(root):
-            shutil.rmtree(root)
-        os.replace(tmp, root)
-    finally:
-        if os.path.exists(tmp):
-            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    replace_folder(tmp, root)
     return root
 
 

@@ -17,8 +17,16 @@ import re
 import numpy as np
 
 from mefeat.datasets._aus import parse_aus
-from mefeat.datasets._base import (_objects_with_none, cell_text, col, is_missing, list_frames, read_sheet,
-                                   report_frame, subject_code)
+from mefeat.datasets._base import (
+    _objects_with_none,
+    cell_text,
+    col,
+    is_missing,
+    list_frames,
+    read_sheet,
+    report_frame,
+    subject_code,
+)
 from mefeat.datasets._vocab import normalize_emotion
 
 __all__ = ["LongVideoDataset", "INTERVAL_COLUMNS", "load_casme_sq", "load_samm_lv", "make_long_video_dataset"]

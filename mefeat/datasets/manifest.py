@@ -50,7 +50,7 @@ def load_manifest(path, *, root=None, name="manifest", check_frames=True):
     rb = RowBuilder(name, check_frames=check_frames, source=path)
     for _, r in df.iterrows():
         fd = str(r[c["frame_dir"]]).strip()
-        get = (lambda k: r[c[k]] if c[k] else None)  # noqa: E731
+        get = (lambda k, r=r: r[c[k]] if c[k] else None)  # noqa: E731
         rb.add({"subject": r[c["subject"]], "clip": r[c["clip"]], "onset": r[c["onset"]],
                 "apex": get("apex"), "offset": get("offset"), "emotion_raw": get("emotion"),
                 "aus_raw": get("aus"), "fps": get("fps"), "frame_dir": os.path.join(base, fd),

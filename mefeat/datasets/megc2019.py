@@ -52,7 +52,8 @@ def load_megc2019(*, casme2_root=None, casme2_annotations=None, samm_root=None, 
     Merge: negative = repression, anger, contempt, disgust, fear, sadness; positive =
     happiness; surprise = surprise; others are dropped (reported): with the full sheets that
     is 442 clips (negative 250, positive 109, surprise 83) of 68 subjects. The other published
-    copy of the GT (``combined_3class_gt-2.csv``) lacks SAMM ``032_3_1`` and so gives 441. GT rows are matched to clips by (db, subject, filename): subjects compared
+    copy of the GT (``combined_3class_gt-2.csv``) lacks SAMM ``032_3_1`` and so gives 441. GT rows are matched
+    to clips by (db, subject, filename): subjects compared
     without a ``sub``/``s`` prefix and leading zeros (``sub01`` = ``01``, ``s01`` = ``s1``,
     ``6`` = ``006``), filenames case-insensitively with numbers without leading zeros. CASME II
     reuses episode names across subjects (``sub01/EP02_01f``, ``sub09/EP02_01f``), so the

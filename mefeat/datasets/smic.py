@@ -1,4 +1,5 @@
-"""SMIC loader: the class-folder layout (``HS/s1/micro/negative/s1_ne_01/``) and SMIC-E (``SMIC_HS_E/s01/s1_ne_01/``)."""
+"""SMIC loader: the class-folder layout (``HS/s1/micro/negative/s1_ne_01/``) and SMIC-E
+(``SMIC_HS_E/s01/s1_ne_01/``)."""
 
 import os
 import re

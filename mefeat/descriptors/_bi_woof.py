@@ -82,9 +82,9 @@ def bi_woof(flow, *, strain=None, grid=(5, 5), n_bins=8, compat=False):
     * A block whose histogram is all zero (no motion) contributes zeros instead of MATLAB's 0/0 = NaN;
       an all-zero vector is returned as zeros instead of NaN, with a warning (it is no Bi-WOOF
       feature: a classifier would see a clip without motion).
-    * The paper's classifier, apex spotting and flow are outside this function. The paper uses TV-L1;
-      mefeat's default flow is DIS (see :func:`mefeat.flow.compute_flow`), ``flow_method="tvl1"`` on
-      :class:`mefeat.BiWOOF` gives the paper's.
+    * The paper's classifier, apex spotting and flow are outside this function. The paper uses TV-L1,
+      as mefeat's default flow does (its TV-L1 at the authors' parameters, see
+      :func:`mefeat.flow.compute_flow`).
 
     References
     ----------

@@ -128,7 +128,8 @@ _SHARED_DOC = """
     orientations : int, default 8
         Number of orientation bins (>= 1), of equal width over the orientation range.
     grid : (rows, cols, tblocks) tuple of int or int, default (5, 5, 1)
-        Blocks along y, x and t (the MER baselines' 5x5 spatial blocks; (1, 1, 1): one block). Block boundaries along an axis of length N split into n
+        Blocks along y, x and t (the MER baselines' 5x5 spatial blocks; (1, 1, 1): one block). Block
+        boundaries along an axis of length N split into n
         blocks are ``floor(i * N / n)``: every voxel belongs to exactly one block and block
         sizes differ by at most one. Requires rows <= H, cols <= W, tblocks <= T.
     signed : bool, default False

@@ -6,8 +6,18 @@ import numbers
 
 import numpy as np
 
-from mefeat._config import (DEFAULT_LBP_RADII, DEFAULT_TOP_GRID, LBP_HIST_PAD, LBP_MAX_POINTS, LBP_MIN_POINTS, LBP_RAW_MAX_BINS, LBP_SKIMAGE_DECIMALS,
-                            LBP_SPLIT_HISTOGRAMS, LBP_SPLIT_MAX_BINS, LBP_VECTOR_MULTIPLE)
+from mefeat._config import (
+    DEFAULT_LBP_RADII,
+    DEFAULT_TOP_GRID,
+    LBP_HIST_PAD,
+    LBP_MAX_POINTS,
+    LBP_MIN_POINTS,
+    LBP_RAW_MAX_BINS,
+    LBP_SKIMAGE_DECIMALS,
+    LBP_SPLIT_HISTOGRAMS,
+    LBP_SPLIT_MAX_BINS,
+    LBP_VECTOR_MULTIPLE,
+)
 from mefeat._validation import check_clip, check_int_tuple, check_option
 from mefeat.descriptors._threads import resolve_threads, run_blocks, split
 from mefeat.descriptors._warm_up import COMPILE_SECONDS
@@ -89,7 +99,8 @@ def lbp_top_n_features(*, radii=DEFAULT_LBP_RADII, n_points=(8, 8, 8), grid=DEFA
     return grid[0] * grid[1] * grid[2] * sum(_n_bins(P, mapping) for P in n_points)
 
 
-def lbp_top_feature_names(*, radii=DEFAULT_LBP_RADII, n_points=(8, 8, 8), grid=DEFAULT_TOP_GRID, overlap=0.0, mapping="u2",
+def lbp_top_feature_names(*, radii=DEFAULT_LBP_RADII, n_points=(8, 8, 8), grid=DEFAULT_TOP_GRID, overlap=0.0,
+                          mapping="u2",
                           interpolation="bilinear", convention="zhao2007", normalize="plane",
                           arithmetic="reference", n_threads=None):
     """Names of the :func:`lbp_top` features, in output order.
@@ -280,7 +291,8 @@ def lbp_top(clip, *, radii=DEFAULT_LBP_RADII, n_points=(8, 8, 8), grid=DEFAULT_T
         converted to float64 (int64 values beyond 2**53 are refused). NaN/inf are refused.
     radii : (int, int, int), default (1, 1, 4)
         ``(Rx, Ry, Rt)``, integers >= 1 (an int is broadcast). The default is the MER baselines' (CASME II,
-        MEGC 2019) and needs at least 9 frames; the original whole-volume release's example uses (1, 1, 1). Valid centres are
+        MEGC 2019) and needs at least 9 frames; the original whole-volume release's example uses (1, 1, 1).
+        Valid centres are
         ``Rt <= t < T - Rt`` and ``B <= y < H - B``, ``B <= x < W - B`` with ``B = max(Rx, Ry)``.
     n_points : (int, int, int), default (8, 8, 8)
         Neighbours ``(P_xy, P_xt, P_yt)``, each in [4, 16] (an int is broadcast).
@@ -409,7 +421,8 @@ def lbp_top(clip, *, radii=DEFAULT_LBP_RADII, n_points=(8, 8, 8), grid=DEFAULT_T
     blk_t = _assign(T, Rt, T - Rt, bt, 1, tparts)
     blk_y = _assign(H, B, H - B, bh, ov_y, rows)
     blk_x = _assign(W, B, W - B, bw, ov_x, cols)
-    for name, arr, n, inner, (a, b) in (("tblocks", blk_t, tparts, Ti, (Rt, T - Rt)), ("rows", blk_y, rows, Hi, (B, H - B)),
+    for name, arr, n, inner, (a, b) in (("tblocks", blk_t, tparts, Ti, (Rt, T - Rt)),
+                                        ("rows", blk_y, rows, Hi, (B, H - B)),
                                         ("cols", blk_x, cols, Wi, (B, W - B))):
         used = np.union1d(arr[0, a:b], arr[1, a:b]).size
         if used < n:

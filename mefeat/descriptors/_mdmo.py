@@ -139,7 +139,8 @@ def mdmo(flows, landmarks, *, n_bins=8, align=True, brow_offset=MDMO_BROW_OFFSET
     Per ROI k and frame i, the flow vectors inside the ROI quadrilateral (pixel centres inside, even-odd
     rule) are binned by direction; the main direction is the bin holding most vectors (ties: the larger
     summed magnitude, then the lowest bin index) and the atomic feature is (mean magnitude, circular
-    mean angle) of the vectors in it. The atomic features are averaged over the frames in Cartesian form with **equal weight 1/N per
+    mean angle) of the vectors in it. The atomic features are averaged over the frames in Cartesian form with
+    **equal weight 1/N per
     frame**, then converted back to (rho, theta), and rho is divided by its maximum over the ROIs.
 
     Deviations and choices (no reference code exists):

@@ -11,18 +11,21 @@ import time
 
 import numpy as np
 
+from mefeat.flow import TVL1_COMPILE_SECONDS
+
 __all__ = ["warm_up", "WARM_UP_NAMES", "COMPILE_SECONDS", "SHARED_KERNELS", "KERNELS", "compile_groups",
            "kernels_cached"]
 
-#: Descriptor names accepted by :func:`warm_up`, in pipeline order.
-WARM_UP_NAMES = ("lbp_top", "hog_top", "higo_top", "mdmo", "fdm", "bi_woof", "optical_strain")
+#: Descriptor names accepted by :func:`warm_up`, in pipeline order, and ``"tvl1"``: the kernel of the default
+#: optical flow (:func:`mefeat.flow.compute_flow`), which every flow descriptor runs first.
+WARM_UP_NAMES = ("lbp_top", "hog_top", "higo_top", "mdmo", "fdm", "bi_woof", "optical_strain", "tvl1")
 
 #: Typical cold compile seconds of each descriptor's kernels in a process that compiles others too
 #: (``benchmarks/bench_jit.py``: a descriptor alone in a fresh process minus numba's own start-up of
 #: about 0.35 s), quoted by the compile notice (rounded, at least 1 s) and used to balance :func:`compile_groups`.
 #: hog_top and higo_top share theirs.
 COMPILE_SECONDS = {"lbp_top": 2.4, "hog_top": 0.8, "higo_top": 0.8, "mdmo": 0.9, "fdm": 0.95, "bi_woof": 1.4,
-                   "optical_strain": 0.5}
+                   "optical_strain": 0.5, "tvl1": TVL1_COMPILE_SECONDS}
 
 #: The numba kernels (``module.function`` of :mod:`mefeat._kernels`) that each descriptor's pipeline
 #: call compiles: what :func:`kernels_cached` looks up in numba's disk cache.
@@ -30,7 +33,7 @@ KERNELS = {"lbp_top": ("lbp.lbp_top_rows",), "hog_top": ("hog.hog_top_frames_lut
            "higo_top": ("hog.hog_top_frames_lut",),
            "mdmo": ("flow.roi_main_direction_kernel",),
            "fdm": ("flow.fdm_kernel",), "bi_woof": ("flow.bi_woof_kernel",),
-           "optical_strain": ("flow.strain_backward_kernel",)}
+           "optical_strain": ("flow.strain_backward_kernel",), "tvl1": ("tvl1.tvl1_kernel",)}
 
 #: Descriptors whose kernels share compiled code (HIGO-TOP runs HOG-TOP's kernel; optical strain and
 #: Bi-WOOF share their row helpers): compiled in one process, their cost counted once.
@@ -149,8 +152,15 @@ def _optical_strain():
     strain_kernel(np.zeros((2, 2, 2), np.float32), int(STRAIN_BACKWARD), np.empty((2, 2), np.float64))
 
 
+def _tvl1():
+    from mefeat.flow import compute_flow
+
+    f = np.zeros((16, 16), np.uint8)  # every parameter goes into arrays: one specialisation for all settings
+    compute_flow(f, f, method="tvl1", warps=1, outer_iterations=1, inner_iterations=1)
+
+
 _WARM = {"lbp_top": _lbp_top, "hog_top": _hog_top, "higo_top": _higo_top, "mdmo": _mdmo, "fdm": _fdm,
-         "bi_woof": _bi_woof, "optical_strain": _optical_strain}
+         "bi_woof": _bi_woof, "optical_strain": _optical_strain, "tvl1": _tvl1}
 
 
 def warm_up(names=None):
@@ -165,7 +175,8 @@ def warm_up(names=None):
     ----------
     names : iterable of str or None, default None
         Descriptor names among ``"lbp_top"``, ``"hog_top"``, ``"higo_top"``, ``"mdmo"``, ``"fdm"``,
-        ``"bi_woof"``, ``"optical_strain"`` (:func:`mefeat.flow.optical_strain`); None = all.
+        ``"bi_woof"``, ``"optical_strain"`` (:func:`mefeat.flow.optical_strain`) and ``"tvl1"`` (the
+        default optical flow's kernel); None = all.
         A single string is accepted for a single name.
 
     Returns

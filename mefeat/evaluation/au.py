@@ -83,7 +83,7 @@ class AUResult:
 
 
 def evaluate_aus(estimator, X, aus, groups, *, min_positives=10, au_list=None, cv=None, stratify_by=None,
-                 random_state=0, n_jobs=None, verbose=True):
+                 random_state=0, n_jobs=None, cache=None, verbose=True):
     """Multi-label AU detection: one binary classifier per AU, subject-grouped CV.
 
     Parameters
@@ -107,6 +107,9 @@ def evaluate_aus(estimator, X, aus, groups, *, min_positives=10, au_list=None, c
     random_state : int, default=0
     n_jobs : int or None
         Parallel over AUs (joblib).
+    cache : str, path-like, joblib.Memory or None
+        Cache every AU's out-of-fold predictions (as :func:`mefeat.evaluation.evaluate`: keyed by
+        the bytes of ``X``, the estimator, the AU's labels and the folds).
     verbose : bool, default=True
         tqdm progress over AUs (stderr).
 
@@ -153,10 +156,36 @@ def evaluate_aus(estimator, X, aus, groups, *, min_positives=10, au_list=None, c
             todo.append(j)
 
     from joblib import Parallel, delayed
-    from tqdm.auto import tqdm
 
-    out = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_one_au)(estimator, X, Y[:, j], folds, random_state) for j in todo)
+    from mefeat.evaluation.protocol import progress_bar
+
+    tqdm = progress_bar()
+    from mefeat.evaluation.protocol import _memory, data_key
+
+    memory = _memory(cache)
+    key = None
+    if memory is None:
+        one = _one_au
+    else:
+        key = data_key(X.to_numpy() if hasattr(X, "to_numpy") else X)
+        cached = memory.cache(_one_au_keyed, ignore=["X"])
+
+        def one(*args):
+            return cached(key, *args)
+    if todo and _kernel_steps(estimator) is not None:  # one linear kernel per fold, shared by every AU
+        fold_fn = _kernel_fold if memory is None else memory.cache(_kernel_fold_keyed, ignore=["X"])
+        args = () if memory is None else (key,)
+        T = Y[:, todo]
+        pred_all = np.zeros(T.shape, dtype=bool)
+        done = Parallel(n_jobs=n_jobs, return_as="generator")(
+            delayed(fold_fn)(*args, estimator, X, T, train, test, random_state) for train, test in folds)
+        for (_, test), p in zip(folds, tqdm(done, total=len(folds), desc="AU folds", file=sys.stderr,
+                                                disable=not verbose, leave=False)):
+            pred_all[test] = p
+        out = (pred_all[:, k] for k in range(len(todo)))
+    else:
+        out = Parallel(n_jobs=n_jobs, return_as="generator")(
+            delayed(one)(estimator, X, Y[:, j], folds, random_state) for j in todo)
     rows, preds = [], {}
     bar = tqdm(out, total=len(todo), desc="AUs", file=sys.stderr, disable=not verbose, leave=False)
     for k, pred in enumerate(bar):  # consume the whole generator (joblib warns otherwise)
@@ -173,6 +202,68 @@ def evaluate_aus(estimator, X, aus, groups, *, min_positives=10, au_list=None, c
     table = pd.DataFrame(rows, columns=["au", "n_pos", "tp", "fp", "fn", "f1", "uar"]).set_index("au")
     mean_f1 = float(table["f1"].mean()) if len(table) else float("nan")
     return AUResult(table=table, mean_f1=mean_f1, skipped=skipped, predictions=pd.DataFrame(preds))
+
+
+#: Steps that ignore the labels: a pipeline of these before a linear SVC gives every AU of a fold the
+#: same training features, so one kernel matrix serves all of them.
+_UNSUPERVISED = ("VarianceThreshold", "StandardScaler", "HistogramScaler")
+
+
+def _kernel_steps(estimator):
+    """(preprocessing steps, SVC) when ``estimator`` is unsupervised steps + ``SVC(kernel="linear")``, else None."""
+    steps = getattr(estimator, "steps", None)
+    if not steps:
+        return None
+    last = steps[-1][1]
+    if type(last).__name__ != "SVC" or getattr(last, "kernel", None) != "linear":
+        return None
+    if not all(type(s).__name__ in _UNSUPERVISED for _, s in steps[:-1]):
+        return None
+    return steps[:-1], last
+
+
+def _kernel_fold_keyed(key, estimator, X, T, train, test, random_state):
+    """:func:`_kernel_fold` for joblib.Memory: ``key`` (the sha256 of ``X``) is hashed instead of ``X``."""
+    return _kernel_fold(estimator, X, T, train, test, random_state)
+
+
+def _kernel_fold(estimator, X, T, train, test, random_state):
+    """Predictions of every AU (columns of ``T``) on one fold, with one precomputed linear kernel.
+
+    The same problem as fitting ``estimator`` per AU: the preprocessing steps do not read the
+    labels, so they are fitted once; the linear kernel ``Z_train @ Z_train.T`` (and its test rows)
+    is computed once with BLAS and handed to libsvm as ``kernel="precomputed"`` for every AU.
+    """
+    from sklearn.base import clone
+    from sklearn.pipeline import Pipeline
+
+    from mefeat.evaluation.protocol import _seed_estimator, _take
+
+    pre, svc = _kernel_steps(estimator)
+    est = _seed_estimator(clone(estimator), random_state)
+    prep = Pipeline([(n, s) for n, s in est.steps[:-1]]) if pre else None
+    X_tr, X_te = _take(X, train), _take(X, test)
+    Z_tr = np.asarray(prep.fit_transform(X_tr) if prep is not None else X_tr, dtype=np.float64)
+    Z_te = np.asarray(prep.transform(X_te) if prep is not None else X_te, dtype=np.float64)
+    K_tr, K_te = Z_tr @ Z_tr.T, Z_te @ Z_tr.T
+    params = {**est.steps[-1][1].get_params(), "kernel": "precomputed"}
+    out = np.zeros((len(test), T.shape[1]), dtype=bool)
+    for j in range(T.shape[1]):
+        tt = T[train, j]
+        if tt.all() or not tt.any():
+            out[:, j] = bool(tt[0])
+            continue
+        clf = type(svc)(**params)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=UserWarning)
+            clf.fit(K_tr, tt)
+        out[:, j] = np.asarray(clf.predict(K_te)).astype(bool)
+    return out
+
+
+def _one_au_keyed(key, estimator, X, t, folds, random_state):
+    """:func:`_one_au` for joblib.Memory: ``key`` (the sha256 of ``X``) is hashed instead of ``X``."""
+    return _one_au(estimator, X, t, folds, random_state)
 
 
 def _one_au(estimator, X, t, folds, random_state):

@@ -1,14 +1,17 @@
 """Figures for papers: confusion matrices, UF1/UAR bar charts, the emotion–AU heatmap.
 
 matplotlib is imported inside the functions (``import mefeat.evaluation.plots`` does not
-import it) and always with the non-interactive Agg backend. Every function takes
+import it). The figures are built on :class:`matplotlib.figure.Figure` directly: no backend is
+selected or switched (a notebook keeps its own), and PDF output embeds TrueType (Type 42)
+fonts. Every function takes
 
-- ``path``: the output file;
+- ``path``: the output file; None returns the :class:`~matplotlib.figure.Figure` unsaved
+  (shown by a notebook when it is the cell's value; ``fig.axes`` holds its panels);
 - ``fmt``: ``"pdf"``, ``"svg"`` or ``"png"``; None infers it from the suffix of ``path``
   (``.png`` is added when ``path`` has none);
 - ``dpi``: resolution of PNG output (default 300; vector formats ignore it);
 
-and returns the written path as ``str``. Titles and axis names are plain words
+and returns the written path as ``str`` (the Figure when ``path`` is None). Titles and axis names are plain words
 (``"LBP-TOP, linear SVM — DFME 10-fold CV"``, ``"True emotion"``); slugs are turned into
 printed names with :mod:`mefeat.evaluation.labels`.
 """
@@ -27,13 +30,37 @@ _PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#
 _FONT = 8  # pt, smallest text in every figure
 
 
+class _Figures:
+    """The few pyplot calls the figures need, on :class:`matplotlib.figure.Figure` directly.
+
+    No backend is selected or switched and no figure is registered with pyplot's figure
+    manager, so a notebook's ``%matplotlib inline`` / ``plt.show()`` keep working.
+    """
+
+    @staticmethod
+    def subplots(nrows=1, ncols=1, *, figsize=None, layout=None, **kwargs):
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=figsize, layout=layout)
+        return fig, fig.subplots(nrows, ncols, **kwargs)
+
+    @staticmethod
+    def get_cmap(name):
+        import matplotlib
+
+        return matplotlib.colormaps[name]
+
+    @staticmethod
+    def close(fig):
+        """Nothing to release: the figure is not known to pyplot."""
+
+
 def _pyplot():
-    import matplotlib
+    return _Figures
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt
+#: Font settings of every saved figure: TrueType (Type 42) fonts embedded in PDF and PostScript,
+#: as journals ask (matplotlib's default, Type 3, is refused by many submission systems).
+_RC = {"pdf.fonttype": 42, "ps.fonttype": 42}
 
 
 def _resolve(path, fmt):
@@ -53,6 +80,11 @@ def _resolve(path, fmt):
 
 
 def _save(fig, path, fmt, dpi, plt, *, tight=True):
+    """Write ``fig`` to ``path`` and return the path; with ``path=None`` return the Figure unsaved."""
+    if path is None:
+        return fig
+    import matplotlib
+
     path, fmt = _resolve(path, fmt)
     kw = {"format": fmt, "dpi": dpi if dpi is not None else 300}
     if fmt == "pdf":
@@ -62,10 +94,8 @@ def _save(fig, path, fmt, dpi, plt, *, tight=True):
     if tight:
         kw["bbox_inches"] = "tight"
         kw["pad_inches"] = 0.05
-    try:
+    with matplotlib.rc_context(_RC):
         fig.savefig(path, **kw)
-    finally:
-        plt.close(fig)
     return path
 
 
@@ -93,14 +123,16 @@ def _as_confusion(obj):
     return cm, labels, scores
 
 
-def _draw_confusion(ax, cm, normalize, cmap, norm, fontsize):
+def _draw_confusion(ax, cm, normalize, cmap, norm, fontsize, compact=False):
     share = _row_shares(cm)
     k = cm.shape[0]
     shown = share if normalize else cm
     im = ax.imshow(shown, cmap=cmap, norm=norm, interpolation="nearest")
     for i in range(k):
         for j in range(k):
-            if normalize:
+            if normalize and compact:  # ".45" (no leading zero) fits a small cell
+                txt = "1" if share[i, j] >= 0.995 else f"{share[i, j]:.2f}"[1:]
+            elif normalize:
                 txt = f"{share[i, j]:.2f}"
             else:
                 txt = f"{int(cm[i, j])}"
@@ -183,8 +215,9 @@ def _grid_items(results):
     return items
 
 
-def plot_confusion_grid(results, path, *, protocol=None, title=None, fmt=None, dpi=300, show_scores=True):
-    """One figure per protocol: a grid of confusion matrices, methods × classifiers.
+def plot_confusion_grid(results, path, *, protocol=None, title=None, fmt=None, dpi=300, show_scores=True,
+                        methods=None, classifiers=None, ncols=None, width=None):
+    """A grid of confusion matrices: methods × classifiers, or the panels wrapped in ``ncols`` columns.
 
     Every panel is row-normalised (the share of each true class predicted as each class, so
     the diagonal is the per-class recall) with the share written in each cell; all panels
@@ -205,6 +238,15 @@ def plot_confusion_grid(results, path, *, protocol=None, title=None, fmt=None, d
     dpi : int, default=300
     show_scores : bool, default=True
         Write UF1 and UAR above every panel (when ``results`` holds EvaluationResults).
+    methods, classifiers : sequence of str or None
+        Only these methods / classifiers (slugs or labels), in the paper's order; None: all.
+    ncols : int or None
+        None: one row per method, one column per classifier. An int: the panels (methods,
+        then classifiers) wrapped in ``ncols`` columns, each titled with its method (and
+        classifier), e.g. the 8 methods of one classifier in 2 rows of 4.
+    width : float or None
+        Figure width in inches; None: 7.0 (a page's text width, two-column journals' full
+        width) or less when the panels need less. The panels shrink to fit; the height follows.
 
     Returns
     -------
@@ -229,8 +271,14 @@ def plot_confusion_grid(results, path, *, protocol=None, title=None, fmt=None, d
     from mefeat.evaluation import labels as L
 
     items = _grid_items(results)
+    if methods is not None:
+        keep = {L.method_label(m) for m in methods}
+        items = [t for t in items if L.method_label(t[0]) in keep]
+    if classifiers is not None:
+        keep = {L.classifier_label(c) for c in classifiers}
+        items = [t for t in items if L.classifier_label(t[1]) in keep]
     if not items:
-        raise ValueError("results is empty: nothing to plot")
+        raise ValueError("results is empty (or nothing left after methods=/classifiers=): nothing to plot")
     methods = sorted(dict.fromkeys(L.method_label(m) for m, _, _ in items), key=lambda v: L.order_key("method", v))
     classifiers = sorted(dict.fromkeys(L.classifier_label(c) for _, c, _ in items),
                          key=lambda v: L.order_key("classifier", v))
@@ -247,33 +295,54 @@ def plot_confusion_grid(results, path, *, protocol=None, title=None, fmt=None, d
     from matplotlib.colors import Normalize
 
     k = len(class_labels)
-    n_r, n_c = len(methods), len(classifiers)
-    panel = max(1.6, 0.34 * k + 0.3)
-    fig, axes = plt.subplots(n_r, n_c, figsize=(1.6 + panel * n_c + 0.9, 1.2 + (panel + 0.35) * n_r),
+    if ncols is None:
+        slots = [[(m, c) for c in classifiers] for m in methods]
+    else:
+        if int(ncols) < 1:
+            raise ValueError(f"ncols must be >= 1, got {ncols}")
+        flat = [(m, c) for c in classifiers for m in methods if (m, c) in cells]
+        n = min(int(ncols), len(flat))
+        slots = [flat[i:i + n] + [None] * (n - len(flat[i:i + n])) for i in range(0, len(flat), n)]
+    n_r, n_c = len(slots), len(slots[0])
+    label_w = 0.3 + 0.055 * max(len(c) for c in class_labels)  # inches of tick labels at 7 pt
+    width = 7.0 if width is None else float(width)
+    side = label_w + 0.3 + (1.0 if ncols is None else 0.0)  # tick labels, supylabel (and method names)
+    panel = min(max(1.2, 0.3 * k + 0.2), (width - side - 0.9) / n_c - 0.1)
+    if panel < 0.9:
+        raise ValueError(f"{n_c} columns of {k}x{k} panels do not fit {width:.1f} in: give fewer classifiers, "
+                         "a smaller ncols or a larger width")
+    head_h = 0.4 if ncols is not None else 0.3
+    fig, axes = plt.subplots(n_r, n_c, figsize=(side + (panel + 0.1) * n_c + 0.9,
+                                                0.6 + label_w + (0.9 * panel + head_h) * n_r),
                              squeeze=False, sharex=True, sharey=True, layout="constrained")
     cmap = plt.get_cmap("Blues")
     norm = Normalize(0, 1)
     im = None
-    for i, m in enumerate(methods):
-        for j, c in enumerate(classifiers):
+    cell_font = _FONT - 2 if panel / k < 0.3 else _FONT - 1 if k > 5 else _FONT
+    for i, row in enumerate(slots):
+        for j, slot in enumerate(row):
             ax = axes[i, j]
-            if (m, c) not in cells:
+            if slot is None or slot not in cells:
                 ax.axis("off")
-                ax.text(0.5, 0.5, "not run", ha="center", va="center", fontsize=_FONT, transform=ax.transAxes)
+                if slot is not None:
+                    ax.text(0.5, 0.5, "not run", ha="center", va="center", fontsize=_FONT, transform=ax.transAxes)
                 continue
-            cm, scores = cells[(m, c)]
-            im = _draw_confusion(ax, cm, True, cmap, norm, _FONT - 1 if k > 5 else _FONT)
-            head = []
-            if i == 0:  # column header: the classifier, in bold (mathtext keeps one text object)
-                head.append(r"$\bf{" + c.replace(" ", r"\ ") + "}$")
-            if show_scores and scores is not None:
-                head.append(f"UF1 {scores['uf1']:.3f} · UAR {scores['uar']:.3f}")
-            if head:
-                ax.set_title("\n".join(head), fontsize=_FONT, fontweight="normal")
-            if j == 0:
-                ax.set_ylabel(m, fontsize=_FONT + 1, fontweight="bold")
-            ax.set_xticks(range(k), class_labels, rotation=45, ha="right", rotation_mode="anchor", fontsize=_FONT)
-            ax.set_yticks(range(k), class_labels, fontsize=_FONT)
+            m, c = slot
+            cm, scores = cells[slot]
+            im = _draw_confusion(ax, cm, True, cmap, norm, cell_font, compact=panel / k < 0.3)
+            name = (m + (f" ({c})" if len(classifiers) > 1 else "")) if ncols is not None else (c if i == 0 else "")
+            score = (f"UF1 {scores['uf1']:.3f} · UAR {scores['uar']:.3f}" if show_scores and scores is not None
+                     else "")
+            if score:
+                ax.set_title(score, fontsize=_FONT - 1, fontweight="normal", pad=3)
+            if name:  # the method (or the column's classifier) in bold above the scores
+                ax.annotate(name, xy=(0.5, 1), xycoords="axes fraction", xytext=(0, 4 + (10 if score else 0)),
+                            textcoords="offset points", ha="center", va="bottom", fontsize=_FONT,
+                            fontweight="bold")
+            if j == 0 and ncols is None:
+                ax.set_ylabel(m, fontsize=_FONT, fontweight="bold")
+            ax.set_xticks(range(k), class_labels, rotation=45, ha="right", rotation_mode="anchor", fontsize=_FONT - 1)
+            ax.set_yticks(range(k), class_labels, fontsize=_FONT - 1)
             ax.tick_params(length=2)
     fig.supxlabel("Predicted emotion", fontsize=_FONT + 2)
     fig.supylabel("True emotion", fontsize=_FONT + 2)
@@ -281,7 +350,7 @@ def plot_confusion_grid(results, path, *, protocol=None, title=None, fmt=None, d
         title = "Confusion matrices" + (f" — {L.protocol_label(protocol)}" if protocol else "")
     fig.suptitle(title, fontsize=_FONT + 3)
     if im is not None:
-        cb = fig.colorbar(im, ax=axes, shrink=min(0.6, 3.0 / max(n_r, 1) + 0.2), aspect=30, pad=0.02)
+        cb = fig.colorbar(im, ax=axes, shrink=min(0.8, 3.0 / max(n_r, 1) + 0.2), aspect=30, pad=0.02)
         cb.set_label("Share of the true class (row-normalised)", fontsize=_FONT + 1)
         cb.ax.tick_params(labelsize=_FONT)
     return _save(fig, path, fmt, dpi, plt)
@@ -433,7 +502,7 @@ def plot_scores_bar(results, path, *, protocol=None, classifier="all", metrics=(
             by = {r["method"]: r for _, r in sub.iterrows()}
             vals = np.array([by[mt][m] if mt in by else np.nan for mt in methods], dtype=float)
 
-            def col(name):
+            def col(name, by=by, sub=sub):
                 return np.array([by[mt][name] if (mt in by and name in sub) else np.nan for mt in methods],
                                 dtype=float)
 

@@ -169,7 +169,7 @@ class EvaluationResult:
         )
 
     def statistics(self, **kwargs):
-        """Subject-level bootstrap interval and chance level of every part (:func:`mefeat.evaluation.stats.result_statistics`)."""
+        """Bootstrap interval and chance level of every part (:func:`mefeat.evaluation.stats.result_statistics`)."""
         from mefeat.evaluation.stats import result_statistics
 
         return result_statistics(self, **kwargs)
@@ -205,6 +205,21 @@ class EvaluationResult:
                                      "confusion": v.confusion.to_numpy().tolist()}
                             for k, v in self.parts.items()}
         return out
+
+
+def progress_bar():
+    """The tqdm class for progress bars: the notebook widget where it works, else the text bar.
+
+    ``tqdm.auto`` warns ("IProgress not found") in a Jupyter kernel without ipywidgets; there the
+    plain text bar is used instead, silently.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.auto import tqdm
+    else:
+        from tqdm.std import tqdm
+    return tqdm
 
 
 def _jsonable(v):
@@ -267,6 +282,39 @@ def _fit_predict_fold(estimator, X, y, groups, train, test, param_grid, random_s
     return test, np.asarray(est.predict(X_te), dtype=object), best
 
 
+def _fit_predict_fold_keyed(key, estimator, X, y, groups, train, test, param_grid, random_state, n_inner, scoring):
+    """:func:`_fit_predict_fold` for joblib.Memory: ``X`` is not hashed, ``key`` (its bytes' sha256) stands for it."""
+    return _fit_predict_fold(estimator, X, y, groups, train, test, param_grid, random_state, n_inner, scoring)
+
+
+def data_key(X):
+    """A cache key of a feature array: sha256 of its dtype, shape and bytes, plus the library versions.
+
+    Two tables get the same key only when they hold the same numbers; the versions of mefeat,
+    scikit-learn and NumPy are part of the key, so an upgrade never reuses a fit.
+    """
+    import hashlib
+
+    import sklearn
+
+    from mefeat import __version__
+
+    a = np.ascontiguousarray(np.asarray(X))
+    h = hashlib.sha256(f"{a.dtype.str}{a.shape}|mefeat {__version__}|sklearn {sklearn.__version__}|"
+                       f"numpy {np.__version__}".encode())
+    h.update(memoryview(a).cast("B"))
+    return h.hexdigest()
+
+
+def _memory(cache):
+    """A joblib.Memory from a folder, a Memory, or None (no caching)."""
+    if cache is None:
+        return None
+    from joblib import Memory
+
+    return cache if isinstance(cache, Memory) else Memory(str(cache), verbose=0)
+
+
 def _result(preds, labels, assignment, best_params, cv, protocol=None):
     """An EvaluationResult from the tested rows of ``preds`` (y_true, y_pred, fold, group, ...)."""
     import pandas as pd
@@ -289,7 +337,7 @@ def _result(preds, labels, assignment, best_params, cv, protocol=None):
 
 def evaluate(estimator, X, y, groups, *, cv="dfme-10fold", datasets=None, split=None, random_state=0,
              n_jobs=None, param_grid=None, n_inner_splits=5, scoring="f1_macro", labels=None, leak_keys=None,
-             verbose=True):
+             cache=None, verbose=True):
     """Cross-validate ``estimator`` with subject-independent folds; pool predictions MEGC-style.
 
     Parameters
@@ -335,6 +383,12 @@ def evaluate(estimator, X, y, groups, *, cv="dfme-10fold", datasets=None, split=
         More keys that must not cross a fold, audited like the subjects
         (:func:`mefeat.evaluation.stats.leak_audit`), e.g. the person and recording event of
         SMIC HS/VIS/NIR clips; leaks of these keys are reported in ``result.leak_audit``.
+    cache : str, path-like, joblib.Memory or None
+        Cache every fold's predictions in this folder (``joblib.Memory``), keyed by the bytes
+        of ``X`` (:func:`data_key`), the estimator and its parameters, the labels, subjects,
+        training and test indices and the search settings: a second call with the same
+        inputs fits nothing, and any change of the data or settings fits anew. Only for an
+        array (or DataFrame) ``X``.
     verbose : bool, default=True
         tqdm progress bar on stderr.
 
@@ -457,15 +511,27 @@ def evaluate(estimator, X, y, groups, *, cv="dfme-10fold", datasets=None, split=
 
     # folds that share a training part share one fit (the two DFME test sets)
     jobs = {}
-    for i, (tr, te) in enumerate(folds):
+    for i, (tr, _) in enumerate(folds):
         key = np.asarray(tr, dtype=np.intp).tobytes()
         jobs.setdefault(key, (tr, []))[1].append(i)
     from joblib import Parallel, delayed
-    from tqdm.auto import tqdm
+
+    tqdm = progress_bar()
 
     job_list = list(jobs.values())
-    tasks = (delayed(_fit_predict_fold)(estimator, X, y, subj, tr, np.concatenate([folds[i][1] for i in ids]),
-                                        param_grid, random_state, n_inner_splits, scoring)
+    memory = _memory(cache)
+    if memory is None:
+        fit = _fit_predict_fold
+    else:
+        if not hasattr(X, "shape"):
+            raise ValueError("cache= needs X as an array or DataFrame (its bytes are the cache key)")
+        key = data_key(X.to_numpy() if hasattr(X, "to_numpy") else X)
+        cached = memory.cache(_fit_predict_fold_keyed, ignore=["X"])
+
+        def fit(*args):
+            return cached(key, *args)
+    tasks = (delayed(fit)(estimator, X, y, subj, tr, np.concatenate([folds[i][1] for i in ids]),
+                          param_grid, random_state, n_inner_splits, scoring)
              for tr, ids in job_list)
     out = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
     y_pred = np.empty(n, dtype=object)
@@ -473,7 +539,7 @@ def evaluate(estimator, X, y, groups, *, cv="dfme-10fold", datasets=None, split=
     best_params = [None] * len(folds)
     bar = tqdm(out, total=len(job_list), desc=f"{type(splitter).__name__}", file=sys.stderr,
                disable=not verbose, leave=False)
-    for (tr, ids), (te_all, pred, best) in zip(job_list, bar):
+    for (_, ids), (_, pred, best) in zip(job_list, bar):
         start = 0
         for i in ids:
             te = folds[i][1]

@@ -24,8 +24,14 @@ run
     :func:`extract_features` and the :class:`~run.Run` that holds a run's state.
 """
 
-from mefeat.extraction.backends import (LOCAL_CLUSTER_KWARGS, Backend, DaskBackend, LokyBackend, SerialBackend,
-                                        kill_loky_workers)
+from mefeat.extraction.backends import (
+                                        LOCAL_CLUSTER_KWARGS,
+                                        Backend,
+                                        DaskBackend,
+                                        LokyBackend,
+                                        SerialBackend,
+                                        kill_loky_workers,
+)
 from mefeat.extraction.compile import compile_ahead, end_compile_ahead
 from mefeat.extraction.keys import ENGINE_VERSION, package_source_hash
 from mefeat.extraction.records import ExtractionError, ExtractionResult

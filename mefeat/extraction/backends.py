@@ -21,6 +21,7 @@ queue, threads) is one subclass outside mefeat, passed as ``extract_features(...
 """
 
 import abc
+import itertools
 import logging
 import os
 
@@ -63,10 +64,15 @@ class Backend(abc.ABC):
 
         ``fn`` is picklable (a :func:`functools.partial` of a module-level function). An exception
         raised by ``fn`` (mefeat's own never raises for a failed clip) or by the back-end ends the run.
+        Worker processes with a core each should call :func:`mefeat.extraction.worker.single_threaded`
+        before their first task, as loky's and Dask's do (one thread for numba and OpenCV).
         """
 
     def warm(self, fn, groups):
-        """``[fn(g) for g in groups]``, the calls at once, each in its own worker (only with :attr:`warms_in_workers`)."""
+        """``[fn(g) for g in groups]``, the calls at once, each in its own worker.
+
+        Called only when :attr:`warms_in_workers` is True; the default runs them here, one after the other.
+        """
         return [fn(g) for g in groups]
 
     def in_process(self, n_tasks):
@@ -123,6 +129,11 @@ class LokyBackend(Backend):
     def start(self, n_workers):
         self.n_workers = int(n_workers)
 
+    def _max_workers(self):
+        from joblib import cpu_count
+
+        return self.n_workers or cpu_count()
+
     def _executor(self):
         """loky's reusable executor with this process's settings: every LokyBackend of the process gets the
         same live one (its workers keep the kernels they compiled)."""
@@ -130,7 +141,7 @@ class LokyBackend(Backend):
         from joblib.externals.loky import get_reusable_executor
         from joblib.parallel import ParallelBackendBase
 
-        n = self.n_workers or cpu_count()
+        n = self._max_workers()
         # the thread limits joblib's loky backend gives its workers: cores / workers for each native thread pool
         env = {var: str(os.environ.get(var, max(cpu_count() // n, 1)))
                for var in ParallelBackendBase.MAX_NUM_THREADS_VARS}
@@ -142,16 +153,20 @@ class LokyBackend(Backend):
         return self.executor
 
     def map_unordered(self, fn, tasks):
-        from concurrent.futures import as_completed
+        from concurrent.futures import FIRST_COMPLETED, wait
 
-        executor = self._executor()
-        futures = [executor.submit(fn, t) for t in tasks]
-        try:
-            for f in as_completed(futures):
+        # at most two calls a worker in loky's hands (joblib's pre_dispatch): a kill then finds almost nothing
+        # queued (loky's manager thread can fail on a queue emptied under it and print its traceback), and no
+        # cancel() on the way out (a cancelled future breaks loky's kill: the workers would live on);
+        # shutdown(kill=True) drops what is pending
+        executor, todo = self._executor(), iter(tasks)
+        running = {executor.submit(fn, t) for t in itertools.islice(todo, 2 * self._max_workers())}
+        while running:
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for f in done:
+                for t in itertools.islice(todo, 1):
+                    running.add(executor.submit(fn, t))
                 yield f.result()
-        finally:
-            for f in futures:
-                f.cancel()
 
     def warm(self, fn, groups):
         executor = self._executor()

@@ -10,6 +10,7 @@ import time
 import numpy as np
 
 from mefeat import catalogue as _catalogue
+from mefeat._config import DEFAULT_FLOW_METHOD
 from mefeat.extraction import backends as _backends
 from mefeat.extraction import worker as _worker
 
@@ -34,15 +35,21 @@ def ready_worker(names):
     import mefeat.transformers._base  # noqa: F401  (scikit-learn)
 
 
-def worker_groups(specs, workers, backend):
+def worker_groups(specs, workers, backend, flow_method=DEFAULT_FLOW_METHOD):
     """``(names, groups)``: the numba kernel names of these descriptor specs, and the groups
     (:func:`~mefeat.descriptors._warm_up.compile_groups`) to compile at once in ``backend``'s workers,
     or ``[]`` when the compile belongs in one process (a back-end that cannot place them, JIT disabled,
-    one worker or one group). The one rule of :func:`compile_ahead` and :func:`warm_kernels`."""
+    one worker or one group). The one rule of :func:`compile_ahead` and :func:`warm_kernels`.
+
+    The flow descriptors' kernels include the flow's own when ``flow_method`` is mefeat's TV-L1."""
     from mefeat import _jit
     from mefeat.descriptors._warm_up import compile_groups
 
-    names = sorted({k for spec in specs for k in spec.kernels})
+    specs = list(specs)
+    names = {k for spec in specs for k in spec.kernels}
+    if flow_method == "tvl1" and any(spec.uses_flow for spec in specs):
+        names.add("tvl1")
+    names = sorted(names)
     if not backend.warms_in_workers or _jit.jit_disabled() or not names:
         return names, []
     groups = compile_groups(names, workers)
@@ -146,7 +153,8 @@ def warm_kernels(plan, backend, workers, with_dry_run):
     from mefeat.descriptors import warm_up
 
     await_compile_ahead()
-    names, groups = worker_groups([t.spec for t in plan.tables], workers, backend)
+    names, groups = worker_groups([t.spec for t in plan.tables], workers, backend,
+                                  plan.flow.get("method", DEFAULT_FLOW_METHOD))
     if groups:
         backend.warm(ready_worker, groups)
         return list(backend.map_unordered(dry_run, [plan]))[0] if with_dry_run else 0.0

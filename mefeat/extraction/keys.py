@@ -116,8 +116,8 @@ class Plan:
         return hash_parts("prep", ENGINE_VERSION, self.source, self.versions, digest, annot, self.face, self.tim)
 
     def checked_keys(self):
-        """Keys of "this table's settings passed the dry run with this code" (:func:`~mefeat.extraction.compile.dry_run`),
-        per table.
+        """Keys of "this table's settings passed the dry run with this code"
+        (:func:`~mefeat.extraction.compile.dry_run`), per table.
 
         The flow settings are not part of them: the dry run always uses a fixed cheap flow, and
         :func:`mefeat.catalogue.resolve` checks the flow parameters on every call.

@@ -375,11 +375,16 @@ class Run:
 
             bar = tqdm(total=len(tasks), desc="extract", unit="clip", file=sys.stderr, dynamic_ncols=True)
         try:
-            if backend.in_process(len(tasks)):
+            if self._backend(backend).in_process(len(tasks)):
                 backend = _backends.SerialBackend()
             fn = functools.partial(_worker.work, plan=self.plan)
-            for r in self._backend(backend).map_unordered(fn, tasks):
+            for r in backend.map_unordered(fn, tasks):
                 self.results[r.i] = r
+                if log.isEnabledFor(logging.DEBUG):  # -vv: one line per clip
+                    log.debug("%s: computed %s, cached %s%s (%s)", "/".join(self.data.index[r.i]),
+                              ",".join(r.computed) or "-", ",".join(sorted(set(r.features) - set(r.computed))) or "-",
+                              "".join(f"; failed {f.stage}: {f.reason[:120]}" for f in r.failures),
+                              ", ".join(f"{k} {v:.2f} s" for k, v in sorted(r.timings.items())))
                 if bar is not None:
                     bar.update(1)
         finally:
@@ -446,7 +451,8 @@ class Run:
         old = self.old
         if old and not opts.force and old.get("state_sha256") == state and _output.outputs_intact(opts.out, old):
             # this call computed nothing: its counts are all "from cache"
-            now = {t: {**info, "computed": 0, "from_cache": info.get("n_clips", 0)} for t, info in old["tables"].items()}
+            now = {t: {**info, "computed": 0, "from_cache": info.get("n_clips", 0)}
+                   for t, info in old["tables"].items()}
             _output.summary(opts.out, {**old, "tables": now}, failures, up_to_date=True, n_dropped=data.n_dropped,
                             report=data.dataset.validation_report)
             return ExtractionResult(opts.out, now, len(results), n_failed, data.n_dropped, failures, True, old)

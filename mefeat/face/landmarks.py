@@ -176,7 +176,7 @@ def predictor_path():
 _DETECTOR_LOCK = threading.Lock()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _detector():
     import dlib
 
@@ -184,7 +184,7 @@ def _detector():
         return dlib.get_frontal_face_detector()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _predictor(path):
     import dlib
 

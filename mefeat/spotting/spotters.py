@@ -42,6 +42,18 @@ _TYPES = ("micro", "macro")
 _ANGLES = ("quadrant", "megc2020")
 
 
+def _signals(values, ks, n, k):
+    """The (n,) signal of each half-window from its ``(frame, value)`` pairs (NaN where undefined);
+    one array for an int ``k``, else a dict ``{half-window: signal}``."""
+    out = {}
+    for v in ks:
+        sig = np.full(n, np.nan)
+        for j, val in values[v]:
+            sig[j] = val
+        out[v] = sig
+    return out[ks[0]] if isinstance(k, (int, np.integer)) else out
+
+
 def _round_half_up(x):
     # MATLAB's round (half away from zero) for the non-negative counts used here
     return int(math.floor(x + 0.5))
@@ -205,13 +217,7 @@ def mdmd_signal(frames, k, *, blocks=MDMD_BLOCKS, angles="quadrant", flow_method
             head, cur, tail = window[-1 - 2 * v], window[-1 - v], window[-1]
             values[v].append((j, mdmd_value(compute_flow(head, cur, **kw), compute_flow(head, tail, **kw),
                                             blocks=blocks, angles=angles)))
-    out = {}
-    for v in ks:
-        sig = np.full(n, np.nan)
-        for j, val in values[v]:
-            sig[j] = val
-        out[v] = sig
-    return out[ks[0]] if isinstance(k, (int, np.integer)) else out
+    return _signals(values, ks, n, k)
 
 
 # ---------------------------------------------------------------------------------------- LBP chi2
@@ -301,13 +307,7 @@ def lbp_chi2_signal(frames, k, *, blocks=MDMD_BLOCKS):
             d = _chi2(window[-1 - v], 0.5 * (window[-1 - 2 * v] + window[-1]))
             m = max(1, _round_half_up(d.size / 3))
             values[v].append((j, float(np.sort(d)[::-1][:m].mean())))
-    out = {}
-    for v in ks:
-        sig = np.full(n, np.nan)
-        for j, val in values[v]:
-            sig[j] = val
-        out[v] = sig
-    return out[ks[0]] if isinstance(k, (int, np.integer)) else out
+    return _signals(values, ks, n, k)
 
 
 # ------------------------------------------------------------------------------ contrast, threshold

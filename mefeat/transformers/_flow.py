@@ -3,7 +3,8 @@
 Every transformer computes the flows of each clip with :func:`mefeat.flow.clip_flows` and maps one
 descriptor over them. With ``memory`` set (a :class:`joblib.Memory` or a directory), the flows are
 cached under a key made of the frames' hash, the flow mode, the onset/apex indices, the backend and its
-parameters (and the mefeat and OpenCV versions), so several flow features extracted from the same clips (e.g. ``BiWOOF`` and
+parameters (and the mefeat and OpenCV versions), so several flow features extracted from the same clips (e.g.
+``BiWOOF`` and
 ``OpticalStrain``, both onset->apex; ``MDMO`` and ``FDM``, both onset->each frame) compute the flow once.
 """
 
@@ -102,7 +103,7 @@ class _FlowTransformer(ClipFeatureTransformer):
             cv2.setNumThreads(old)
 
 
-_FLOW_DOC = f"""flow_method : {{"dis", "tvl1", "farneback"}}, default "{_FLOW_METHOD}"
+_FLOW_DOC = f"""flow_method : {{"tvl1", "tvl1_opencv", "dis", "farneback"}}, default "{_FLOW_METHOD}"
         Flow backend (:func:`mefeat.flow.compute_flow`).
     flow_params : dict or None
         Backend parameters; None = the backend defaults.

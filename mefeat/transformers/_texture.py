@@ -4,8 +4,15 @@ Each class only validates its parameters and maps its descriptor function over t
 samples (see :mod:`mefeat.transformers._base`).
 """
 
-from mefeat.descriptors import (higo_top, hog_top, hog_top_feature_names, hog_top_n_features, lbp_top,
-                                lbp_top_feature_names, lbp_top_n_features)
+from mefeat.descriptors import (
+    higo_top,
+    hog_top,
+    hog_top_feature_names,
+    hog_top_n_features,
+    lbp_top,
+    lbp_top_feature_names,
+    lbp_top_n_features,
+)
 from mefeat.transformers._base import ClipFeatureTransformer, check_n_jobs, check_verbose, defaults_of
 
 __all__ = ["LBPTOP", "HOGTOP", "HIGOTOP"]

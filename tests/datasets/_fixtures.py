@@ -10,7 +10,6 @@ def frames(folder, numbers, name=lambda n: f"{n:05d}.png", size=(6, 8), seed=0):
     import cv2
 
     os.makedirs(folder, exist_ok=True)
-    rng = np.random.default_rng(seed)
     out = {}
     for n in numbers:
         img = np.full(size, n % 256, dtype=np.uint8)  # constant: survives JPEG exactly; identifies the frame
@@ -249,7 +248,8 @@ def megc_casme2(tmp):
 
 
 def megc_samm(tmp):
-    """SAMM: 159 rows of 32 subjects (006-037) after the 12-line preamble; GT clips from 006-033 (032_3_1 among them)."""
+    """SAMM: 159 rows of 32 subjects (006-037) after the 12-line preamble; GT clips from 006-033 (032_3_1 among
+    them)."""
     root = tmp / "SAMM"
     rows, gt, per = [], [], {}
     items = [(s, e, True) for s, e in _spread(SAMM_GT, list(range(6, 34)))]
@@ -260,7 +260,7 @@ def megc_samm(tmp):
         per[s] = k + 1
         clip = f"{s:03d}_{k % 7 + 1}_{k // 7 + 1}"
         rows.append([s, clip, 1, 5562, 5566, 5574, 13, "Micro - 1/2", "R12 or R14", emo, "III", None])
-        frame_names(root / f"{s:03d}" / clip, range(5562, 5575), lambda n: f"{s:03d}_{n:05d}.jpg")
+        frame_names(root / f"{s:03d}" / clip, range(5562, 5575), lambda n, s=s: f"{s:03d}_{n:05d}.jpg")
         if in_gt:
             gt.append(("samm", f"{s:03d}" if s % 2 else str(s), clip, MEGC_LABEL[emo]))
     cols = ["Subject", "Filename", "Inducement Code", "Onset Frame", "Apex Frame", "Offset Frame", "Duration",

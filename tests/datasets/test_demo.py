@@ -5,8 +5,15 @@ import pandas as pd
 import pytest
 
 from mefeat.datasets import load_demo, make_demo
-from mefeat.datasets.demo import (AU_REGIONS, DEMO_SHEETS, DEMO_SIZES, DEMO_VERSION, EMOTION_AU_FREQUENCIES,
-                                  _splits, demo_dir)
+from mefeat.datasets.demo import (
+    AU_REGIONS,
+    DEMO_SHEETS,
+    DEMO_SIZES,
+    DEMO_VERSION,
+    EMOTION_AU_FREQUENCIES,
+    _splits,
+    demo_dir,
+)
 
 TINY = dict(n_subjects=2, emotions=("happiness", "contempt", "surprise"), clip_frames=(12, 14), size=160)
 
@@ -79,8 +86,8 @@ def test_reuse_and_env(tiny, tmp_path, monkeypatch):
     assert make_demo(3, data_dir=base, **TINY) == root
     assert os.path.getmtime(os.path.join(root, "demo.json")) == mtime
     monkeypatch.setenv("MEFEAT_DATA_DIR", str(tmp_path))
-    assert DEMO_VERSION == 2  # the sheets changed (three DFME splits): old cached copies are not reused
-    assert demo_dir(0).startswith(str(tmp_path)) and demo_dir(0).endswith("demo-v2-0")
+    assert DEMO_VERSION == 3  # v3: face centred so the aligned crop lies in the frame; old cached copies not reused
+    assert demo_dir(0).startswith(str(tmp_path)) and demo_dir(0).endswith("demo-v3-0")
     assert demo_dir(0, n_subjects=3) != demo_dir(0)
 
 
@@ -128,7 +135,7 @@ def test_tiny_preset_has_every_split(tiny_preset):
 
     assert demo_dir(0, data_dir=base, size="tiny") == demo_dir(0, data_dir=base, **DEMO_SIZES["tiny"])
     assert demo_dir(0, size="tiny") == demo_dir(0, size=160, n_subjects=3, emotions=("happiness", "surprise"),
-                                                clip_frames=(12, 14))
+                                                clip_frames=(12, 14), face_width=104)
 
 
 def test_generation_is_logged_once(tmp_path, caplog):
@@ -152,3 +159,26 @@ def test_size_presets_and_int_size():
     assert demo_dir(0, size=160) != demo_dir(0) and demo_dir(0, size=176) == demo_dir(0)
     with pytest.raises(ValueError, match="size must be one of"):
         demo_dir(0, size="huge")
+
+
+def test_the_aligned_template_crop_lies_inside_every_demo_frame(tiny_preset):
+    """The demo stands for raw recordings (the face with room around it): alignment needs no fitting.
+
+    Fails on demo v2, whose chin sat at the frame's bottom edge: the template crop reached 7-25 px past
+    it and mefeat 0.3 filled that with replicated border pixels.
+    """
+    from mefeat.face import align_frames
+
+    _, ds = tiny_preset
+    for i in range(len(ds)):
+        meta = align_frames(ds.frame_paths(i)[:1]).meta
+        assert meta["outside_fraction"] == 0.0 and meta["fit_zoom"] == 1.0, (ds.table["clip"].iloc[i], meta)
+
+
+def test_a_generated_demo_is_readable_by_the_group_as_a_plain_mkdir_would_make_it(tiny_preset):
+    """Fails on 0.3.2: the folder kept tempfile.mkdtemp's private 0700 (unreadable to a lab sharing it)."""
+    base, ds = tiny_preset
+    old = os.umask(0)
+    os.umask(old)
+    root = demo_dir(0, data_dir=base, size="tiny")
+    assert os.stat(root).st_mode & 0o777 == 0o777 & ~old

@@ -10,7 +10,6 @@ from mefeat.datasets._base import list_frames, read_sheet
 from tests.datasets import _fixtures as fx
 
 
-
 # ------------------------------------------------------------------ MEGC 2019 GT matching (bug 1)
 def test_megc2019_gt_keyed_on_subject_and_filename(tmp_path):
     """CASME II reuses episode names across subjects: each GT row must label its own subject's clip."""

@@ -4,8 +4,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mefeat.datasets import (load_casme2, load_casme3, load_dfme, load_manifest, load_megc2019, load_mmew,
-                             load_samm, load_smic, parse_aus)
+from mefeat.datasets import (
+    load_casme2,
+    load_casme3,
+    load_dfme,
+    load_manifest,
+    load_megc2019,
+    load_mmew,
+    load_samm,
+    load_smic,
+    parse_aus,
+)
 from tests.datasets import _fixtures as fx
 
 

@@ -1,6 +1,5 @@
 """Sheet cells and frame files as the real databases have them (issue 10): each test failed before its fix."""
 
-import os
 
 import numpy as np
 import pandas as pd

@@ -12,6 +12,16 @@ import mefeat
 from mefeat.descriptors import lbp_top as _lbp_top
 from mefeat.descriptors import lbp_top_feature_names as _lbp_top_feature_names
 from mefeat.descriptors import lbp_top_n_features as _lbp_top_n_features
+from tests.conftest import DATA_DIR, load_reference
+from tests.reference.lbp_top_naive import (
+    TABLES,
+    lbp_top_naive,
+    plane_codes,
+    ri_table,
+    riu2_table,
+    sample_plane,
+    u2_table,
+)
 
 # These tests pin the whole-volume LBP-TOP of the original release (radii 1, one block per plane), which
 # was the function's default before the MER baselines' (radii (1, 1, 4), 5x5 blocks) became it; every
@@ -20,9 +30,6 @@ WHOLE_VOLUME = {"radii": (1, 1, 1), "grid": (1, 1, 1)}
 lbp_top = functools.partial(_lbp_top, **WHOLE_VOLUME)
 lbp_top_feature_names = functools.partial(_lbp_top_feature_names, **WHOLE_VOLUME)
 lbp_top_n_features = functools.partial(_lbp_top_n_features, **WHOLE_VOLUME)
-from tests.conftest import DATA_DIR, load_reference
-from tests.reference.lbp_top_naive import (TABLES, lbp_top_naive, plane_codes, ri_table, riu2_table,
-                                           sample_plane, u2_table)
 
 GOLDEN_A = sorted(os.path.basename(p) for p in glob.glob(str(DATA_DIR / "lbptop_orig_*.npz")))
 GOLDEN_B = sorted(os.path.basename(p) for p in glob.glob(str(DATA_DIR / "lbptop_block_*.npz")))

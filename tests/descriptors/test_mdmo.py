@@ -6,6 +6,7 @@ import pytest
 from scipy.ndimage import gaussian_filter
 
 from mefeat.descriptors import mdmo
+from mefeat.descriptors._mdmo import mdmo_atomic
 from mefeat.descriptors._regions import (
     MDMO_MIRROR_LANDMARKS,
     MDMO_ROIS,
@@ -13,7 +14,6 @@ from mefeat.descriptors._regions import (
     mdmo_roi_pixels,
     rasterize_polygon,
 )
-from mefeat.descriptors._mdmo import mdmo_atomic
 from tests.flow._data import face_landmarks
 from tests.reference.flow_naive import mdmo_naive, roi_masks_naive
 

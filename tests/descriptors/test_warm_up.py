@@ -36,9 +36,11 @@ d.mdmo(flows, landmarks, n_bins=8)
 d.fdm(flows)
 d.bi_woof(flows[0], grid=(5, 5), n_bins=8)
 optical_strain(flows[0])
-from mefeat._kernels import flow, hog, lbp
+from mefeat.flow import clip_flows
+clip_flows(clip, mode="onset_each")  # the default flow (mefeat's TV-L1), as every flow descriptor runs it
+from mefeat._kernels import flow, hog, lbp, tvl1
 stats = {}
-for mod in (lbp, hog, flow):
+for mod in (lbp, hog, flow, tvl1):
     for name, obj in vars(mod).items():
         if hasattr(obj, "stats") and hasattr(obj, "py_func"):
             stats[mod.__name__ + "." + name] = [sum(obj.stats.cache_hits.values()),
@@ -63,7 +65,7 @@ def test_after_warm_up_other_processes_compile_nothing(tmp_path):
     # no logging configured: the notice goes to stderr through Python's last-resort handler
     first = _python("from mefeat.descriptors import warm_up; from mefeat.descriptors._warm_up import kernels_cached;"
                     "before = kernels_cached(['lbp_top', 'mdmo']); seconds = warm_up();"
-                    "print('CACHED', before, kernels_cached(%r)); print('SECONDS', seconds)" % (WARM_UP_NAMES,), cache)
+                    f"print('CACHED', before, kernels_cached({WARM_UP_NAMES!r})); print('SECONDS', seconds)", cache)
     assert "CACHED False True" in first.stdout, first.stdout
     seconds = float(first.stdout.split("SECONDS")[1])
     assert seconds > 0
@@ -117,7 +119,8 @@ def test_warm_up_names_and_return_value():
     seconds = warm_up(["bi_woof", "optical_strain", "bi_woof"])
     assert isinstance(seconds, float) and seconds >= 0.0
     assert isinstance(warm_up("fdm"), float)
-    assert set(WARM_UP_NAMES) == {"lbp_top", "hog_top", "higo_top", "mdmo", "fdm", "bi_woof", "optical_strain"}
+    assert set(WARM_UP_NAMES) == {"lbp_top", "hog_top", "higo_top", "mdmo", "fdm", "bi_woof", "optical_strain",
+                                  "tvl1"}
 
 
 def test_warm_up_all():

@@ -78,3 +78,47 @@ def test_evaluate_aus_errors():
     with pytest.raises(ValueError, match="min_positives must be >= 1"):
         evaluate_aus(LogisticRegression(), np.zeros((3, 1)), [{1}, {2}, {1}], [0, 1, 2], min_positives=0,
                      verbose=False)
+
+
+def _exact_check(X, aus, groups, stratify, monkeypatch):
+    """AU predictions with the shared precomputed kernel and with one pipeline per AU, and the kernel path's use."""
+    from mefeat import compare
+    from mefeat.evaluation import au as A
+
+    est = compare.make_classifier("svm-linear")
+    assert A._kernel_steps(est) is not None  # the comparison's AU classifier takes the kernel path
+    kw = dict(min_positives=3, stratify_by=stratify, random_state=0, n_jobs=1, verbose=False)
+    shared = A.evaluate_aus(est, X, aus, groups, **kw)
+    with monkeypatch.context() as m:
+        m.setattr(A, "_kernel_steps", lambda e: None)
+        per_au = A.evaluate_aus(est, X, aus, groups, **kw)
+    return shared, per_au
+
+
+def test_shared_kernel_gives_the_per_au_pipelines_predictions(monkeypatch):
+    rng = np.random.default_rng(3)
+    n, subjects = 120, np.repeat(np.arange(12), 10)
+    Y = rng.random((n, 4)) < [0.5, 0.3, 0.1, 0.05]
+    X = np.c_[Y * 1.5 + rng.normal(size=(n, 4)), np.abs(rng.normal(size=(n, 30)))]
+    aus = [frozenset(int(a) for a in np.flatnonzero(r) + 1) for r in Y]
+    emotions = np.where(Y[:, 0], "happiness", "surprise").astype(object)
+    shared, per_au = _exact_check(X, aus, subjects, emotions, monkeypatch)
+    assert len(shared.table) >= 3
+    pd.testing.assert_frame_equal(shared.predictions, per_au.predictions)
+    pd.testing.assert_frame_equal(shared.table, per_au.table)
+
+
+@pytest.mark.slow
+def test_shared_kernel_is_exact_on_every_table_of_the_full_demo(tmp_path, monkeypatch):
+    import mefeat
+    from mefeat import compare
+    from mefeat.datasets import load_demo
+
+    out = tmp_path / "demo"
+    mefeat.extract_features(load_demo(), compare.comparison_descriptors(), out=out, n_jobs=1, progress=False)
+    clips = mefeat.read_clips(out)
+    for table, _ in compare._tables_in(out):
+        X, lab = compare._labelled(out, table, clips)
+        shared, per_au = _exact_check(X, list(lab["aus"]), lab["group"].to_numpy(dtype=object),
+                                      lab["emotion"].to_numpy(dtype=object), monkeypatch)
+        pd.testing.assert_frame_equal(shared.predictions, per_au.predictions, obj=table)

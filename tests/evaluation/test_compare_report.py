@@ -1,7 +1,6 @@
 """Statistics and accounting of ``python -m mefeat.compare``: intervals, chance, paired tests, dropped clips."""
 
 import json
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -31,8 +30,8 @@ def _folder(path, tables, n_subjects=6, extra_rows=(), seed=0):
     index = list(zip(table["dataset"], table["subject"], table["clip"]))
     rng = np.random.default_rng(seed)
     for name, make in tables.items():
-        X, idx = make(codes, rng, index)
-        write_features(path, name, X, idx)
+        X, idx, *fmt = make(codes, rng, index)
+        write_features(path, name, X, idx, fmt=fmt[0] if fmt else "csv")
     write_clips_table(path, table)
     return path
 
@@ -140,7 +139,8 @@ def test_every_dropped_clip_is_reported_with_its_reason(tmp_path):
         X[2, 0] = np.nan  # s02_0: not finite
         # s06_1 has no row; a row for a clip not in clips.csv
         keep = [i for i, k in enumerate(index) if k[2] != "s06_1"]
-        return np.vstack([X[keep], np.ones((1, 3))]), [index[i] for i in keep] + [("casme2", "s09", "s09_0")]
+        idx = [index[i] for i in keep] + [("casme2", "s09", "s09_0")]
+        return np.vstack([X[keep], np.ones((1, 3))]), idx, "npz"  # a CSV with NaN is refused as a blank cell
 
     feats = _folder(tmp_path / "f", {"lbp_top": holes}, extra_rows=[{"clip": "s01_9", "emotion": None}],
                     n_subjects=6)
@@ -163,3 +163,105 @@ def test_one_clip_class_differing_by_a_space_is_flagged(tmp_path):
     with pytest.warns(UserWarning, match=r"class 'negative ' has a single clip \(casme2/s01/s01_9\).*differs "
                                          r"from class 'negative' \(6 clips\) only by case or spaces"):
         compare.run_comparison(feats, protocols=["loso"], classifier_names=["svm-linear"], au=False)
+
+
+def _signal(codes, rng, index):
+    return codes[:, None] * 2 + rng.normal(size=(len(codes), 3)), index
+
+
+def _with_aus(path):
+    """The folder of :func:`_folder` with AU12 on every 'positive' clip (for au_f1.* and emotion_au.csv)."""
+    from mefeat._io import read_clips_table, write_clips_table
+
+    feats = _folder(path, {"lbp_top": _signal, "fdm": _signal})
+    table = read_clips_table(feats).reset_index()
+    table["aus"] = [frozenset({12}) if e == "positive" else frozenset() for e in table["emotion"]]
+    write_clips_table(feats, table, overwrite=True)
+    return feats
+
+
+QUICK = ["--protocol", "loso", "--classifiers", "svm-linear", "-q"]
+
+
+def test_force_leaves_nothing_of_the_earlier_comparison(tmp_path):
+    feats = _with_aus(tmp_path / "f")
+    out = tmp_path / "cmp"
+    base = ["--features", str(feats), *QUICK, "--out", str(out)]
+    assert compare.main(base + ["--min-positives", "2", "--figure-format", "png,svg", "--dpi", "30"]) == 0
+    assert list(pd.read_csv(out / "emotion_au.csv").columns) == ["emotion", "AU12"]  # named as in the figure
+    md = (out / "au_f1.md").read_text().splitlines()
+    assert md[3] == "|---|---:|---:|"  # Method | AU12 | mean F1: the numbers right-aligned
+    assert (out / "figures" / "emotion_au.png").exists() and (out / "figures" / "scores_loso.svg").exists()
+    assert compare.main(base) == 1  # no --force: refused, the earlier results kept
+    assert compare.main(base + ["--force", "--no-au", "--methods", "fdm", "--figure-format", "pdf"]) == 0
+    left = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and "cache" not in p.parts)
+    assert left == [".mefeat.lock", "dropped.csv", "emotion_au.csv", "figures/confusion_loso_svm-linear.pdf",
+                    "figures/emotion_au.pdf",
+                    "figures/scores_loso.pdf", "per_class.csv", "per_fold.csv",
+                    "predictions.csv", "protocol.json", "results.csv", "results.json", "results.md", "results.tex",
+                    "subject_scores.csv"], left
+    # one method left: no pair to test, and the earlier run's paired tests are gone too
+    assert pd.read_csv(out / "results.csv")["method"].tolist() == ["FDM"]
+
+
+def test_a_locked_output_or_feature_folder_is_refused(tmp_path, capsys):
+    from mefeat._io import FolderLock
+
+    feats = _folder(tmp_path / "f", {"lbp_top": _signal})
+    out = tmp_path / "cmp"
+    argv = ["--features", str(feats), *QUICK, "--out", str(out), "--figure-format", "png", "--dpi", "30"]
+    with FolderLock(out, holder="another comparison"):  # a second comparison into the same --out
+        assert compare.main(argv) == 1
+    err = capsys.readouterr().err
+    assert "another comparison" in err and "another run" in err
+    assert not (out / "results.json").exists()
+    with FolderLock(feats, holder="python -m mefeat.extract"):  # an extraction writing the feature folder
+        assert compare.main(argv) == 1
+    assert "is being written by an extraction" in capsys.readouterr().err
+    assert not (out / "results.json").exists()
+    assert compare.main(argv) == 0 and (out / "results.json").exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".staging-")]
+
+
+@pytest.mark.parametrize("dpi", ["20000", "5"])
+def test_dpi_out_of_range_is_a_usage_error(tmp_path, capsys, dpi):
+    with pytest.raises(SystemExit) as exc:
+        compare.main(["--features", str(tmp_path), "--dpi", dpi, "--out", str(tmp_path / "cmp")])
+    assert exc.value.code == 2
+    assert f"--dpi must be between 10 and 1200 (journals ask 300-600 for figures), got {dpi}" in capsys.readouterr().err
+
+
+def test_extraction_errors_give_compare_advice(tmp_path):
+    from mefeat.runner import ExtractionError
+
+    msg = compare._compare_advice(ExtractionError(
+        "table 'lbp_top' in the output folder was computed with other settings (radii); use force=True (--force) "
+        "to replace it, another output folder, or a new table name (--descriptors lbp_top_2=lbp_top)"))
+    assert "--descriptors" not in msg and "--force" not in msg and "--extract-dir" in msg and "(radii)" in msg
+
+
+def test_fold_cache_fits_only_what_is_new(tmp_path, monkeypatch):
+    from mefeat._io import read_features, write_features
+    from mefeat.evaluation import protocol
+
+    def other(codes, rng, index):
+        return codes[:, None] * 2 + rng.normal(size=(len(codes), 5)), index
+
+    feats = _folder(tmp_path / "f", {"lbp_top": _signal, "fdm": other})
+    fits = []
+    real = protocol._fit_predict_fold
+    monkeypatch.setattr(protocol, "_fit_predict_fold", lambda *a: fits.append(a[4].size) or real(*a))
+    kw = {"protocols": ["loso"], "classifier_names": ["svm-linear"], "au": False, "cache": tmp_path / "cache"}
+    first = compare.run_comparison(feats, methods=["lbp_top"], **kw)
+    assert len(fits) == 6  # LOSO over 6 subjects
+    again = compare.run_comparison(feats, methods=["lbp_top"], **kw)
+    assert len(fits) == 6  # nothing fitted
+    pd.testing.assert_frame_equal(again.runs[0]["result"].predictions, first.runs[0]["result"].predictions)
+    compare.run_comparison(feats, **kw)  # one more table: only its 6 folds
+    assert len(fits) == 12
+    # a table whose bytes changed (one value) is never served from the cache
+    X = read_features(feats, "fdm")
+    X.iloc[0, 0] += 1.0
+    write_features(feats, "fdm", X.to_numpy(), list(X.index), list(X.columns), overwrite=True)
+    compare.run_comparison(feats, methods=["fdm"], **{**kw, "protocols": ["loso"]})
+    assert len(fits) == 18

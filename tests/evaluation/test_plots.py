@@ -1,5 +1,6 @@
 """Figures: every function writes valid PDF / PNG / SVG files (not pixel content); matplotlib stays lazy."""
 
+import os
 import subprocess
 import sys
 
@@ -146,3 +147,49 @@ def test_importing_evaluation_does_not_import_matplotlib():
             "e.plot_confusion, e.plot_scores_bar, e.format_results\n"
             "assert 'matplotlib' not in sys.modules, 'matplotlib imported'\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _seven_class_grid(n_methods=8, classifiers=("svm-linear", "svm-rbf", "rf")):
+    import pandas as pd
+
+    from mefeat.evaluation.labels import METHOD_LABELS
+
+    classes = ["anger", "contempt", "disgust", "fear", "happiness", "sadness", "surprise"]
+    rng = np.random.default_rng(0)
+    cm = lambda: pd.DataFrame(rng.integers(0, 30, (7, 7)), index=classes, columns=classes)  # noqa: E731
+    return {(m, c): cm() for m in list(METHOD_LABELS)[:n_methods] for c in classifiers}
+
+
+def test_confusion_grid_fits_a_page_and_picks_methods_and_classifiers():
+    from mefeat.evaluation import plot_confusion_grid
+
+    grid = _seven_class_grid()
+    fig = plot_confusion_grid(grid, None, classifiers=["rf"], ncols=4)  # the 8 methods of one classifier
+    w, h = fig.get_size_inches()
+    assert w <= 7.0 + 1e-9 and h <= 9.0, (w, h)  # a page's text width, and shorter than its height
+    assert len([ax for ax in fig.axes if ax.images]) == 8
+    fig = plot_confusion_grid(grid, None, methods=["lbp_top", "fdm"], classifiers=["svm-linear", "rf"])
+    assert len([ax for ax in fig.axes if ax.images]) == 4 and fig.get_size_inches()[0] <= 7.0 + 1e-9
+    with pytest.raises(ValueError, match="nothing to plot"):
+        plot_confusion_grid(grid, None, methods=["no_such_method"])
+
+
+def test_figures_keep_the_users_backend_and_embed_truetype_fonts(tmp_path):
+    # a notebook's backend (here "template") stays selected and pyplot knows no mefeat figure
+    code = f"""
+import matplotlib, matplotlib.pyplot as plt
+import pandas as pd
+from mefeat.evaluation import plot_confusion, plot_scores_bar
+before = matplotlib.get_backend()
+cm = pd.DataFrame([[8, 2], [3, 7]], index=["negative", "positive"], columns=["negative", "positive"])
+plot_confusion(cm, {str(tmp_path / 'cm.pdf')!r})
+r = pd.DataFrame({{"method": ["lbp_top", "fdm"], "classifier": "rf", "uf1": [0.5, 0.6], "uar": [0.5, 0.6]}})
+fig = plot_scores_bar(r, None, chance={{"uf1": 0.5, "uar": 0.5}})
+assert type(fig).__name__ == "Figure" and len(fig.axes) == 2
+assert matplotlib.get_backend() == before == "template", (before, matplotlib.get_backend())
+assert plt.get_fignums() == []
+"""
+    env = {**os.environ, "MPLBACKEND": "template"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
+    data = (tmp_path / "cm.pdf").read_bytes()
+    assert b"/Type3" not in data and b"/FontFile2" in data  # TrueType (Type 42) embedded, no Type 3

@@ -72,7 +72,8 @@ def test_train_never_contains_test_subjects():
     _FoldSpy.log = []
     res = evaluate(_FoldSpy(), Xg, y, g, cv="loso", verbose=False)
     assert len(_FoldSpy.log) == 12
-    for seen, (fold, test_groups) in zip(_FoldSpy.log, sorted(res.folds["folds"].items(), key=lambda t: int(t[0]))):
+    folds = sorted(res.folds["folds"].items(), key=lambda t: int(t[0]))
+    for seen, (_, test_groups) in zip(_FoldSpy.log, folds):
         assert seen.isdisjoint(test_groups)
         assert len(seen) == 11
 
@@ -278,3 +279,15 @@ def test_single_dataset_has_no_parts():
     assert res.parts == {} and res.part_by is None
     assert res.part_scores().index.tolist() == ["full"]
     assert res.protocol == "loso"
+
+
+def test_progress_bar_is_the_text_bar_without_ipywidgets(monkeypatch):
+    import importlib.util
+
+    import tqdm.std
+
+    from mefeat.evaluation.protocol import progress_bar
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ipywidgets" else real(name, *a))
+    assert progress_bar() is tqdm.std.tqdm  # tqdm.auto would warn "IProgress not found" in a notebook

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from mefeat.evaluation.splits import (
+    MEGC2019LOSO,
     LeaveOneDatabaseOut,
     LeaveOneSubjectOut,
-    MEGC2019LOSO,
     SubjectKFold,
     fold_assignment,
     get_splitter,

@@ -184,9 +184,8 @@ def test_size_margin_and_reference_options(astronaut_gray):
 
 
 def test_no_face_in_clip_names_clip_and_frame():
-    from skimage import data
-
     import cv2
+    from skimage import data
 
     coffee = cv2.cvtColor(data.coffee(), cv2.COLOR_RGB2GRAY)
     with pytest.raises(FaceNotFoundError, match="no face found in frame 2 of clip 'cof'"):

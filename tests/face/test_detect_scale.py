@@ -97,8 +97,8 @@ def test_small_face_falls_back_to_full_resolution(render_face):
 
 
 def test_no_face_in_a_large_frame_raises():
-    from skimage import data
     import cv2
+    from skimage import data
 
     coffee = cv2.resize(cv2.cvtColor(data.coffee(), cv2.COLOR_RGB2GRAY), (1024, 768))
     with pytest.raises(FaceNotFoundError, match="no face found in frame 0 of clip 'cof'"):

@@ -10,7 +10,7 @@ FACE_ROWS = slice(60, 188)
 FACE_COLS = slice(160, 288)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def face_crop():
     """(128, 128) float64 grayscale face on the 0-255 scale."""
     from skimage import color, data
@@ -29,7 +29,7 @@ def shifted(image, dy, dx):
     return np.real(np.fft.ifft2(fourier_shift(np.fft.fft2(image), (dy, dx))))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def face_landmarks():
     """dlib's 68 landmarks (x, y) of the face crop, float64 (detected on the full image)."""
     import dlib

@@ -72,9 +72,10 @@ def test_stopping_rule_matches_reference():
 
 
 def test_median_is_exact():
+    from scipy import ndimage
+
     from mefeat._jit import from_python
     from mefeat._kernels import tvl1 as K
-    from scipy import ndimage
 
     rng = np.random.default_rng(1)
     src = rng.normal(size=(9, 11)).astype(np.float32)
@@ -154,12 +155,14 @@ def test_float_frames_equal_uint8():
 def test_clip_flows_threads_and_pairs_give_identical_flows():
     f0, f1 = (_u8(f) for f in _small_pair())
     f2 = _u8(_small_pair(0.8, 0.2)[1])
-    frames = np.stack([f0, f1, f2, f1])
-    one = clip_flows(frames, mode="onset_each", method="tvl1", **FEW)
-    two = clip_flows(frames, mode="onset_each", method="tvl1", n_jobs=2, **FEW)
+    frames = np.stack([f0, f1, f2])
+    few = dict(FEW, warps=1)
+    one = clip_flows(frames, mode="onset_each", method="tvl1", **few)
+    two = clip_flows(frames, mode="onset_each", method="tvl1", n_jobs=2, **few)
     np.testing.assert_array_equal(one, two)
-    for n, t in enumerate((1, 2, 3)):
-        np.testing.assert_array_equal(one[n], compute_flow(f0, frames[t], method="tvl1", **FEW))
+    for n, t in enumerate((1, 2)):
+        np.testing.assert_array_equal(one[n], compute_flow(f0, frames[t], method="tvl1", **few))
+    assert np.abs(one[1] - one[0]).max() > 0.1  # the two pairs differ: the order of the outputs is checked
 
 
 def test_kernel_releases_the_gil():

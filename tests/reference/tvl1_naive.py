@@ -66,7 +66,8 @@ def keys_weights(t, a=-0.75):
     d = [t + 1, t, 1 - t, 2 - t]
 
     def k(s):
-        return np.where(s <= 1, (a + 2) * s ** 3 - (a + 3) * s ** 2 + 1, a * s ** 3 - 5 * a * s ** 2 + 8 * a * s - 4 * a)
+        return np.where(s <= 1, (a + 2) * s ** 3 - (a + 3) * s ** 2 + 1,
+                        a * s ** 3 - 5 * a * s ** 2 + 8 * a * s - 4 * a)
 
     return [k(np.abs(x)) for x in d]
 

@@ -17,7 +17,8 @@ def mdmd_frame_value(u, v, u2, v2, blocks, angles):
     rset = []
     for row in range(blocks):
         for col in range(blocks):
-            pix = [(y, x) for y in range(row * height, (row + 1) * height) for x in range(col * width, (col + 1) * width)]
+            pix = [(y, x) for y in range(row * height, (row + 1) * height)
+                   for x in range(col * width, (col + 1) * width)]
             groups = [[], [], [], []]
             for y, x in pix:
                 if u[y, x] == 0 and v[y, x] == 0:

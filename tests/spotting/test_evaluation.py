@@ -109,7 +109,7 @@ def test_megc2020_hand_computed_and_summed():
 
 def test_megc2020_equals_the_baseline_script_on_random_intervals():
     rng = np.random.default_rng(0)
-    for trial in range(30):
+    for _ in range(30):
         gts, preds, gt_rows, pred_rows = [], [], [], []
         for v in range(4):
             on = rng.integers(0, 300, size=rng.integers(0, 5))

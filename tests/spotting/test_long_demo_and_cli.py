@@ -4,7 +4,6 @@ micro-expressions, spot-then-recognise, and ``python -m mefeat.spot`` called in-
 import json
 import os
 
-import numpy as np
 import pandas as pd
 import pytest
 

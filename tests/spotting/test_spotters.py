@@ -1,7 +1,6 @@
 """Spotters against the slow references, and their streaming, thresholding and interval logic."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from mefeat.spotting import spotters as sp

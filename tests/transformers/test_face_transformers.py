@@ -12,6 +12,7 @@ from mefeat import Clip, FaceAligner, TemporalNormalizer
 from mefeat.face import align_clip
 from mefeat.temporal import normalize_clip
 
+
 @pytest.fixture(scope="module")
 def face_clips():
     import cv2

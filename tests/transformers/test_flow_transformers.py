@@ -73,17 +73,17 @@ def test_shapes_names_parallel_pickle_clone(cls, clips):
     assert clone(t).get_params() == t.get_params()
 
 
-def test_default_backend_is_dis_and_tvl1_runs(clips):
+def test_default_backend_is_tvl1_and_dis_runs(clips):
     from mefeat.flow import compute_flow
 
     small = [Clip(c.frames[:3, 40:88, 40:88], apex=2) for c in clips[:1]]
     for cls in ALL:
-        assert cls().flow_method == "dis"
+        assert cls().flow_method == "tvl1"
     X = BiWOOF(grid=(3, 3)).transform(small)
-    npt.assert_array_equal(X, BiWOOF(grid=(3, 3), flow_method="dis").transform(small))
+    npt.assert_array_equal(X, BiWOOF(grid=(3, 3), flow_method="tvl1").transform(small))
     f = small[0].frames
-    npt.assert_array_equal(compute_flow(f[0], f[2]), compute_flow(f[0], f[2], method="dis"))
-    T = BiWOOF(grid=(3, 3), flow_method="tvl1").transform(small)
+    npt.assert_array_equal(compute_flow(f[0], f[2]), compute_flow(f[0], f[2], method="tvl1"))
+    T = BiWOOF(grid=(3, 3), flow_method="dis").transform(small)
     assert X.shape == T.shape == (1, 72) and np.linalg.norm(T) == pytest.approx(1.0)
     assert not np.array_equal(X, T)
 
