@@ -79,7 +79,7 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=3, help="runs per configuration; medians are reported")
     ap.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "mefeat-bench"),
                     help="where the DFME-like sets are rendered (kept between runs)")
-    ap.add_argument("--skip", default="", help="comma list of parts to skip: cold,dask,rss,tvl1")
+    ap.add_argument("--skip", default="", help="comma list of parts to skip: cold,dask,rss,tvl1 (the other flows)")
     args = ap.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
     from benchmarks._dfme_like import make_dfme_like
@@ -97,8 +97,9 @@ def main(argv=None):
              for k in (1, 2)}
     configs = {"j1": ["--n-jobs", "1"], "j2": ["--n-jobs", "2"],
                "tex": ["--n-jobs", "2", "--descriptors", "lbp_top,hog_top,higo_top"]}
-    if "tvl1" not in skip:
-        configs["tvl1"] = ["--n-jobs", "2", "--param", "flow.method=tvl1"]
+    if "tvl1" not in skip:  # the alternatives to the default flow (mefeat's TV-L1): OpenCV's TV-L1 and DIS
+        configs["tvl1_opencv"] = ["--n-jobs", "2", "--param", "flow.method=tvl1_opencv"]
+        configs["dis"] = ["--n-jobs", "2", "--param", "flow.method=dis"]
     walls = {name: {"full": [], "two": []} for name in configs}
     mans = {}
     res = {}
@@ -170,9 +171,10 @@ def main(argv=None):
     print(f"  default (every default descriptor):   {c2 / f2:.2f}  (goal <= 1.5; end to end {w2 / n / f2:.2f})")
     print(f"  texture descriptors only (no flow):   {res['tex'][2] / f2:.2f}  "
           f"(end to end {res['tex'][0] / n / f2:.2f})")
-    if "tvl1" in res:
-        print(f"  flow.method=tvl1 (the authors' flow): {res['tvl1'][2] / f2:.2f}  "
-              f"(end to end {res['tvl1'][0] / n / f2:.2f})")
+    others = (("tvl1_opencv", "flow.method=tvl1_opencv (OpenCV's): "), ("dis", "flow.method=dis (fast option):      "))
+    for name, label in others:
+        if name in res:
+            print(f"  {label} {res[name][2] / f2:.2f}  (end to end {res[name][0] / n / f2:.2f})")
     print(f"1 -> 2 worker scaling, marginal clips:  {c1 / c2:.2f}x  (goal >= 1.8; end to end {w1 / w2:.2f}x; one "
           "worker already decodes in a second thread)")
     print(f"cached re-run into a new --out / full run:            {rerun / full:.1%}  ({rerun:.1f} s vs {full:.1f} s;"

@@ -423,6 +423,10 @@ def _labelled(folder, table, clips=None, dropped=None):
 
     X = read_features(folder, table)
     clips = read_clips(folder) if clips is None else clips
+    missing = [c for c in ("emotion",) if c not in clips.columns]
+    if missing:
+        raise ValueError(f"{os.path.join(os.fspath(folder), 'clips.csv')} has no {missing[0]!r} column (its columns: "
+                         f"{', '.join(map(str, clips.columns[:8]))}): the labels of the clips are needed to compare")
     drops = [] if dropped is None else dropped
 
     def add(keys, reason):
@@ -1315,7 +1319,10 @@ def main(argv=None) -> int:
     except (ExtractionError, OutputLocked) as exc:
         return _error(str(exc), 1)
     except (ValueError, KeyError, FileNotFoundError, ImportError) as exc:
-        return _error(str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc), 2)
+        if isinstance(exc, KeyError):  # a column or name the data lack: say so, not just the bare key
+            return _error(f"missing {exc.args[0]!r} in the feature tables or clips.csv being compared" if exc.args
+                          else str(exc), 2)
+        return _error(str(exc), 2)
     except OSError as exc:
         return _error(str(exc), 1)
     finally:

@@ -320,6 +320,9 @@ def _main(parser, args, argv):
 
             traceback.print_exc()
         return _error(str(exc), 1)
+    except MemoryError as exc:  # numpy's says what it could not allocate; a bare one says nothing
+        return _error(f"out of memory{': ' + str(exc) if str(exc) else ''}; finished clips are cached. Run again "
+                      "with fewer workers (--n-jobs 1), or free memory (each worker holds one clip's frames)", 1)
 
 
 def _preview_settings(resolved):

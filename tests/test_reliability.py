@@ -508,3 +508,46 @@ def test_vv_logs_one_line_per_clip_that_v_does_not(tmp_path, data, capsys):
     vv = capsys.readouterr().err
     per_clip = [ln for ln in vv.splitlines() if "computed lbp_top, cached -" in ln]
     assert len(per_clip) == 4 and not [ln for ln in v.splitlines() if "computed lbp_top" in ln]
+
+
+def test_a_data_folder_behind_a_symlink_loop_is_named_as_such(tmp_path):
+    """0.3.2 said the folder "does not exist"."""
+    from mefeat.datasets._base import missing_reason
+
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    assert "symbolic link in a loop" in missing_reason(tmp_path / "a" / "s01" / "clip1")
+    (tmp_path / "c").symlink_to(tmp_path / "gone")
+    assert "which does not exist" in missing_reason(tmp_path / "c" / "x")
+    assert missing_reason(tmp_path / "plain") == "does not exist"
+    data = make_clips(tmp_path / "data", n=2)
+    (tmp_path / "data" / "p0").rename(tmp_path / "data" / "p0_real")
+    (tmp_path / "data" / "p0").symlink_to(tmp_path / "data" / "p0")  # a loop where the frames were
+    ds = load(data)
+    rep = ds.validation_report
+    assert any("symbolic link in a loop" in str(r) for r in rep["reason"]), rep
+
+
+def test_compare_names_a_missing_emotion_column_and_its_file(tmp_path, data):
+    from mefeat import compare
+
+    out = tmp_path / "o"
+    _run(data, out)
+    clips = mefeat.read_clips(out).drop(columns=["emotion"])
+    with pytest.raises(ValueError, match=r"clips.csv has no 'emotion' column"):
+        compare._labelled(out, "lbp_top", clips)
+
+
+def test_running_out_of_memory_is_said_in_words(tmp_path, data, monkeypatch, capsys):
+    from mefeat import extract
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError()
+
+    import mefeat.extraction
+
+    monkeypatch.setattr(mefeat.extraction, "extract_features", no_memory)
+    from tests.test_runner import CHEAP
+    assert extract.main(CHEAP + ["--annotations", str(data), "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert "out of memory" in err and "--n-jobs 1" in err

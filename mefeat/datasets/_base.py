@@ -1,6 +1,7 @@
 """MEDataset (a normalised annotation table with lazy clip access) and shared loader helpers."""
 
 import collections
+import errno
 import hashlib
 import math
 import os
@@ -517,6 +518,24 @@ def _read_frames(paths, *, with_hash=False):
 
 
 # ---------------------------------------------------------------------- sheet helpers
+def missing_reason(path):
+    """Why ``path`` cannot be found: "does not exist", or the broken symbolic link on its way (a loop,
+    a missing target), which ``os.path.exists`` alone reports as "does not exist"."""
+    path = os.path.abspath(os.fspath(path))
+    parts = path.split(os.sep)
+    for k in range(2, len(parts) + 1):
+        p = os.sep.join(parts[:k])
+        if os.path.islink(p):
+            try:
+                os.stat(p)
+            except OSError as exc:
+                what = "it" if p == path else f"its folder {p!r}"
+                if exc.errno == errno.ELOOP:
+                    return f"cannot be reached: {what} is a symbolic link in a loop (it leads back to itself)"
+                return f"cannot be reached: {what} is a symbolic link to {os.readlink(p)!r}, which does not exist"
+    return "does not exist"
+
+
 #: Bounds of an annotation sheet. The largest real sheets are DFME's (7,526 rows over three files) and
 #: SAMM's (a few hundred rows, under 20 columns); a small xlsx can declare millions of cells and expand
 #: to gigabytes in memory, so sheets beyond these are refused before they are loaded.
@@ -583,7 +602,7 @@ def read_sheet(path, required, *, sheet_name=0):
 
     path = os.fspath(path)
     if not os.path.exists(path):
-        raise FileNotFoundError(f"annotation file {path!r} does not exist")
+        raise FileNotFoundError(f"annotation file {path!r} {missing_reason(path)}")
     size = os.path.getsize(path)
     if size > MAX_SHEET_BYTES:
         raise ValueError(f"annotation file {path!r} is {size:,} bytes, more than the limit of {MAX_SHEET_BYTES:,} "
@@ -847,7 +866,8 @@ class RowBuilder:
         rec["emotion_raw"] = emo_raw
         if self.check_frames:
             if not os.path.isdir(rec["frame_dir"]):
-                self.note(rec, "frame_dir", "dropped", rec["frame_dir"], None, "frame folder does not exist")
+                self.note(rec, "frame_dir", "dropped", rec["frame_dir"], None,
+                          f"frame folder {missing_reason(rec['frame_dir'])}")
                 return False
             if not self._check_range(rec, onset, offset):
                 return False
