@@ -551,3 +551,18 @@ def test_running_out_of_memory_is_said_in_words(tmp_path, data, monkeypatch, cap
     assert extract.main(CHEAP + ["--annotations", str(data), "--out", str(tmp_path / "o")]) == 1
     err = capsys.readouterr().err
     assert "out of memory" in err and "--n-jobs 1" in err
+
+
+def test_read_clips_names_an_aus_cell_that_is_not_au_numbers(tmp_path):
+    import pandas as pd
+
+    ann = make_clips(tmp_path / "data", n=2)
+    out = tmp_path / "o"
+    extract_features(load(ann), "lbp_top", CHEAP_PARAMS, out=out, n_jobs=1, progress=False)
+    path = out / "clips.csv"
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert "aus" in df.columns
+    df.loc[0, "aus"] = "L12"
+    df.to_csv(path, index=False)
+    with pytest.raises(mefeat._io.TableError, match=r"clips.csv: column 'aus' holds 'L12'"):
+        mefeat.read_clips(out, verify=False)
