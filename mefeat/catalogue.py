@@ -116,7 +116,8 @@ class DescriptorSpec:
         configuration such as the MEGC 2019 LBP-TOP baseline).
     kernels : tuple of str, optional
         The :func:`mefeat.descriptors.warm_up` names of the numba kernels it runs (the extraction
-        compiles or loads them in its workers at once, before the first clip).
+        compiles or loads them in its workers at once, before the first clip); a flow descriptor
+        lists ``"tvl1"``, the default flow's kernel, which a run with another ``flow.method`` skips.
     """
 
     name: str
@@ -265,16 +266,17 @@ for _spec in (
     DescriptorSpec("higo_top", "mefeat.transformers:HIGOTOP", "tim", kernels=("higo_top",),
                    summary="gradient-orientation histograms (one vote per voxel) on three orthogonal planes",
                    reference="Li et al., IEEE TAFFC 9(4), 2018, doi:10.1109/TAFFC.2017.2667642"),
-    DescriptorSpec("mdmo", "mefeat.transformers:MDMO", "tim", kernels=("mdmo",),
+    DescriptorSpec("mdmo", "mefeat.transformers:MDMO", "tim", kernels=("mdmo", "tvl1"),
                    summary="main directional mean optical flow in 36 landmark regions (flows onset -> each frame)",
                    reference="Liu et al., IEEE TAFFC 7(4), 2016, doi:10.1109/TAFFC.2015.2485205"),
-    DescriptorSpec("fdm", "mefeat.transformers:FDM", "tim", kernels=("fdm",),
+    DescriptorSpec("fdm", "mefeat.transformers:FDM", "tim", kernels=("fdm", "tvl1"),
                    summary="facial dynamics map: principal flow direction per spatio-temporal cuboid",
                    reference="Xu et al., IEEE TAFFC 8(2), 2017, doi:10.1109/TAFFC.2016.2518162"),
-    DescriptorSpec("bi_woof", "mefeat.transformers:BiWOOF", "key_frames", kernels=("bi_woof",),
+    DescriptorSpec("bi_woof", "mefeat.transformers:BiWOOF", "key_frames", kernels=("bi_woof", "tvl1"),
                    summary="bi-weighted oriented optical flow of the onset -> apex flow",
                    reference="Liong et al., Signal Process. Image Commun. 62, 2018, doi:10.1016/j.image.2017.11.006"),
-    DescriptorSpec("optical_strain", "mefeat.transformers:OpticalStrain", "key_frames", kernels=("optical_strain",),
+    DescriptorSpec("optical_strain", "mefeat.transformers:OpticalStrain", "key_frames",
+                   kernels=("optical_strain", "tvl1"),
                    summary="block statistics of the onset -> apex optical strain magnitude",
                    reference="Liong et al., Signal Process. Image Commun. 62, 2018, doi:10.1016/j.image.2017.11.006"),
 ):

@@ -41,15 +41,13 @@ def worker_groups(specs, workers, backend, flow_method=DEFAULT_FLOW_METHOD):
     or ``[]`` when the compile belongs in one process (a back-end that cannot place them, JIT disabled,
     one worker or one group). The one rule of :func:`compile_ahead` and :func:`warm_kernels`.
 
-    The flow descriptors' kernels include the flow's own when ``flow_method`` is mefeat's TV-L1."""
+    The flow descriptors list the default flow's kernel (``"tvl1"``); it is left out when the run uses
+    another ``flow_method``. Read from the specs' declarations only: nothing is imported (this runs
+    first thing in the command, before scikit-learn is loaded)."""
     from mefeat import _jit
     from mefeat.descriptors._warm_up import compile_groups
 
-    specs = list(specs)
-    names = {k for spec in specs for k in spec.kernels}
-    if flow_method == "tvl1" and any(spec.uses_flow for spec in specs):
-        names.add("tvl1")
-    names = sorted(names)
+    names = sorted({k for spec in specs for k in spec.kernels if k != "tvl1" or flow_method == "tvl1"})
     if not backend.warms_in_workers or _jit.jit_disabled() or not names:
         return names, []
     groups = compile_groups(names, workers)
