@@ -16,14 +16,29 @@ default pipeline:
    landmarks, each AU with its own apex amplitude (0.2-1 px *in the aligned 128 px crop*) and its
    own temporal profile (onset at frame 0, smooth rise to an apex at frames 2-6, partial return);
    several AUs per clip; in a quarter of the clips, whatever their class, a blink (both upper lids
-   move down by 1.5-4 px, a narrow bump). On top, slight rigid head motion: a sub-pixel random-walk
-   drift of translation (0.05-0.4 px by the last frame, crop px) and rotation (0.02-0.2 degrees)
-   about the face centre.
+   move down by 1.5-4 px, a narrow bump). **Motion boundaries** ("boundaries", :data:`AU_BOUNDARIES`):
+   real facial motion is not smooth across the face's anatomical edges. The upper lid slides over the
+   eye while the eye below its margin stays (blinks, AU5, AU7, and the brow raisers AU1/AU2, which lift
+   the skin above the lid margin only); the cheek and lower lid (AU6, AU7) move below the lower lid
+   margin; the upper and lower lips move on their own side of the mouth slit (AU10, AU17, AU23-25); the
+   lip corners and nose wings move medially of the nasolabial fold, which deepens (AU9, AU12, AU14,
+   AU15, AU20, AU23); the two brows of AU4 move towards each other into the glabellar furrow. So each
+   control point's bump is multiplied by a logistic step across its boundary line (lid margins and
+   mouth slit through their landmarks, so they lie on the face's intensity edges): the motion changes
+   over about one aligned px there, and the true strain is concentrated on lines, as real strain is
+   on margins and folds, instead of the rings of a smooth bump. The step's scale is ``max(0.5 camera
+   px, amplitude / 2)`` so that the rendered map stays one-to-one (a true occlusion would need layered
+   rendering; at sub-pixel amplitudes after the 1.5-2.3x downsampling the difference is below a
+   pixel). The bumps are normalised after the cut, so each AU keeps its 0.2-1 px peak. Switched off,
+   the motion is the smooth Gaussian bumps of mefeat 0.4's benchmark. On top, slight rigid head
+   motion: a sub-pixel random-walk drift of translation (0.05-0.4 px by the last frame, crop px) and
+   rotation (0.02-0.2 degrees) about the face centre.
 3. **Recording degradations**, per frame at camera resolution: illumination changes (a global gain
    of 0-0.1 % RMS per frame plus a slowly drifting offset and horizontal/vertical gain ramp: CASME II
    and SAMM used LED lighting chosen to avoid flicker; ``flicker_scale`` makes it stronger),
-   signal-dependent sensor noise (Poisson-Gaussian: variance ``k * I + s_read^2``, ``k`` 0.02-0.12,
-   ``s_read`` 0.8-2 gray levels, slightly correlated by a demosaicing-like 0.6 px blur), 8-bit
+   signal-dependent sensor noise (Poisson-Gaussian: variance ``k * I + s_read^2``, ``k`` 0.005-0.02,
+   ``s_read`` 0.5-1 gray level, so 0.9-1.9 gray levels at mid-gray, the 1-2 gray levels of CASME II's
+   640x480 frames; slightly correlated by a demosaicing-like 0.6 px blur), 8-bit
    rounding and JPEG compression (quality 75-95, as CASME II and SAMM frames are stored).
 
 Then the pipeline's alignment: 68 dlib landmarks fitted on the degraded onset frame (inside the
@@ -33,8 +48,9 @@ transform. The true flows onset -> t in crop coordinates follow analytically fro
 crop transform.
 
 :func:`make_clip` draws everything from ``(seed, subject, label)``; ``degrade=()`` switches the
-recording degradations and head motion off (motion and alignment unchanged) for comparison; any
-subset of them can be chosen.
+recording degradations, head motion and motion boundaries off (AUs and alignment unchanged); any
+subset of them can be chosen ("boundaries", though a property of the motion rather than of the recording,
+is switched the same way, so that the ablation of ``bench_flow_choice.py --ablation`` covers it).
 
 Classes for the classification proxy (``label``, the three MEGC 2019 classes): 0 "negative"
 (anger, disgust, fear or sadness), 1 "positive" (happiness), 2 "surprise"; a clip's AUs are drawn
@@ -62,8 +78,10 @@ ROTATION_DEG = (0.02, 0.2)  # head rotation by the last frame
 FLICKER_GAIN = (0.0, 0.001)  # RMS of the global gain change per frame
 FLICKER_OFFSET = 0.05  # gray levels per frame, random-walk step of a global offset
 FLICKER_RAMP = 0.0003  # per frame, random-walk step of a horizontal/vertical gain ramp
-NOISE_K = (0.02, 0.12)  # shot-noise variance per gray level
-NOISE_READ = (0.8, 2.0)  # read-noise sigma, gray levels
+# Sensor noise of CASME II's 640x480 frames: about 1-2 gray levels (issue 18). mefeat 0.4's benchmark drew
+# 1.8-4.4 gray levels at mid-gray (k 0.02-0.12, read 0.8-2), twice the real level.
+NOISE_K = (0.005, 0.02)  # shot-noise variance per gray level
+NOISE_READ = (0.5, 1.0)  # read-noise sigma, gray levels
 JPEG_QUALITY = (75, 95)
 #: Blinks (a nuisance of real clips, in any class): probability per clip and the upper lids' apex
 #: displacement (aligned-crop px; a full blink moves the lid by the eye's opening, about 5 px at 128 px).
@@ -72,6 +90,36 @@ BLINK_PX = (1.5, 4.0)
 _BLINK_REGIONS = [((37, 38), (0, 0), (0, 1), 1.0, .3, "R"), ((43, 44), (0, 0), (0, 1), 1.0, .3, "L")]
 #: Spatial scale of the AU bumps: a factor drawn per AU on the demo set's sigmas (AU_REGIONS).
 SIGMA_SCALE = (1.0, 1.0)
+#: Anatomical boundaries of the "boundaries" property: a line through two points (landmarks averaged, plus
+#: an offset in face units u = jaw width / 10) and a landmark on the side that moves. The lid margins and
+#: the mouth slit follow the landmarks (intensity edges of the face); the nasolabial fold runs from beside
+#: the nose wing to beside the mouth corner; the glabellar furrow is the vertical through the nose bridge.
+BOUNDARY_LINES = {
+    "lid_upper_R": ((37,), (0, 0), (38,), (0, 0), (19,)), "lid_upper_L": ((43,), (0, 0), (44,), (0, 0), (24,)),
+    "lid_lower_R": ((41,), (0, 0), (40,), (0, 0), (30,)), "lid_lower_L": ((47,), (0, 0), (46,), (0, 0), (30,)),
+    "slit_above": ((60,), (0, 0), (64,), (0, 0), (33,)), "slit_below": ((60,), (0, 0), (64,), (0, 0), (8,)),
+    "fold_R": ((31,), (-.2, 0), (48,), (-.35, .1), (33,)), "fold_L": ((35,), (.2, 0), (54,), (.35, .1), (33,)),
+    "glabella_R": ((27,), (0, 0), (27,), (0, -1), (21,)), "glabella_L": ((27,), (0, 0), (27,), (0, -1), (22,)),
+}
+#: Boundary of each control point of :data:`mefeat.datasets.demo.AU_REGIONS` (same order; None: no
+#: boundary). Brow raisers (AU1, AU2) and the upper lid (AU5, AU7's upper part, blinks) move above the upper
+#: lid margin, the eye below it does not; the cheek (AU6) and the lower lid (AU7) move below the lower lid
+#: margin; the upper and lower lips (AU10, AU17, AU23-25) move on their own side of the mouth slit; the lip
+#: corners (AU12, AU14, AU15, AU20, AU23) and the nose wings (AU9) move medially of the nasolabial fold;
+#: the two brows of AU4 move towards each other and meet in the glabellar furrow.
+AU_BOUNDARIES = {
+    1: ["lid_upper_R", "lid_upper_L", "lid_upper_R", "lid_upper_L"], 2: ["lid_upper_R", "lid_upper_L"],
+    4: ["glabella_R", "glabella_L", None], 5: ["lid_upper_R", "lid_upper_L"],
+    6: ["lid_lower_R", "lid_lower_L", None, None],
+    7: ["lid_lower_R", "lid_lower_L", "lid_upper_R", "lid_upper_L"], 9: ["fold_R", "fold_L", None],
+    10: ["slit_above", "slit_above", "slit_above"], 12: ["fold_R", "fold_L"], 14: ["fold_R", "fold_L"],
+    15: ["fold_R", "fold_L"], 17: ["slit_below", "slit_below"], 20: ["fold_R", "fold_L"],
+    23: ["fold_R", "fold_L", "slit_above", "slit_below"], 24: ["slit_above", "slit_below"],
+    25: ["slit_below", "slit_above"], 45: ["lid_upper_R", "lid_upper_L"],
+}
+#: Width of a boundary (camera px): the logistic scale ``w`` of the step is ``max(BOUNDARY_WIDTH_PX,
+#: amplitude / 2)`` so the step's slope (amplitude / 4w) stays <= 0.5 and the rendered motion one-to-one.
+BOUNDARY_WIDTH_PX = 0.5
 
 
 @dataclasses.dataclass
@@ -104,11 +152,16 @@ class RealisticClip:
 
 
 
-def _bumps(x, y, pts, vecs, sig):
+def _bumps(x, y, pts, vecs, sig, cuts=None):
+    """Sum of Gaussian displacement bumps at (x, y); ``cuts[i]`` (or None) confines bump ``i`` to one side
+    of a line: ``(nx, ny, c, w)`` multiplies it by ``logistic((nx x + ny y - c) / w)``."""
     dx = np.zeros_like(x)
     dy = np.zeros_like(x)
-    for (px, py), (vx, vy), s in zip(pts, vecs, sig):
+    for i, ((px, py), (vx, vy), s) in enumerate(zip(pts, vecs, sig)):
         g = np.exp(-((x - px) ** 2 + (y - py) ** 2) / (2 * s * s))
+        if cuts is not None and cuts[i] is not None:
+            nx, ny, c, w = cuts[i]
+            g = g / (1 + np.exp(-np.clip((nx * x + ny * y - c) / w, -50, 50)))
         dx += vx * g
         dy += vy * g
     return dx, dy
@@ -188,36 +241,53 @@ def _flip_landmarks(lm, width):
     return out
 
 
-def _au_motion(rng, aus, lm, u, crop_scale, n_frames):
-    """Bumps (camera coords, unit apex amplitude scaled to the drawn crop-px peak) and per-AU profiles."""
+def _au_motion(rng, aus, lm, u, crop_scale, n_frames, boundaries=True):
+    """Per AU: bumps (camera coords, scaled to the drawn crop-px peak), per-AU profile and, with
+    ``boundaries``, each bump's cut ``(nx, ny, c, w)`` across its :data:`AU_BOUNDARIES` line (else None)."""
     from mefeat.datasets.demo import AU_REGIONS
 
     groups = []
     apex0 = int(rng.integers(3, 6)) if n_frames >= 8 else max(1, (n_frames - 1) // 2)
     for au in aus:
-        pts, vecs, sig = [], [], []
+        pts, vecs, sig, lines = [], [], [], []
         for idx, off, d, w, s, _side in (_BLINK_REGIONS if au == 45 else AU_REGIONS[au]):
             pts.append(lm[list(idx)].mean(axis=0) + np.asarray(off) * u)
             d = np.asarray(d, float)
             vecs.append(d / np.linalg.norm(d) * w)
             sig.append(s * u)
+        for name in AU_BOUNDARIES[au]:
+            lines.append(None if name is None else _line(lm, u, BOUNDARY_LINES[name]))
         pts, vecs, sig = np.array(pts), np.array(vecs), np.array(sig) * rng.uniform(*SIGMA_SCALE)
-        # peak of the unit field, on a grid around the bumps (camera px)
-        gx, gy = np.meshgrid(np.linspace(pts[:, 0].min() - 2 * sig.max(), pts[:, 0].max() + 2 * sig.max(), 80),
-                             np.linspace(pts[:, 1].min() - 2 * sig.max(), pts[:, 1].max() + 2 * sig.max(), 80))
-        peak = np.hypot(*_bumps(gx, gy, pts, vecs, sig)).max()
         amp = rng.uniform(*(BLINK_PX if au == 45 else AMPLITUDE_PX)) / crop_scale  # camera px
+        wb = max(BOUNDARY_WIDTH_PX, amp / 2)
+        cuts = [None if ln is None else (*ln, wb) for ln in lines] if boundaries else None
+        # peak of the unit field (boundaries included), on a grid around the bumps (camera px)
+        gx, gy = np.meshgrid(np.linspace(pts[:, 0].min() - 2 * sig.max(), pts[:, 0].max() + 2 * sig.max(), 160),
+                             np.linspace(pts[:, 1].min() - 2 * sig.max(), pts[:, 1].max() + 2 * sig.max(), 160))
+        peak = np.hypot(*_bumps(gx, gy, pts, vecs, sig, cuts)).max()
         vecs = vecs * amp / peak
         t = np.arange(n_frames, dtype=float)
         a = min(max(apex0 + int(rng.integers(-1, 2)), 1), n_frames - 1)
         rise = _smoothstep(t / a)
         fall = 1 - rng.uniform(0.3, 0.8) * _smoothstep((t - a) / max(n_frames - 1 - a, 1))
         prof = np.where(t <= a, rise, fall)
-        groups.append((pts, vecs, sig, prof))
+        groups.append((pts, vecs, sig, prof, cuts))
     return groups
 
 
-DEGRADATIONS = ("head", "flicker", "noise", "jpeg")
+def _line(lm, u, spec):
+    """(nx, ny, c) of a boundary: unit normal towards the moving side, ``n . x = c`` on the line."""
+    a, oa, b, ob, side = spec
+    pa = lm[list(a)].mean(axis=0) + np.asarray(oa) * u
+    pb = lm[list(b)].mean(axis=0) + np.asarray(ob) * u
+    n = np.array([pa[1] - pb[1], pb[0] - pa[0]])
+    n /= np.linalg.norm(n)
+    if n @ lm[list(side)].mean(axis=0) < n @ pa:
+        n = -n
+    return float(n[0]), float(n[1]), float(n @ pa)
+
+
+DEGRADATIONS = ("boundaries", "head", "flicker", "noise", "jpeg")
 
 
 def draw_aus(rng, label):
@@ -244,10 +314,10 @@ def make_clip(seed, *, subject=0, label=None, n_frames=10, degrade=DEGRADATIONS,
         Class 0, 1 or 2 (see ``CLASSES``); None draws one.
     n_frames : int
     degrade : collection of str
-        Which of ``DEGRADATIONS`` ("head" motion, illumination "flicker", signal-dependent sensor
-        "noise", "jpeg" compression) to apply; the others are off. Without "noise", Gaussian noise of
-        sigma 1 is added before the 8-bit rounding. Every draw is made whatever is switched off, so
-        the same seed gives the same clip up to the degradations left out.
+        Which of ``DEGRADATIONS`` (motion "boundaries", "head" motion, illumination "flicker",
+        signal-dependent sensor "noise", "jpeg" compression) to apply; the others are off. Without
+        "noise", Gaussian noise of sigma 1 is added before the 8-bit rounding. Every draw is made
+        whatever is switched off, so the same seed gives the same clip up to the properties left out.
     flicker_scale : float
         Multiplies the flicker's gain, offset and ramp (``FLICKER_*``): 10 gives the 0.5-1 % per-frame
         gain changes of lighting that flickers.
@@ -270,7 +340,7 @@ def make_clip(seed, *, subject=0, label=None, n_frames=10, degrade=DEGRADATIONS,
     # crop scale of the true landmarks (alignment's will differ slightly: it sees the degraded onset)
     crop_scale = np.sqrt(abs(np.linalg.det(fit_similarity(sub.landmarks, SIZE)[:, :2])))
     u = sub.jaw / 10
-    groups = _au_motion(rng, aus, sub.landmarks, u, crop_scale, n_frames)
+    groups = _au_motion(rng, aus, sub.landmarks, u, crop_scale, n_frames, "boundaries" in degrade)
     H, W = sub.shape
     centre = sub.landmarks.mean(axis=0)
     degrade = set(degrade)
@@ -288,9 +358,9 @@ def make_clip(seed, *, subject=0, label=None, n_frames=10, degrade=DEGRADATIONS,
     def forward(t, x, y):
         """Camera position at frame t of the content at (x, y) of frame 0."""
         dx, dy = np.zeros_like(x), np.zeros_like(x)
-        for pts, vecs, sig, prof in groups:
+        for pts, vecs, sig, prof, cuts in groups:
             if prof[t] != 0:
-                bx, by = _bumps(x, y, pts, vecs * prof[t], sig)
+                bx, by = _bumps(x, y, pts, vecs * prof[t], sig, cuts)
                 dx += bx
                 dy += by
         px, py = x + dx - centre[0], y + dy - centre[1]
@@ -306,11 +376,20 @@ def make_clip(seed, *, subject=0, label=None, n_frames=10, degrade=DEGRADATIONS,
     ramp = np.cumsum(rng.normal(0, FLICKER_RAMP * flicker_scale, (n_frames, 2)), axis=0)
     frames_cam = []
     for t in range(n_frames):
-        # inverse of forward(t): s with forward(t, s) = pixel (fixed point; |grad D| << 1)
-        sx, sy = xx.copy(), yy.copy()
-        for _ in range(12 if t else 0):
-            fx, fy = forward(t, sx, sy)
-            sx, sy = sx + (xx - fx), sy + (yy - fy)
+        # inverse of forward(t): s with forward(t, s) = pixel, by fixed-point iteration (a contraction where
+        # |grad D| < 1: a boundary adds at most 0.5), each pixel until it moves by < 1e-6 px; the test
+        # checks that the true flow explains the rendered frames
+        sx, sy = xx.ravel().copy(), yy.ravel().copy()
+        idx = np.arange(sx.size) if t else np.arange(0)
+        for _ in range(60):
+            if not idx.size:
+                break
+            fx, fy = forward(t, sx[idx], sy[idx])
+            rx, ry = xx.ravel()[idx] - fx, yy.ravel()[idx] - fy
+            sx[idx] += rx
+            sy[idx] += ry
+            idx = idx[np.abs(rx) + np.abs(ry) > 1e-6]
+        sx, sy = sx.reshape(H, W), sy.reshape(H, W)
         mx, my = sub.to_source(sx, sy)
         img = cv2.remap(sub.gray, mx.astype(np.float32), my.astype(np.float32), cv2.INTER_CUBIC,
                         borderMode=cv2.BORDER_REFLECT).astype(np.float64)

@@ -8,7 +8,7 @@ table, histogram-like non-negative values where the real table is a histogram, A
 DFME's AU frequencies, a signal giving a DFME-like accuracy of about 0.4), then times
 
 1. the full default comparison (every table but ``fdm``, every classifier, DFME 10-fold CV, the
-   per-AU detection) with ``--n-jobs``;
+   per-AU detection) with compare's default ``--n-jobs`` (every core) unless ``--n-jobs`` is given;
 2. the same comparison with one more table (``fdm``) into the same ``--out`` with ``--force``:
    the fold cache (``<out>/cache``) serves every fit of the first run, so only the new table is
    fitted. The number of folds fitted in each run is counted from the cache folder.
@@ -115,7 +115,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="10 %% of the clips and subjects")
     p.add_argument("--out", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "mefeat-bench-compare"))
-    p.add_argument("--n-jobs", default="2", help="compare's --n-jobs (default 2)")
+    p.add_argument("--n-jobs", default=None, help="compare's --n-jobs (default: compare's, every core)")
     p.add_argument("--classifiers", default=None, help="compare's --classifiers (default: all)")
     p.add_argument("--no-au", action="store_true", help="skip the AU detection")
     args = p.parse_args(argv)
@@ -127,7 +127,8 @@ def main(argv=None):
     dfme_sized_folder(features, scale=scale, tables=first)
     print(f"{machine()}\nwrote {len(first)} tables of {int(round(N_CLIPS * scale))} clips, "
           f"{int(round(N_SUBJECTS * scale))} subjects in {time.perf_counter() - t0:.0f} s ({features})")
-    extra = ["--n-jobs", args.n_jobs, *(["--classifiers", args.classifiers] if args.classifiers else []),
+    extra = [*(["--n-jobs", args.n_jobs] if args.n_jobs else []),
+             *(["--classifiers", args.classifiers] if args.classifiers else []),
              *(["--no-au"] if args.no_au else [])]
     import shutil
 

@@ -127,14 +127,18 @@ def decode_floor(root, sheets, n_jobs=1):
     -------
     dict
         ``seconds_total`` (decoding only: the sheet is read and the frames listed before timing),
-        ``seconds_per_clip``, ``n_frames`` (decoded), plus ``n_clips``, ``seconds_per_frame`` and
-        ``n_jobs``. One pass; the page cache is as the caller left it (call twice, or read the files
-        first, for a warm-cache floor).
+        ``seconds_per_clip``, ``n_frames`` (decoded), plus ``n_clips``, ``seconds_per_frame``,
+        ``n_jobs`` and ``cpu_seconds_total`` (CPU time of this process, ``n_jobs=1`` only, else None:
+        unlike wall time it hardly moves with other processes' load). One pass; the page cache is
+        as the caller left it (call twice, or read the files first, for a warm-cache floor).
     """
     clips = clip_frame_paths(root, sheets)
+    cpu = time.process_time()
     seconds, n = _run(_decode, clips, int(n_jobs))
+    cpu = time.process_time() - cpu if int(n_jobs) == 1 else None
     return {"seconds_total": seconds, "seconds_per_clip": seconds / max(len(clips), 1), "n_frames": n,
-            "n_clips": len(clips), "seconds_per_frame": seconds / max(n, 1), "n_jobs": int(n_jobs)}
+            "n_clips": len(clips), "seconds_per_frame": seconds / max(n, 1), "n_jobs": int(n_jobs),
+            "cpu_seconds_total": cpu}
 
 
 def _frame_shape(path):

@@ -11,26 +11,14 @@ Layers (nothing imports upward)::
 
 from mefeat._lazy import attach
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"
 
-# public name -> module that defines it
+# public name -> module that defines it; the built-in descriptors' functions and transformers
+# (mefeat.lbp_top, mefeat.LBPTOP ...) come from their declarations (_exports), read on first use
 _LAZY = {
     "Clip": "mefeat._clip",
-    # descriptors (functions)
-    "lbp_top": "mefeat.descriptors",
-    "hog_top": "mefeat.descriptors",
-    "higo_top": "mefeat.descriptors",
-    "bi_woof": "mefeat.descriptors",
-    "mdmo": "mefeat.descriptors",
-    "fdm": "mefeat.descriptors",
-    # scikit-learn transformers
-    "LBPTOP": "mefeat.transformers",
-    "HOGTOP": "mefeat.transformers",
-    "HIGOTOP": "mefeat.transformers",
-    "BiWOOF": "mefeat.transformers",
-    "MDMO": "mefeat.transformers",
-    "FDM": "mefeat.transformers",
-    "OpticalStrain": "mefeat.transformers",
+    "MefeatError": "mefeat.exceptions",
+    # preprocessing transformers
     "FaceAligner": "mefeat.transformers",
     "TemporalNormalizer": "mefeat.transformers",
     "MotionMagnifier": "mefeat.transformers",
@@ -54,4 +42,13 @@ _SUBMODULES = {
     "plot",
 }
 
-__getattr__, __dir__, __all__ = attach(__name__, _LAZY, _SUBMODULES)
+
+
+def _exports():
+    # registering the built-in descriptors imports mefeat.descriptors (NumPy): only when such a name is asked for
+    from mefeat._registry import exports
+
+    return exports()
+
+
+__getattr__, __dir__, _ = attach(__name__, _LAZY, _SUBMODULES, derived=_exports)

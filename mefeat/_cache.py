@@ -19,6 +19,7 @@ import os
 import numpy as np
 
 from mefeat._io import atomic_write
+from mefeat.exceptions import MefeatError
 
 __all__ = ["CorruptEntry", "entry_path", "read_entry", "write_entry", "remove_entry", "MAGIC"]
 
@@ -26,7 +27,7 @@ MAGIC = b"MEFEAT-CACHE 1\n"
 _SUFFIX = ".mfc"
 
 
-class CorruptEntry(Exception):
+class CorruptEntry(MefeatError):
     """A cache entry exists but cannot be trusted (the message says why)."""
 
 

@@ -1,7 +1,8 @@
 """The one way mefeat decodes an image file into a grayscale uint8 frame (numpy; OpenCV imported lazily).
 
-Bottom layer: imports numpy only (``cv2`` inside the functions), so the datasets, the face module and
-the extraction engine can all use it without pulling each other in.
+Bottom layer: imports numpy only (``cv2``, ``zlib`` and the PNG kernel of :mod:`mefeat._kernels.png` inside
+the functions), so the datasets, the face module and the extraction engine can all use it without pulling
+each other in.
 """
 
 import os
@@ -41,6 +42,10 @@ def decode_frame(data, path):
 
     Notes
     -----
+    - **8-bit grayscale PNG**, the usual frame format, is decoded by mefeat itself (zlib and a
+      numba kernel for the row filters): the same pixels as OpenCV's decoder (PNG is lossless;
+      tested against it on every filter type), about 20 % faster on DFME-sized frames. Any other
+      file, and any PNG with something unusual (see ``_decode_png_gray8``), goes to OpenCV.
     - **Colour** (3 or 4 channels) is converted to gray by OpenCV's decoder with its rule
       ``Y = 0.299 R + 0.587 G + 0.114 B`` (for JPEG the decoder returns the luma plane, the same
       formula applied before compression); an alpha channel is ignored. 8-bit files therefore
@@ -70,6 +75,9 @@ def decode_frame(data, path):
     if dims is not None and dims[0] * dims[1] > MAX_FRAME_PIXELS:
         raise OSError(f"frame {name!r} claims {dims[0]} x {dims[1]} pixels, more than the limit of "
                       f"{MAX_FRAME_PIXELS:,} (mefeat._config.MAX_FRAME_PIXELS); not decoded")
+    img = _decode_png_gray8(data, dims)
+    if img is not None:
+        return img
     try:
         img = cv2.imdecode(np.frombuffer(data, np.uint8), _FLAGS)
     except cv2.error as exc:  # OpenCV raises for some corrupt headers instead of returning None
@@ -88,6 +96,77 @@ def decode_frame(data, path):
         return (img >> 8).astype(np.uint8)
     raise OSError(f"unreadable frame {name!r} ({size} bytes): {img.dtype} samples are not supported "
                   "(only 8- and 16-bit unsigned integer images)")
+
+
+#: PNG chunks the fast path reads past: metadata that cannot change the pixels OpenCV decodes.
+_PNG_SKIPPED_CHUNKS = (b"tEXt", b"zTXt", b"iTXt", b"tIME", b"pHYs")
+#: Largest side the fast path decodes (OpenCV's default CV_IO_MAX_IMAGE_WIDTH and _HEIGHT).
+_PNG_MAX_SIDE = 1 << 20
+
+
+def _decode_png_gray8(data, dims):
+    """The pixels of a well-formed 8-bit grayscale, non-interlaced PNG, or None for any other file.
+
+    The common frame format of micro-expression data sets, decoded about 20 % faster than OpenCV
+    does (zlib's inflate and a numba kernel for the row filters, :mod:`mefeat._kernels.png`).
+    PNG is lossless, so the pixels are the file's, exactly what ``cv2.imdecode`` returns. Only files
+    every reader decodes alike take this path: every chunk's CRC correct, one run of IDAT chunks
+    whose zlib stream inflates to exactly the image's rows and ends there, filter types 0-4, IEND
+    last, and no chunk but IHDR, IDAT, IEND and the metadata of :data:`_PNG_SKIPPED_CHUNKS` (no
+    palette, transparency, gamma or colour profile). Any other file (colour, 16-bit, interlaced,
+    damaged) returns None and goes to OpenCV, whose result and errors are then the rule.
+    """
+    import zlib
+
+    if dims is None or not bytes(data[:8]) == b"\x89PNG\r\n\x1a\n":
+        return None
+    from mefeat import _jit
+
+    if _jit.jit_disabled():  # the kernel as plain Python would take seconds a frame
+        return None
+    mv = memoryview(data)
+    n, i = len(mv), 8
+    inflate, rows, idat, seen_idat, done = None, None, False, False, False
+    try:
+        while i + 12 <= n:
+            length, kind = struct.unpack_from(">I4s", mv, i)
+            end = i + 8 + length
+            if end + 4 > n or zlib.crc32(mv[i + 4:end]) != struct.unpack_from(">I", mv, end)[0]:
+                return None
+            if i == 8:
+                if kind != b"IHDR" or length != 13 or struct.unpack_from(">IIBBBBB", mv, 16) != (*dims, 8, 0, 0, 0, 0):
+                    return None
+                W, H = dims
+                if not (0 < W <= _PNG_MAX_SIDE and 0 < H <= _PNG_MAX_SIDE):  # OpenCV's limits are the rule
+                    return None
+                rows = H * (W + 1)
+                inflate = zlib.decompressobj()
+                raw = bytearray()
+            elif kind == b"IDAT":
+                if seen_idat and not idat:  # a second run of IDAT chunks
+                    return None
+                idat = seen_idat = True
+                raw += inflate.decompress(mv[i + 8:end], rows + 1 - len(raw))
+                if inflate.unconsumed_tail or len(raw) > rows:  # more image data than the image holds
+                    return None
+            elif kind == b"IEND":
+                done = end + 4 == n  # nothing after IEND
+                break
+            elif kind in _PNG_SKIPPED_CHUNKS:
+                idat = False
+            else:
+                return None
+            i = end + 4
+    except (zlib.error, struct.error):
+        return None
+    if not done or not seen_idat or not inflate.eof or inflate.unused_data or len(raw) != rows:
+        return None
+    from mefeat._kernels.png import png_unfilter_gray8
+
+    img = np.empty((H, W), np.uint8)
+    if png_unfilter_gray8(np.frombuffer(raw, np.uint8), img) >= 0:  # a row with an unknown filter type
+        return None
+    return img
 
 
 def read_frame(path):

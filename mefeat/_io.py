@@ -12,6 +12,7 @@ Every file is written to a temporary file in the target folder and moved into pl
 """
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -22,8 +23,11 @@ import time
 
 import numpy as np
 
+from mefeat.exceptions import MefeatError
+
 __all__ = ["write_features", "read_features", "read_clips_table", "read_clips", "write_clips_table", "write_json",
-           "write_csv", "csv_escape", "csv_unescape", "atomic_write", "sha256_file", "list_descriptors", "INDEX",
+           "write_csv", "csv_escape", "csv_unescape", "atomic_write", "sha256_file", "file_hash",
+           "clip_digest", "jsonable", "list_descriptors", "INDEX",
            "FolderLock", "OutputLocked", "fsync_dir", "replace_folder", "mkdtemp_shared", "TableError"]
 
 INDEX = ("dataset", "subject", "clip")
@@ -32,7 +36,7 @@ INDEX = ("dataset", "subject", "clip")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-class TableError(ValueError):
+class TableError(MefeatError, ValueError):
     """A table of an output folder that cannot be read as mefeat wrote it (the message names the file)."""
 
 
@@ -203,17 +207,19 @@ def fsync_dir(folder):
         os.close(fd)
 
 
-class OutputLocked(RuntimeError):
+class OutputLocked(MefeatError, RuntimeError):
     """Another extraction holds the output folder."""
 
 
 class FolderLock:
     """An exclusive lock on an output folder, held by one run at a time.
 
-    The lock is ``fcntl.flock`` on ``<folder>/.mefeat.lock``: the operating system releases it
-    when the holding process ends, however it ends, so a killed run never leaves a stale lock.
-    The file names the holder (pid, host, start time, command) for the error message of a
-    second run.
+    The lock is the operating system's lock on ``<folder>/.mefeat.lock``, taken through
+    :func:`filelock.lock_descriptor` (``flock`` on POSIX, ``LockFileEx`` on Windows): the
+    operating system releases it when the holding process ends, however it ends, so a killed run
+    never leaves a stale lock. The file is private to the user (0600), never opened through a
+    symbolic link, and names the holder (pid, host, start time, command) for the error message of
+    a second run (on Windows, whose locks also bar reading, the message may say "unknown holder").
     """
 
     NAME = ".mefeat.lock"
@@ -225,8 +231,9 @@ class FolderLock:
         self._fd = None
 
     def acquire(self):
-        import fcntl
         import socket
+
+        from filelock import lock_descriptor
 
         os.makedirs(self.folder, exist_ok=True)
         try:  # never through a symlink (its target would be truncated below), private to the user
@@ -241,13 +248,19 @@ class FolderLock:
         if not stat.S_ISREG(st.st_mode):
             os.close(fd)
             raise OSError(f"{self.path} is not a regular file; remove it")
-        if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) & 0o077:
+        if hasattr(os, "getuid") and st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) & 0o077:  # POSIX
             os.fchmod(fd, 0o600)  # a lock file of an older mefeat (0644): others could hold it with a read-only flock
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+            locked = lock_descriptor(fd, blocking=False)
+        except OSError as exc:  # no lock on this file system (not another holder)
+            os.close(fd)
+            raise OSError(exc.errno, f"cannot lock {self.path}: {exc.strerror or exc}") from exc
+        if not locked:
+            info = ""
             try:
                 info = os.read(fd, 4096).decode("utf-8", "replace").strip()
+            except OSError:  # Windows: the holder's lock bars reading its bytes
+                pass
             finally:
                 os.close(fd)
             raise OutputLocked(f"{self.folder} is being written by another extraction ({info or 'unknown holder'}); "
@@ -261,11 +274,11 @@ class FolderLock:
 
     def release(self):
         if self._fd is not None:
-            import fcntl
+            from filelock import unlock_descriptor
 
             with contextlib.suppress(OSError):
                 os.ftruncate(self._fd, 0)
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            unlock_descriptor(self._fd)
             os.close(self._fd)
             self._fd = None
 
@@ -276,32 +289,94 @@ class FolderLock:
         self.release()
 
 
-def sha256_file(path, chunk=1 << 20):
-    """sha256 hex digest of a file's bytes."""
-    h = hashlib.sha256()
+def sha256_file(path):
+    """sha256 hex digest of a file's bytes (:func:`hashlib.file_digest`)."""
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(chunk), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def file_hash(data):
+    """The sha256 digest (32 bytes) of one frame file's bytes: the unit of :func:`clip_digest`."""
+    return hashlib.sha256(data).digest()
+
+
+def clip_digest(file_hashes):
+    """A clip's digest: sha256 hex over the :func:`file_hash` of each of its frame files, in frame order.
+
+    The one definition of a clip's identity by content: the extraction's cache keys and
+    ``manifest.json`` (``input_hashes``) and ``MEDataset.read_frames(i, with_hash=True)`` use it.
+
+    Parameters
+    ----------
+    file_hashes : iterable of bytes
+        :func:`file_hash` of every frame file, in frame order.
+
+    Returns
+    -------
+    str
+        64 hex characters.
+
+    Examples
+    --------
+    >>> import hashlib
+    >>> clip_digest([file_hash(b"frame 1"), file_hash(b"frame 2")]) == hashlib.sha256(
+    ...     hashlib.sha256(b"frame 1").digest() + hashlib.sha256(b"frame 2").digest()).hexdigest()
+    True
+    """
+    return hashlib.sha256(b"".join(file_hashes)).hexdigest()
 
 
 def write_json(path, obj):
-    """Write ``obj`` as indented JSON, atomically."""
+    """Write ``obj`` as indented JSON, atomically (values JSON cannot hold converted by :func:`jsonable`,
+    other objects written as their ``str``)."""
     with atomic_write(path, "w", encoding="utf-8") as f:
-        json.dump(obj, f, indent=1, sort_keys=False, default=_json_default)
+        json.dump(obj, f, indent=1, sort_keys=False, default=functools.partial(jsonable, other=str))
         f.write("\n")
 
 
-def _json_default(o):
-    if isinstance(o, (np.integer,)):
-        return int(o)
-    if isinstance(o, (np.floating,)):
-        return float(o)
-    if isinstance(o, (set, frozenset)):
-        return sorted(o)
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    return str(o)
+def jsonable(obj, *, other=repr):
+    """``obj`` as plain JSON values: mefeat's one JSON converter (written files, records, cache keys).
+
+    Parameters
+    ----------
+    obj : object
+    other : callable, default repr
+        Text of an object that has no JSON form. ``repr`` (cache keys, parameter records: it
+        tells ``"1"`` from ``1``); :func:`write_json` passes ``str`` (readable paths).
+
+    Returns
+    -------
+    object
+        A dict (keys as ``str``) for a dict, a list for a list or tuple, a sorted list for a set,
+        nested lists for an ndarray, the Python number or bool of a NumPy scalar, None, bool,
+        int, float and str unchanged, else ``other(obj)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> jsonable({"radii": (1, 1, np.int64(4)), "p": {3, 1}, "w": np.array([0.5]), 2: None})
+    {'radii': [1, 1, 4], 'p': [1, 3], 'w': [0.5], '2': None}
+    >>> from pathlib import PurePosixPath
+    >>> jsonable(PurePosixPath("/data")), jsonable(PurePosixPath("/data"), other=str)
+    ("PurePosixPath('/data')", '/data')
+    """
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v, other=other) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v, other=other) for v in obj]
+    if isinstance(obj, (set, frozenset)):
+        try:
+            items = sorted(obj)
+        except TypeError:  # mixed types: a stable order all the same
+            items = sorted(obj, key=repr)
+        return [jsonable(v, other=other) for v in items]
+    if isinstance(obj, np.ndarray):
+        return jsonable(obj.tolist(), other=other)
+    if isinstance(obj, np.generic):
+        return jsonable(obj.item(), other=other)
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    return other(obj)
 
 
 def write_features(out_dir, descriptor, X, index, feature_names=None, *, fmt="csv", overwrite=False):

@@ -23,6 +23,9 @@ __all__ = [
     "check_int_tuple",
     "check_option",
     "check_finite",
+    "check_n_jobs",
+    "n_workers",
+    "check_n_threads",
 ]
 
 
@@ -179,3 +182,83 @@ def check_option(value, *, name, options):
         shown = ", ".join(repr(o) for o in options)
         raise ValueError(f"{name} must be one of {shown}; got {value!r}")
     return value
+
+
+def check_n_jobs(n_jobs, *, name="n_jobs"):
+    """``n_jobs`` as None or a non-zero int: mefeat's one rule for worker counts (joblib's convention).
+
+    Parameters
+    ----------
+    n_jobs : int or None
+        A positive count; -1 every core, -2 every core but one (``n_cpus + 1 + n_jobs``); None the
+        default of the caller.
+    name : str
+        Name used in the error message (``"--n-jobs"`` for a command line).
+
+    Returns
+    -------
+    int or None
+
+    Raises
+    ------
+    ValueError
+        0, a bool, or not an integer.
+
+    Examples
+    --------
+    >>> check_n_jobs(-2), check_n_jobs(None)
+    (-2, None)
+    """
+    if n_jobs is None:
+        return None
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
+        raise ValueError(f"{name} must be None, a positive int or a negative int counted from the cores "
+                         f"(-1 = all cores, -2 = all but one), got {n_jobs!r}")
+    return int(n_jobs)
+
+
+def n_workers(n_jobs, n_cpus):
+    """The number of workers that a checked ``n_jobs`` (:func:`check_n_jobs`) means on ``n_cpus`` cores.
+
+    None and -1: ``n_cpus``; a negative count: ``n_cpus + 1 + n_jobs`` (at least 1); a positive count:
+    itself.
+
+    Examples
+    --------
+    >>> n_workers(None, 8), n_workers(-2, 8), n_workers(3, 8), n_workers(-20, 8)
+    (8, 7, 3, 1)
+    """
+    if n_jobs is None:
+        return int(n_cpus)
+    return int(n_jobs) if n_jobs > 0 else max(1, int(n_cpus) + 1 + int(n_jobs))
+
+
+def check_n_threads(n_threads, *, limit=None, limit_name="the thread limit", name="n_threads"):
+    """``n_threads`` as None or an int >= 1, at most ``limit``: mefeat's one rule for thread counts.
+
+    Parameters
+    ----------
+    n_threads : int or None
+    limit : int or None
+        Largest count accepted; None: no limit.
+    limit_name : str
+        What ``limit`` is, for the message (``"NUMBA_NUM_THREADS"``).
+    name : str
+        Name used in the error messages.
+
+    Returns
+    -------
+    int or None
+
+    Raises
+    ------
+    ValueError
+        Not an int >= 1, or more than ``limit``.
+    """
+    if n_threads is None:
+        return None
+    if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral) or n_threads < 1:
+        raise ValueError(f"{name} must be None or an int >= 1, got {n_threads!r}")
+    if limit is not None and n_threads > limit:
+        raise ValueError(f"{name}={n_threads} exceeds {limit_name}={limit}; pass a smaller {name} or None")
+    return int(n_threads)

@@ -1,8 +1,12 @@
 """The descriptor catalogue: one entry per descriptor, read by every front door.
 
 Each :class:`DescriptorSpec` binds a descriptor name (``"lbp_top"``) to its scikit-learn
-transformer (``mefeat.LBPTOP``), the prepared input it runs on, a human label for tables and
-figures, and a reference. Everything else is *derived* from the transformer, so it exists once:
+transformer (``mefeat.LBPTOP``), its front function, the prepared input it runs on, a human label
+and paper order for tables and figures, a reference and how its numba kernels are compiled ahead
+(:class:`WarmUp`). A built-in descriptor declares it in its own module (``mefeat/descriptors/_lbp_top.py``);
+a user registers one with :func:`register`. The registry itself is :mod:`mefeat._registry`, which
+the warm-up, the labels of the results tables and the lazy exports of :mod:`mefeat` read too.
+Everything else is *derived* from the transformer, so it exists once:
 
 - the tunable parameters and their defaults are the transformer's constructor arguments, whose
   defaults are the descriptor function's (``LBPTOP`` <-> :func:`mefeat.descriptors.lbp_top`);
@@ -43,26 +47,18 @@ Inputs
 """
 
 import dataclasses
-import difflib
-import importlib
 import inspect
 
 import numpy as np
 
+from mefeat import _registry
 from mefeat._config import DEFAULT_FLOW_METHOD
+from mefeat._io import jsonable
+from mefeat._registry import INPUTS, RUNTIME_PARAMS, DescriptorSpec, WarmUp, default_names, get, names
 
-__all__ = ["DescriptorSpec", "register", "get", "names", "default_names", "STAGES", "INPUTS", "resolve",
+__all__ = ["DescriptorSpec", "WarmUp", "register", "get", "names", "default_names", "STAGES", "INPUTS", "resolve",
            "Resolved", "make_pipeline", "make_stage", "magnify_settings", "describe", "parse_value", "RUNTIME_PARAMS",
            "Preset", "PRESETS", "get_preset"]
-
-#: Constructor arguments of a transformer that say how to run, not what to compute.
-RUNTIME_PARAMS = frozenset({"n_jobs", "verbose", "memory", "flow_method", "flow_params"})
-
-#: The prepared inputs a descriptor can run on (see the module docstring).
-INPUTS = {
-    "tim": "aligned, time-normalised clip (uint8)",
-    "key_frames": "aligned onset and apex frames",
-}
 
 _STAGE_CLASSES = {"face": "mefeat.transformers:FaceAligner", "magnify": "mefeat.transformers:MotionMagnifier",
                   "tim": "mefeat.transformers:TemporalNormalizer"}
@@ -79,121 +75,20 @@ STAGES = {
     "flow": "optical flow shared by the flow descriptors (mefeat.flow.clip_flows); flow.method and its parameters",
 }
 
+_resolve_object = _registry.resolve_object
+_suggest = _registry.suggest
 
-def _resolve_object(ref):
-    if isinstance(ref, str):
-        module, _, attr = ref.partition(":")
-        return getattr(importlib.import_module(module), attr)
-    return ref
-
-
-@dataclasses.dataclass(frozen=True)
-class DescriptorSpec:
-    """One catalogue entry.
-
-    Parameters
-    ----------
-    name : str
-        Identifier used on the command line, in table file names and in parameter keys
-        (``--param lbp_top.radii=1,1,4``).
-    transformer : type or str
-        A scikit-learn transformer class mapping a list of :class:`mefeat.Clip` to an
-        ``(n_clips, n_features)`` matrix with ``get_feature_names_out`` (or ``"module:Class"``).
-        Its keyword arguments minus :data:`RUNTIME_PARAMS` are the descriptor's parameters.
-    input : {"tim", "key_frames"}
-        The prepared clip it runs on (:data:`INPUTS`).
-    label : str, optional
-        Human label for tables and figures; default: the label
-        :func:`mefeat.evaluation.labels.method_label` gives the name (``"LBP-TOP"``), which is
-        also where the paper's row order of the built-in methods is defined.
-    summary : str
-    reference : str
-        Citation with DOI.
-    default : bool, default True
-        Part of the default descriptor set.
-    params : dict, optional
-        Parameters of this entry that differ from the transformer's defaults (a named
-        configuration such as the MEGC 2019 LBP-TOP baseline).
-    kernels : tuple of str, optional
-        The :func:`mefeat.descriptors.warm_up` names of the numba kernels it runs (the extraction
-        compiles or loads them in its workers at once, before the first clip); a flow descriptor
-        lists ``"tvl1"``, the default flow's kernel, which a run with another ``flow.method`` skips.
-    """
-
-    name: str
-    transformer: object
-    input: str
-    label: str = ""
-    summary: str = ""
-    reference: str = ""
-    default: bool = True
-    params: dict = dataclasses.field(default_factory=dict)
-    kernels: tuple = ()
-
-    def __post_init__(self):
-        if not self.name.isidentifier():
-            raise ValueError(f"descriptor name must be an identifier (letters, digits, _), got {self.name!r}")
-        if self.input not in INPUTS:
-            raise ValueError(f"descriptor {self.name!r}: input must be one of {sorted(INPUTS)}, got {self.input!r}")
-        if not self.label:
-            from mefeat.evaluation.labels import method_label
-
-            object.__setattr__(self, "label", method_label(self.name))
-
-    @property
-    def transformer_class(self):
-        """The transformer class (imported on first use)."""
-        return _resolve_object(self.transformer)
-
-    @property
-    def uses_flow(self):
-        """True when the transformer computes optical flows (takes ``flow_method``)."""
-        return "flow_method" in self.transformer_class().get_params(deep=False)
-
-    def parameters(self):
-        """The tunable parameters and their defaults, ``{name: default}``."""
-        params = self.transformer_class().get_params(deep=False)
-        out = {k: v for k, v in params.items() if k not in RUNTIME_PARAMS}
-        unknown = sorted(set(self.params) - set(out))
-        if unknown:
-            raise ValueError(f"descriptor {self.name!r}: {self.transformer_class.__name__} has no parameter "
-                             f"{', '.join(unknown)}")
-        return {**out, **self.params}
-
-    def make_transformer(self, params=None, *, flow=None, **runtime):
-        """The transformer with ``params`` (descriptor parameters) and the shared ``flow`` settings.
-
-        Parameters
-        ----------
-        params : dict, optional
-        flow : dict, optional
-            ``{"method": ..., <backend parameter>: ...}`` (flow descriptors only).
-        **runtime
-            ``n_jobs``, ``verbose``, ``memory``.
-        """
-        kwargs = dict(params or {})
-        if flow is not None and self.uses_flow:
-            flow = dict(flow)
-            method = flow.pop("method", None)
-            if method is not None:
-                kwargs["flow_method"] = method
-            kwargs["flow_params"] = flow or None
-        cls = self.transformer_class
-        valid = cls().get_params(deep=False)
-        kwargs.update({k: v for k, v in runtime.items() if k in valid})
-        return cls(**kwargs)
-
-    def feature_names(self, params=None):
-        """Feature names for ``params`` (default: the entry's parameters)."""
-        params = self.parameters() if params is None else params
-        return [str(n) for n in self.make_transformer(params).get_feature_names_out()]
-
-
-_CATALOGUE = {}
+_registry.load_builtins()
+#: The registry (``{name: DescriptorSpec}``), built-in descriptors loaded.
+_CATALOGUE = _registry.REGISTRY
 
 
 def register(spec, *, replace=False):
     """Add a descriptor to the catalogue and return it.
+
+    The descriptor is then everywhere a built-in one is: ``--list-descriptors``, the extraction
+    (``--descriptors NAME``), the warm-up when it declares one (``spec.warm_up``), and the results
+    tables and figures of the comparison, under ``spec.label``.
 
     Parameters
     ----------
@@ -210,78 +105,7 @@ def register(spec, *, replace=False):
     ('LBP-TOP (R=2)', (2, 2, 2))
     >>> register(spec)          # now python -m mefeat.extract --descriptors lbp_top_r2  # doctest: +SKIP
     """
-    if not isinstance(spec, DescriptorSpec):
-        raise TypeError(f"register takes a DescriptorSpec, got {type(spec).__name__}")
-    if spec.name in _CATALOGUE and not replace:
-        raise ValueError(f"descriptor {spec.name!r} is already registered; pass replace=True to replace it")
-    if spec.name in STAGES:
-        raise ValueError(f"{spec.name!r} is the name of a preprocessing stage; choose another name")
-    _CATALOGUE[spec.name] = spec
-    return spec
-
-
-def names():
-    """Names of every registered descriptor, in the paper's row order (custom ones last)."""
-    from mefeat.evaluation.labels import order_key
-
-    return sorted(_CATALOGUE, key=lambda n: order_key("method", n))
-
-
-def default_names():
-    """Names of the default descriptors, in the paper's row order."""
-    return [n for n in names() if _CATALOGUE[n].default]
-
-
-def _suggest(word, candidates):
-    close = difflib.get_close_matches(str(word), [str(c) for c in candidates], n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
-def get(name):
-    """The :class:`DescriptorSpec` named ``name``.
-
-    Raises
-    ------
-    ValueError
-        Unknown name (the message suggests the closest and lists the known ones).
-    """
-    try:
-        return _CATALOGUE[name]
-    except KeyError:
-        raise ValueError(f"unknown descriptor {name!r}{_suggest(name, _CATALOGUE)} "
-                         f"(known: {', '.join(_CATALOGUE)})") from None
-
-
-for _spec in (
-    DescriptorSpec("lbp_top", "mefeat.transformers:LBPTOP", "tim", kernels=("lbp_top",),
-                   summary="local binary patterns on three orthogonal planes, per spatial block",
-                   reference="Zhao & Pietikäinen, IEEE TPAMI 29(6), 2007, doi:10.1109/TPAMI.2007.1110"),
-    DescriptorSpec("lbp_top_megc2019", "mefeat.transformers:LBPTOP", "tim", kernels=("lbp_top",),
-                   summary="the MEGC 2019 baseline: radii (1, 1, 4), 4 points per plane, 5x5 blocks, on 10 TIM frames",
-                   reference="See et al., MEGC 2019, IEEE FG 2019, doi:10.1109/FG.2019.8756611", default=False,
-                   params={"radii": (1, 1, 4), "n_points": (4, 4, 4), "grid": (5, 5, 1)}),
-    DescriptorSpec("hog_top", "mefeat.transformers:HOGTOP", "tim", kernels=("hog_top",),
-                   summary="magnitude-weighted gradient-orientation histograms on three orthogonal planes",
-                   reference="Li et al., IEEE TAFFC 9(4), 2018, doi:10.1109/TAFFC.2017.2667642"),
-    DescriptorSpec("higo_top", "mefeat.transformers:HIGOTOP", "tim", kernels=("higo_top",),
-                   summary="gradient-orientation histograms (one vote per voxel) on three orthogonal planes",
-                   reference="Li et al., IEEE TAFFC 9(4), 2018, doi:10.1109/TAFFC.2017.2667642"),
-    DescriptorSpec("mdmo", "mefeat.transformers:MDMO", "tim", kernels=("mdmo", "tvl1"),
-                   summary="main directional mean optical flow in 36 landmark regions (flows onset -> each frame)",
-                   reference="Liu et al., IEEE TAFFC 7(4), 2016, doi:10.1109/TAFFC.2015.2485205"),
-    DescriptorSpec("fdm", "mefeat.transformers:FDM", "tim", kernels=("fdm", "tvl1"),
-                   summary="facial dynamics map: principal flow direction per spatio-temporal cuboid",
-                   reference="Xu et al., IEEE TAFFC 8(2), 2017, doi:10.1109/TAFFC.2016.2518162"),
-    DescriptorSpec("bi_woof", "mefeat.transformers:BiWOOF", "key_frames", kernels=("bi_woof", "tvl1"),
-                   summary="bi-weighted oriented optical flow of the onset -> apex flow",
-                   reference="Liong et al., Signal Process. Image Commun. 62, 2018, doi:10.1016/j.image.2017.11.006"),
-    DescriptorSpec("optical_strain", "mefeat.transformers:OpticalStrain", "key_frames",
-                   kernels=("optical_strain", "tvl1"),
-                   summary="block statistics of the onset -> apex optical strain magnitude",
-                   reference="Liong et al., Signal Process. Image Commun. 62, 2018, doi:10.1016/j.image.2017.11.006"),
-):
-    register(_spec)
-del _spec
+    return _registry.register(spec, replace=replace, reserved=STAGES)
 
 
 # --------------------------------------------------------------------------- stages
@@ -376,18 +200,7 @@ class Resolved:
         return cfg
 
 
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, float) and obj == int(obj) and abs(obj) < 2**53:
-        return obj
-    if obj is None or isinstance(obj, (bool, int, float, str)):
-        return obj
-    return repr(obj)
+_jsonable = jsonable  # the one JSON converter (mefeat._io); the extraction reads it from here
 
 
 def parse_value(text):

@@ -45,8 +45,9 @@ One comparison at a time writes --out (it is locked, and the outputs are built i
 earlier comparison). The feature folder is read under its lock, so an extraction writing it
 makes the comparison stop with an error.
 - ``au_f1.csv`` / ``au_f1.md`` where AUs are annotated: per-AU detection F1 of every method (one
-  binary linear SVM per AU, subject-grouped 10-fold CV (at most one fold per subject) stratified
-  on the emotions, out-of-fold predictions pooled; every labelled clip, whatever the protocol).
+  binary classifier per AU, ``--au-classifier``: a linear discriminant by default; subject-grouped
+  10-fold CV (at most one fold per subject) stratified on the emotions, out-of-fold predictions
+  pooled; every labelled clip, whatever the protocol).
   The CSV has one row per (method, AU), the Markdown table one row per method with the mean F1.
   AUs with fewer than ``--min-positives`` (default 10) positive clips are left out; ``--no-au``
   skips it.
@@ -66,233 +67,65 @@ or a folder is locked; 2 bad arguments, data or a protocol that does not fit the
 """
 
 import argparse
+import importlib
 import logging
 import os
 import sys
 import time
-import warnings
 
-import numpy as np
+from mefeat import _cli as cli
 
-__all__ = ["build_parser", "main", "entrypoint", "CLASSIFIERS", "SCALINGS", "PARAM_GRIDS", "make_classifier",
-           "HistogramScaler", "classifiers",
-           "comparison_descriptors", "default_protocol", "run_comparison", "ComparisonResult", "DEFAULT_OUT"]
+# The comparison's library code lives in mefeat.evaluation.comparison; its public names are re-exported
+# here for code written against mefeat 0.4 (``from mefeat.compare import make_classifier`` keeps working).
+from mefeat.evaluation.comparison import (
+    AU_CLASSIFIER,
+    AU_CLASSIFIERS,
+    CLASSIFIERS,
+    FIGURE_FORMATS,
+    FIGURE_STEMS,
+    MAX_DEFAULT_JOBS,
+    OUTPUT_FILES,
+    PARAM_GRIDS,
+    SCALINGS,
+    ComparisonResult,
+    HistogramScaler,
+    classifiers,
+    default_protocol,
+    make_classifier,
+    protocol_record,
+    results_caption,
+    run_comparison,
+    write_comparison,
+)
+
+__all__ = ["build_parser", "main", "entrypoint", "comparison_descriptors", "DEFAULT_OUT",
+           # re-exported from mefeat.evaluation.comparison (backward compatibility)
+           "CLASSIFIERS", "SCALINGS", "PARAM_GRIDS", "OUTPUT_FILES", "make_classifier", "HistogramScaler",
+           "classifiers", "default_protocol", "run_comparison", "ComparisonResult", "results_caption",
+           "protocol_record", "write_comparison"]
 
 log = logging.getLogger("mefeat")
 
 
-def __getattr__(name):  # SingleClassWarning lives in mefeat.evaluation.protocol (imported lazily)
+def __getattr__(name):
+    """Other names of mefeat 0.4's compare module (SingleClassWarning, the comparison's helpers), resolved lazily."""
     if name == "SingleClassWarning":
         from mefeat.evaluation.protocol import SingleClassWarning
 
         return SingleClassWarning
+    lib = importlib.import_module("mefeat.evaluation.comparison")
+    if hasattr(lib, name):
+        return getattr(lib, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: Default output folder of ``python -m mefeat.compare``.
 DEFAULT_OUT = "mefeat_compare"
 #: Sub-folder of the output folder holding the fold cache (joblib.Memory); kept by ``--force``.
 CACHE_DIR = "cache"
 
-#: Classifier names, in the paper's column order (labels: :func:`mefeat.evaluation.classifier_label`).
-CLASSIFIERS = ("svm-linear", "svm-rbf", "rf")
-
-_CLASSIFIER_DEFAULTS = {
-    "svm-linear": {"C": 1.0, "class_weight": "balanced"},
-    "svm-rbf": {"C": 10.0, "gamma": "scale", "class_weight": "balanced"},
-    "rf": {"n_estimators": 300, "max_features": "sqrt", "class_weight": "balanced", "n_jobs": 1},
-}
-
-#: Feature scaling of each classifier (``scaling=`` of :func:`make_classifier`): ``"standard"``
-#: standardises every feature; ``"hellinger"`` takes the square root of a histogram table and scales
-#: it as a whole; ``"auto"`` picks ``"hellinger"`` for sparse histogram tables, ``"standard"`` for the
-#: others (see :class:`HistogramScaler`).
-SCALINGS = ("standard", "auto", "hellinger")
-
-#: ``"auto"`` scaling: a non-negative table with at least this share of zero entries (on the training
-#: part) is a sparse histogram and gets the Hellinger map (default tables of the demo set: LBP-TOP 22 %,
-#: Bi-WOOF 72 %; HOG-TOP, HIGO-TOP 1 %, optical strain 0 %).
-SPARSE_ZERO_SHARE = 0.1
-_CLASSIFIER_SCALING = {"svm-linear": "standard", "svm-rbf": "auto", "rf": "standard"}
-
-#: Grids of the optional nested search (``--nested``), named as in :func:`make_classifier`'s pipeline.
-PARAM_GRIDS = {
-    "svm-linear": {"clf__C": [0.01, 0.1, 1.0]},
-    "svm-rbf": {"clf__C": [1.0, 10.0, 100.0], "clf__gamma": ["scale"]},
-    "rf": {"clf__max_features": ["sqrt", 0.1]},
-}
-
-
-_FIGURE_FORMATS = ("png", "pdf", "svg")
 #: Accepted ``--dpi`` range (PNG only; a 7-inch figure at 1200 dpi is 8,400 pixels wide).
 MIN_DPI, MAX_DPI = 10, 1200
-
-
-# --------------------------------------------------------------------------- classifiers
-def _base_estimator():
-    from sklearn.base import BaseEstimator, TransformerMixin
-
-    return TransformerMixin, BaseEstimator
-
-
-class HistogramScaler(*_base_estimator()):
-    """Square root of histogram tables, scaled as a whole; per-feature standardisation of the others.
-
-    Parameters
-    ----------
-    method : {"auto", "hellinger", "standard"}, default "auto"
-        ``"hellinger"``: ``sqrt(x)`` (the Hellinger map: Euclidean distances become Hellinger
-        distances between the histograms), divided by **one** scale for the whole table (the root
-        mean per-feature variance) and not centred, so that the bins keep their relative weights
-        and an RBF kernel's ``gamma="scale"`` (``1 / (n_features * X.var())``, the variance of all
-        values) is the same as on the square roots themselves. ``"standard"``: every feature centred and
-        divided by its own standard deviation (``StandardScaler``; features constant on the training
-        part are left at 0).
-        ``"auto"``: ``"hellinger"`` for a sparse histogram table (every training value >= 0 and
-        at least :data:`SPARSE_ZERO_SHARE` of them 0: LBP-TOP, Bi-WOOF), ``"standard"`` otherwise
-        (dense histograms such as HOG-TOP and HIGO-TOP, optical strain, the signed MDMO and FDM).
-
-    Attributes
-    ----------
-    method_ : str
-        The method used (``"hellinger"`` or ``"standard"``).
-    mean_ : (n_features,) ndarray
-    scale_ : (n_features,) ndarray
-        Subtracted and divided, after the square root for ``"hellinger"`` (``mean_`` is 0 there).
-    n_features_in_ : int
-
-    Notes
-    -----
-    Why not standardise histograms: most bins of a sparse histogram (a uniform-LBP bin that few
-    pixels hit) vary only by sampling noise, and standardising gives each of them the weight of
-    the bins that carry the face's texture. With thousands of such bins every clip ends at about
-    the same distance from every other (distance concentration): an RBF kernel matrix becomes a
-    constant plus the identity, the SVM memorises its training clips and predicts the class its
-    intercept favours for every test clip. The Hellinger map keeps the bins' natural weights and
-    turns Euclidean distances into a chi-square-like distance between histograms (the usual
-    kernel for LBP histograms). The one global scale makes ``gamma="scale"`` and ``C`` mean the
-    same as after standardisation. Not centring matters: ``gamma="scale"`` then includes the spread
-    between the bins' mean values and gives a wide kernel (``gamma`` times the mean squared distance
-    between clips well below 1); centred features give ``gamma`` times the mean squared distance = 2,
-    the regime where the RBF SVM memorises. Dense histograms (every bin hit in nearly every clip) have no
-    such noise bins, and on them standardisation did as well or better, hence ``"auto"``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> s = HistogramScaler().fit(np.array([[0.0, 1.0], [1.0, 0.0], [0.25, 0.75]]))  # 2 zeros of 6
-    >>> s.method_
-    'hellinger'
-    >>> HistogramScaler().fit(np.array([[-1.0, 1.0], [1.0, 0.0]])).method_
-    'standard'
-    """
-
-    def __init__(self, method="auto"):
-        self.method = method
-
-    def fit(self, X, y=None):
-        from sklearn.utils.validation import validate_data
-
-        if self.method not in SCALINGS:
-            raise ValueError(f"HistogramScaler: method={self.method!r}; choose from {', '.join(SCALINGS)}")
-        X = validate_data(self, X, dtype=np.float64)
-        nonneg = bool((X >= 0).all())
-        if self.method == "hellinger" and not nonneg:
-            raise ValueError(f"HistogramScaler(method='hellinger') needs non-negative features (histograms); "
-                             f"the smallest value is {X.min():.4g}: use method='auto' or 'standard'")
-        sparse = nonneg and X.size > 0 and float(np.mean(X == 0)) >= SPARSE_ZERO_SHARE
-        self.method_ = "hellinger" if self.method == "hellinger" or (self.method == "auto" and sparse) else "standard"
-        Z = np.sqrt(X) if self.method_ == "hellinger" else X
-        self.mean_ = np.zeros(X.shape[1]) if self.method_ == "hellinger" else Z.mean(axis=0)
-        sd = Z.std(axis=0)
-        if self.method_ == "hellinger":
-            rms = float(np.sqrt(np.mean(sd ** 2)))
-            self.scale_ = np.full(X.shape[1], rms if rms > 0 else 1.0)
-        else:
-            self.scale_ = np.where(sd > 0, sd, 1.0)
-        return self
-
-    def transform(self, X):
-        from sklearn.utils.validation import check_is_fitted, validate_data
-
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        if self.method_ == "hellinger":
-            if (X < 0).any():
-                raise ValueError(f"HistogramScaler was fitted on a non-negative (histogram) table but X has "
-                                 f"negative values (min {X.min():.4g}): a different table?")
-            X = np.sqrt(X)
-        return (X - self.mean_) / self.scale_
-
-
-def make_classifier(name, *, random_state=0, scaling=None, **params):
-    """One of the three classifiers of the comparison, behind constant-feature removal and scaling.
-
-    Parameters
-    ----------
-    name : {"svm-linear", "svm-rbf", "rf"}
-        Linear SVM (C=1), RBF SVM (C=10, gamma="scale") or random forest (300 trees,
-        ``max_features="sqrt"``); all with balanced class weights.
-    random_state : int or None, default 0
-        Seed of the random forest (and of the SVMs, which only use it for probabilities).
-    scaling : {"standard", "auto", "hellinger"} or None
-        Feature scaling before the classifier (:class:`HistogramScaler`); None: the classifier's
-        default, ``"auto"`` for the RBF SVM (square root of sparse histogram tables,
-        standardisation of the others), ``"standard"`` for the others. ``make_classifier("svm-rbf",
-        scaling="standard")`` is the RBF SVM of mefeat 0.3 (it collapses to one class on sparse
-        histogram tables such as LBP-TOP, see :class:`HistogramScaler`).
-    **params
-        Classifier parameters overriding the defaults (``C=0.1``, ``n_estimators=50``).
-
-    Returns
-    -------
-    sklearn.pipeline.Pipeline
-        ``VarianceThreshold(0) -> scaler -> classifier`` (steps ``drop_constant``, ``scale``,
-        ``clf``; the scaler is ``StandardScaler`` for ``"standard"``, else
-        :class:`HistogramScaler`), so both preprocessing steps are refitted in every fold of
-        :func:`mefeat.evaluation.evaluate`. Put it after the feature steps with
-        ``mefeat.catalogue.make_pipeline(name, classifier=make_classifier("svm-linear"))``.
-
-    Raises
-    ------
-    ValueError
-        Unknown ``name`` or ``scaling``.
-
-    Notes
-    -----
-    The random forest is invariant to any per-feature monotone map, so its scaling changes nothing.
-
-    Examples
-    --------
-    >>> [s for s, _ in make_classifier("rf").steps]
-    ['drop_constant', 'scale', 'clf']
-    >>> make_classifier("svm-rbf").named_steps["clf"].C
-    10.0
-    >>> make_classifier("svm-rbf").named_steps["scale"]
-    HistogramScaler()
-    """
-    from sklearn.ensemble import RandomForestClassifier
-    from sklearn.feature_selection import VarianceThreshold
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import StandardScaler
-    from sklearn.svm import SVC
-
-    if name not in CLASSIFIERS:
-        raise ValueError(f"unknown classifier {name!r}; choose from {', '.join(CLASSIFIERS)}")
-    scaling = _CLASSIFIER_SCALING[name] if scaling is None else scaling
-    if scaling not in SCALINGS:
-        raise ValueError(f"unknown scaling {scaling!r}; choose from {', '.join(SCALINGS)}")
-    kw = {**_CLASSIFIER_DEFAULTS[name], **params}
-    if name == "rf":
-        clf = RandomForestClassifier(random_state=random_state, **kw)
-    else:
-        clf = SVC(kernel="linear" if name == "svm-linear" else "rbf", random_state=random_state, **kw)
-    scaler = StandardScaler() if scaling == "standard" else HistogramScaler(method=scaling)
-    return Pipeline([("drop_constant", VarianceThreshold(0.0)), ("scale", scaler), ("clf", clf)])
-
-
-def classifiers(names=CLASSIFIERS, *, random_state=0):
-    """``{name: make_classifier(name)}`` for ``names``, in the given order."""
-    return {n: make_classifier(n, random_state=random_state) for n in names}
 
 
 def comparison_descriptors():
@@ -305,764 +138,30 @@ def comparison_descriptors():
     return [n for n in catalogue.names() if catalogue.get(n).default or n == "lbp_top_megc2019"]
 
 
-def default_protocol(clips):
-    """The protocol used when none is given, from the clip table of an output folder.
-
-    ``"dfme-10fold"`` for a data set with DFME split sheets (the demo set), ``"megc2019"`` for a
-    composite of SMIC, CASME II and SAMM, ``"loso"`` otherwise.
-    """
-    if "split" in clips.columns and clips["split"].notna().any():
-        return "dfme-10fold"
-    ds = set(clips.index.get_level_values("dataset")) if "dataset" in clips.index.names else set()
-    if len(ds) > 1 and ds <= {"smic", "casme2", "samm"}:
-        return "megc2019"
-    return "loso"
-
-
-# --------------------------------------------------------------------------- the comparison
-class ComparisonResult:
-    """What :func:`run_comparison` computed.
-
-    Attributes
-    ----------
-    rows : pandas.DataFrame
-        One row per (protocol, method, classifier, part), slugs: ``protocol, method, classifier,
-        part, n_clips, n_subjects, n_features``; for each metric ``m`` in uf1, uar, acc: ``m``
-        (pooled over the folds: TP/FP/FN summed), ``m_ci_low, m_ci_high`` (95 % subject-level
-        bootstrap percentile interval of the pooled value, test subjects resampled with the
-        predictions kept, :data:`mefeat.evaluation.stats.N_RESAMPLES` resamples), ``m_chance,
-        m_chance_q95, m_p_chance`` (mean and 95 % quantile of the label-permutation null, and
-        the p-value of ``m`` against it), ``m_std`` (standard deviation of the per-fold scores:
-        a spread over folds, not an interval); then ``share_class_absent`` (share of
-        resamples missing a class), ``uf1_published, uar_published, published_source,
-        seconds``.
-    runs : list of dict
-        Per (protocol, table, classifier): ``protocol, method, classifier, result``
-        (:class:`mefeat.evaluation.EvaluationResult`), ``index`` (the clip keys of its rows).
-    table : pandas.DataFrame
-        The results table as written (:func:`mefeat.evaluation.results_table` columns).
-    au : pandas.DataFrame or None
-        Per-AU detection, one row per (method, AU) in the paper's method order, slugs and AU
-        numbers: ``method, au, n_pos, tp, fp, fn, f1, uar``; None when it was not run (``au=False``)
-        or no clip has an AU.
-    au_skipped : dict
-        Method -> {AU number: why it was left out}.
-    paired : pandas.DataFrame
-        Paired tests of every pair of methods on the same clips, per (protocol, part,
-        classifier) and metric (:data:`PAIRED_COLUMNS`): pooled scores of A and B, their
-        difference, the p-value of the subject-level sign-flip permutation test
-        (:func:`mefeat.evaluation.stats.paired_test`) and ``p_holm``, Holm-adjusted over the
-        pairs of one (protocol, part, classifier, metric).
-    dropped : pandas.DataFrame or None
-        Rows left out of the evaluation: ``table, dataset, subject, clip, reason``.
-    """
-
-    def __init__(self, rows, runs, table, au=None, au_skipped=None, paired=None, dropped=None):
-        self.rows, self.runs, self.table = rows, runs, table
-        self.au, self.au_skipped = au, au_skipped or {}
-        self.paired = paired
-        self.dropped = dropped
-
-    def subject_scores(self):
-        """Per-subject UF1 / UAR / ACC of every run and part, long format (``subject_scores.csv``)."""
-        import pandas as pd
-
-        frames = []
-        for run in self.runs:
-            for part, r in _part_rows(run["result"]):
-                frames.append(r.subject_scores().reset_index().assign(
-                    protocol=run["protocol"], method=run["method"], classifier=run["classifier"], part=part))
-        df = pd.concat(frames, ignore_index=True)
-        front = ["protocol", "method", "classifier", "part", "subject"]
-        return df[front + [c for c in df.columns if c not in front]]
-
-
-def _tables_in(folder, methods=None):
-    """[(table, descriptor)] of an output folder, in the paper's order (unknown tables last, by name)."""
-    import json
-
-    from mefeat._io import list_descriptors
-    from mefeat.evaluation.labels import order_key
-
-    names = list_descriptors(folder)
-    descr = {}
-    try:
-        with open(os.path.join(folder, "manifest.json"), encoding="utf-8") as f:
-            descr = {t: info.get("descriptor", t) for t, info in json.load(f).get("tables", {}).items()}
-    except (OSError, ValueError):
-        pass
-    if not names:
-        raise FileNotFoundError(f"{folder}: no feature table in {os.path.join(folder, 'features')}; "
-                                "run `python -m mefeat.extract` first or give another --features folder")
-    if methods:
-        missing = [m for m in methods if m not in names]
-        if missing:
-            raise ValueError(f"--methods: no table {', '.join(missing)} in {folder} (tables: {', '.join(names)})")
-        names = [n for n in names if n in methods]
-    names = sorted(names, key=lambda n: order_key("method", n))
-    return [(n, descr.get(n, n)) for n in names]
-
-
-#: Why a clip is left out of a table's evaluation (``dropped.csv``), in the order they are checked.
-DROP_REASONS = {
-    "not_in_clips": "feature row of a clip that is not in clips.csv",
-    "no_features": "clip in clips.csv without a row in the table (extraction failed or table incomplete)",
-    "no_emotion": "no emotion label",
-    "not_finite": "NaN or infinite feature value",
-}
-
-
-def _labelled(folder, table, clips=None, dropped=None):
-    """Features and clip rows of one table, aligned; every clip left out is appended to ``dropped``.
-
-    ``dropped`` (a list) receives one dict ``table, dataset, subject, clip, reason`` (a key of
-    :data:`DROP_REASONS`) per clip left out: feature rows not in ``clips.csv``, clips without a
-    row in the table, without an emotion, or with a NaN or infinite feature.
-    """
-    from mefeat import read_clips, read_features
-
-    X = read_features(folder, table)
-    clips = read_clips(folder) if clips is None else clips
-    missing = [c for c in ("emotion",) if c not in clips.columns]
-    if missing:
-        raise ValueError(f"{os.path.join(os.fspath(folder), 'clips.csv')} has no {missing[0]!r} column (its columns: "
-                         f"{', '.join(map(str, clips.columns[:8]))}): the labels of the clips are needed to compare")
-    drops = [] if dropped is None else dropped
-
-    def add(keys, reason):
-        drops.extend({"table": table, "dataset": k[0], "subject": k[1], "clip": k[2], "reason": reason}
-                     for k in keys)
-
-    add(X.index.difference(clips.index, sort=False), "not_in_clips")
-    add(clips.index.difference(X.index, sort=False), "no_features")
-    common = X.index.intersection(clips.index, sort=False)
-    lab = clips.loc[common]
-    labelled = lab["emotion"].notna().to_numpy()
-    finite = np.isfinite(X.loc[common].to_numpy()).all(axis=1)
-    add(common[~labelled], "no_emotion")
-    add(common[labelled & ~finite], "not_finite")
-    keep = labelled & finite
-    return X.loc[common][keep], lab[keep]
-
-
-def _report_dropped(dropped):
-    """Log one warning per table with the count of every reason (unlabelled clips only at INFO level)."""
-    import pandas as pd
-
-    df = pd.DataFrame(dropped, columns=["table", "dataset", "subject", "clip", "reason"])
-    for table, g in df.groupby("table", sort=False):
-        counts = g["reason"].value_counts()
-        serious = {r: int(n) for r, n in counts.items() if r != "no_emotion"}
-        text = ", ".join(f"{n} {DROP_REASONS[r]}" for r, n in counts.items())
-        first = g[g["reason"] != "no_emotion"].head(3)
-        examples = "; e.g. " + ", ".join(f"{r.dataset}/{r.subject}/{r.clip} ({r.reason})"
-                                         for r in first.itertuples()) if len(first) else ""
-        if serious:
-            warnings.warn(f"compare: table {table!r}: {sum(serious.values())} clip(s) left out: {text}{examples} "
-                          "(all listed in dropped.csv)", stacklevel=3)
-        else:
-            log.info("compare: table %s: %s left out", table, text)
-    return df
-
-
-def _check_classes(sub, preset):
-    """Warn about classes with a single clip, naming a class they differ from only by case or spaces."""
-    counts = sub["emotion"].value_counts()
-    norm = {}
-    for c in counts.index:
-        norm.setdefault(" ".join(str(c).split()).casefold(), []).append(c)
-    for c, n in counts.items():
-        if n != 1:
-            continue
-        twins = [o for o in norm[" ".join(str(c).split()).casefold()] if o != c]
-        hint = (f"; it differs from class {twins[0]!r} ({int(counts[twins[0]])} clips) only by case or spaces: a "
-                "typo in the annotation sheet?") if twins else ""
-        key = sub.index[(sub["emotion"] == c).to_numpy()][0]
-        warnings.warn(f"compare: protocol {preset.name!r}: class {c!r} has a single clip ({'/'.join(key)}); it can "
-                      f"never be both trained on and tested{hint}", UserWarning, stacklevel=3)
-
-
-#: Columns of a results row from :func:`mefeat.evaluation.stats.result_statistics`, per metric.
-_STAT_COLUMNS = {"ci_low": "ci_low", "ci_high": "ci_high", "chance": "chance_mean", "chance_q95": "chance_q95",
-                 "p_chance": "p_chance"}
-_METRICS = ("uf1", "uar", "acc")
-
-
-def _row(protocol, table, clf, part, r, st, *, n_features, seconds):
-    """One row of ``ComparisonResult.rows``: pooled scores, their interval and chance level, per-fold spread."""
-    fs = r.fold_summary
-    if len(r.fold_scores) < 2:  # one test fold (a DFME test set): no spread to report
-        fs = {m: (v[0], np.nan) for m, v in fs.items()}
-    return {"protocol": protocol, "method": table, "classifier": clf, "part": part,
-            "n_clips": len(r.predictions), "n_subjects": int(st.loc[(part, "uf1"), "n_subjects"]),
-            "n_features": n_features, **{m: r.scores[m] for m in _METRICS},
-            **{f"{m}_{c}": float(st.loc[(part, m), src]) for m in _METRICS for c, src in _STAT_COLUMNS.items()},
-            **{f"{m}_std": fs[m][1] for m in _METRICS},
-            "share_class_absent": float(st.loc[(part, "uf1"), "share_class_absent"]), "seconds": round(seconds, 3)}
-
-
-def _part_rows(res):
-    """[(part, EvaluationResult)] of one run: the whole run ("full") and its parts, in report order."""
-    if not res.parts:
-        return [("full", res)]
-    return [(p, res if p == "full" else res.parts[p]) for p in res.part_scores().index]
-
-
-def run_comparison(features, *, protocols=None, methods=None, classifier_names=CLASSIFIERS, random_state=0,
-                   n_jobs=None, nested=False, au=True, min_positives=10, cache=None, progress=False):
-    """Evaluate every feature table of an extraction output with every classifier and protocol.
-
-    Parameters
-    ----------
-    features : str or path-like
-        An output folder of :func:`mefeat.extract_features` (``clips.csv`` + ``features/``).
-    protocols : sequence of str or None
-        Names of :data:`mefeat.evaluation.PROTOCOLS`; None: :func:`default_protocol`.
-    methods : sequence of str or None
-        Table names to evaluate; None: every table in the folder.
-    classifier_names : sequence of {"svm-linear", "svm-rbf", "rf"}
-    random_state : int, default 0
-        Seeds the folds and the classifiers.
-    n_jobs : int or None
-        Folds fitted in parallel (None: 1).
-    nested : bool, default False
-        Nested subject-grouped grid search over :data:`PARAM_GRIDS`.
-    au : bool, default True
-        Also the per-AU detection F1 of every table (:func:`mefeat.evaluation.evaluate_aus` with the
-        linear SVM of :func:`make_classifier`, its default subject-grouped folds stratified on the
-        emotions), where the clip table has AUs.
-    min_positives : int, default 10
-        AUs with fewer positive clips are left out of the AU detection.
-    cache : str, path-like, joblib.Memory or None
-        Cache every fold's predictions here (``python -m mefeat.compare``: ``<out>/cache``),
-        keyed by the table's bytes, the classifier and its parameters, the protocol's labels,
-        subjects and folds (:func:`mefeat.evaluation.evaluate`): a re-run, or a run with one
-        more table, fits only what is new; a killed comparison resumes from its finished folds.
-    progress : bool, default False
-        One progress bar (stderr) over the whole comparison: every (protocol, table,
-        classifier) run, then the AU detection of every table.
-
-    Returns
-    -------
-    ComparisonResult
-
-    Raises
-    ------
-    FileNotFoundError
-        No clip table or no feature table in ``features``.
-    ValueError
-        Unknown protocol, method or classifier, or a protocol that does not fit the data
-        (no clip of its classes, DFME split without split sheets, too few subjects).
-    """
-    import pandas as pd
-
-    from mefeat import read_clips
-    from mefeat.evaluation import compare_with_published, evaluate, protocol_preset
-    from mefeat.evaluation.protocol import SingleClassWarning, single_class_message
-    from mefeat.evaluation.published import composite_parts
-
-    folder = os.fspath(features)
-    clips = read_clips(folder)
-    tables = _tables_in(folder, methods)
-    if protocols is None:
-        protocols = [default_protocol(clips)]
-    presets = [protocol_preset(p) for p in protocols]
-    rows, runs, dropped, outside, checked = [], [], [], [], set()
-    from mefeat.evaluation.protocol import progress_bar
-
-    bar = progress_bar()(total=len(presets) * len(tables) * len(classifier_names) + (len(tables) if au else 0),
-                         desc="compare", unit="run", file=sys.stderr, disable=not progress, leave=False)
-    for preset in presets:
-        for table, descriptor in tables:
-            X, lab = _labelled(folder, table, clips, dropped if preset is presets[0] else None)
-            if len(X) == 0:
-                log.warning("compare: table %s has no labelled clip with finite features; skipped", table)
-                continue
-            try:
-                mask = preset.mask(lab)
-                sub = lab[mask]
-                kw = preset.evaluate_kwargs(sub)
-            except KeyError as exc:
-                raise ValueError(f"protocol {preset.name!r} does not fit {folder}: {exc.args[0]}") from None
-            out_of_protocol = lab.index[~np.asarray(mask, dtype=bool)]
-            outside.extend({"table": table, "dataset": k[0], "subject": k[1], "clip": k[2],
-                            "reason": f"not_in_protocol:{preset.name}"} for k in out_of_protocol)
-            if preset.name not in checked:
-                checked.add(preset.name)
-                _check_classes(sub, preset)
-            classes = sorted(set(sub["emotion"]))
-            if len(classes) < 2:
-                raise ValueError(f"protocol {preset.name!r} keeps {len(sub)} clips of table {table!r} and they are "
-                                 f"all of one class ({', '.join(classes)}); it does not fit this data set "
-                                 f"(classes {', '.join(preset.classes or ()) or 'any'})")
-            kw["groups"] = sub["group"].to_numpy(dtype=object)
-            Xs = X.to_numpy()[mask]
-            for clf in classifier_names:
-                t0 = time.perf_counter()
-                try:
-                    with warnings.catch_warnings():  # re-issued below, naming the table
-                        warnings.simplefilter("ignore", SingleClassWarning)
-                        res = evaluate(make_classifier(clf, random_state=random_state), Xs, **kw,
-                                       random_state=random_state, n_jobs=n_jobs, cache=cache,
-                                       param_grid=PARAM_GRIDS[clf] if nested else None, verbose=False)
-                except ValueError as exc:
-                    raise ValueError(f"protocol {preset.name!r} on table {table!r} ({len(sub)} clips, "
-                                     f"{sub['group'].nunique()} subjects): {exc}") from None
-                if res.collapsed:
-                    warnings.warn(f"compare: classifier {clf!r} on table {table!r} under protocol {preset.name!r} "
-                                  f"predicts a single class: {single_class_message(res)} (UF1 "
-                                  f"{res.scores['uf1']:.4f}, UAR {res.scores['uar']:.4f}: a constant guess)",
-                                  SingleClassWarning, stacklevel=2)
-                secs = time.perf_counter() - t0
-                st = res.statistics(random_state=random_state)
-                runs.append({"protocol": preset.name, "method": table, "descriptor": descriptor, "classifier": clf,
-                             "result": res, "index": list(sub.index), "seconds": secs, "statistics": st})
-                for part, r in _part_rows(res):
-                    rows.append(_row(preset.name, table, clf, part, r, st, n_features=X.shape[1], seconds=secs))
-                log.info("compare: %-20s %-14s %-26s %s (%.1f s)", table, clf, preset.name, res.summary(), secs)
-                bar.update(1)
-    if not rows:
-        raise ValueError(f"nothing to evaluate in {folder}")
-    df = pd.DataFrame(rows)
-    # the published baselines beside ours (matched on printed names: compare_with_published relabels)
-    from mefeat.evaluation import labels as L
-
-    pub = compare_with_published(df[["method", "classifier", "protocol", "part", "uf1", "uar"]])
-
-    def key(m, c, p, pa):
-        return L.method_label(m), L.classifier_label(c), L.protocol_label(p), L.part_label(pa)
-
-    found = {key(*r[:4]): r[4:] for r in pub[["method", "classifier", "protocol", "part", "UF1 (published)",
-                                             "UAR (published)", "source"]].itertuples(index=False)}
-    hits = [found.get(key(m, c, p, pa), (np.nan, np.nan, "")) for m, c, p, pa in
-            df[["method", "classifier", "protocol", "part"]].itertuples(index=False)]
-    # a composite's published figures ("full") only beside a run that holds all of its parts
-    held = df.groupby(["protocol", "method", "classifier"])["part"].agg(frozenset).to_dict()
-    hits = [(np.nan, np.nan, "") if pa == "full" and not set(composite_parts(p)) <= held[(p, m, c)] else h
-            for h, (m, c, p, pa) in zip(hits, df[["method", "classifier", "protocol", "part"]].itertuples(index=False))]
-    df["uf1_published"] = [h[0] for h in hits]
-    df["uar_published"] = [h[1] for h in hits]
-    df["published_source"] = [h[2] for h in hits]
-    df = L.sort_results(df).reset_index(drop=True)
-    dropped = _report_dropped(dropped)
-    if outside:  # clips of a class the protocol does not use: expected, listed but not warned about
-        dropped = pd.concat([dropped, pd.DataFrame(outside, columns=dropped.columns)], ignore_index=True)
-    paired = _paired_tests(runs, random_state=random_state)
-    au_table, au_skipped = (_au_detection(folder, tables, min_positives=min_positives, random_state=random_state,
-                                          n_jobs=n_jobs, cache=cache, bar=bar) if au else (None, {}))
-    bar.close()
-    return ComparisonResult(df, runs, _results_table(df), au_table, au_skipped, paired=paired, dropped=dropped)
-
-
-#: Columns of ``ComparisonResult.paired``.
-PAIRED_COLUMNS = ("protocol", "part", "classifier", "method_a", "method_b", "metric", "score_a", "score_b", "diff",
-                  "p", "p_holm", "n_subjects", "n_clips", "n_discordant", "exact", "same_folds", "alternative")
-
-
-def _paired_tests(runs, *, random_state=0):
-    """Paired sign-flip tests of every pair of methods per (protocol, part, classifier), Holm within each group.
-
-    Methods are paired on the clips they all tested (the same clips when every table has a row for every
-    clip); ``same_folds`` says whether those clips were also in the same folds.
-    """
-    import pandas as pd
-
-    from mefeat.evaluation.stats import paired_test
-
-    groups = {}
-    for run in runs:
-        for part, r in _part_rows(run["result"]):
-            groups.setdefault((run["protocol"], part, run["classifier"]), []).append((run["method"], r, run["index"]))
-    frames = []
-    for (protocol, part, clf), items in groups.items():
-        if len(items) < 2:
-            continue
-        keyed = {}
-        for method, r, index in items:
-            p = r.predictions
-            keyed[method] = p.set_index(pd.MultiIndex.from_tuples([tuple(index[i]) for i in p.index]))
-        first = keyed[items[0][0]]
-        common = first.index
-        for p in keyed.values():
-            common = common.intersection(p.index, sort=False)
-        if len(common) == 0:
-            continue
-        ref = first.loc[common]
-        same_folds = all((p.loc[common, "fold"].to_numpy() == ref["fold"].to_numpy()).all() for p in keyed.values())
-        t = paired_test(ref["y_true"].to_numpy(dtype=object),
-                        {m: p.loc[common, "y_pred"].to_numpy(dtype=object) for m, p in keyed.items()},
-                        ref["group"].to_numpy(dtype=object), labels=items[0][1].labels, random_state=random_state)
-        frames.append(t.assign(protocol=protocol, part=part, classifier=clf, n_clips=len(common),
-                               same_folds=bool(same_folds)))
-    if not frames:
-        return pd.DataFrame(columns=list(PAIRED_COLUMNS))
-    return pd.concat(frames, ignore_index=True)[list(PAIRED_COLUMNS)]
-
-
-def _au_detection(folder, tables, *, min_positives, random_state, n_jobs, cache=None, bar=None):
-    """Per-AU detection of every table: (one row per (table, AU) or None, {table: {AU: reason}})."""
-    import pandas as pd
-
-    from mefeat.evaluation import evaluate_aus
-
-    parts, skipped = [], {}
-    for table, _ in tables:
-        if bar is not None:
-            bar.update(1)
-        X, lab = _labelled(folder, table)
-        if "aus" not in lab or not any(len(a) for a in lab["aus"]):
-            continue
-        if lab["group"].nunique() < 2:
-            log.warning("compare: table %s: AU detection needs two subjects or more; skipped", table)
-            continue
-        t0 = time.perf_counter()
-        res = evaluate_aus(make_classifier("svm-linear", random_state=random_state), X, list(lab["aus"]),
-                           lab["group"].to_numpy(dtype=object), min_positives=min_positives,
-                           stratify_by=lab["emotion"].to_numpy(dtype=object), random_state=random_state,
-                           n_jobs=n_jobs, cache=cache, verbose=False)
-        parts.append(res.table.reset_index().assign(method=table))
-        skipped[table] = res.skipped
-        log.info("compare: %-20s AU detection: %d AUs, mean F1 %.4f (%.1f s)", table, len(res.table),
-                 res.mean_f1, time.perf_counter() - t0)
-    if not parts:
-        return None, {}
-    df = pd.concat(parts, ignore_index=True)
-    return df[["method", "au", "n_pos", "tp", "fp", "fn", "f1", "uar"]], skipped
-
-
-def _results_table(df):
-    """The columns of the written results table (parts only when a protocol has them)."""
-    from mefeat.evaluation import results_table
-
-    cols = ["protocol", "method", "classifier"]
-    if (df["part"] != "full").any():
-        cols.append("part")
-    cols += ["n_clips", "n_subjects"]
-    for m in _METRICS:
-        cols += [m, f"{m}_ci_low", f"{m}_ci_high", f"{m}_std", f"{m}_chance"]
-    cols += [c for c in ("uf1_published", "uar_published") if df[c].notna().any()]
-    return results_table(df[cols])
-
-
-# --------------------------------------------------------------------------- writing
-def _write_csv(df, path, **kw):
-    from mefeat._io import write_csv
-
-    return write_csv(path, df, **kw)
-
-
-def _chance_lines(result):
-    """{(protocol, part): (K, {"uf1", "uar", "acc"})}: the analytic chance level of each tested set.
-
-    UF1 and UAR: ``chance_level(strategy="prior")`` (1/K: no uninformed guess does better in
-    the large-sample limit); ACC: ``strategy="majority"`` (the share of the largest class).
-    """
-    from mefeat.evaluation.stats import chance_level
-
-    out = {}
-    for run in result.runs:
-        for part, r in _part_rows(run["result"]):
-            if (run["protocol"], part) in out:
-                continue
-            y = r.predictions["y_true"].to_numpy(dtype=object)
-            prior, major = chance_level(y, strategy="prior"), chance_level(y, strategy="majority")
-            out[(run["protocol"], part)] = (len(set(y.tolist())), {"uf1": prior["uf1"], "uar": prior["uar"],
-                                                                   "acc": major["acc"]})
-    return out
-
-
-def results_caption(result):
-    """What every number of the results table is (the caption of ``results.md`` / ``results.tex``)."""
-    from mefeat.evaluation import part_label, protocol_label
-    from mefeat.evaluation.stats import CONFIDENCE_LEVEL, N_RESAMPLES
-
-    chance = "; ".join(f"{protocol_label(p)}{'' if part == 'full' else ', ' + part_label(part)}: K = {k}, "
-                       f"UF1/UAR {c['uf1']:.4f}, ACC {c['acc']:.4f}"
-                       for (p, part), (k, c) in _chance_lines(result).items())
-    return (f"UF1 / UAR / ACC pooled over the folds (TP, FP and FN summed over all out-of-fold predictions). "
-            f"[CI]: {CONFIDENCE_LEVEL:.0%} subject-level bootstrap percentile interval of the pooled value (test "
-            f"subjects resampled, predictions kept; {N_RESAMPLES:,} resamples). ± per-fold std: standard "
-            f"deviation of the per-fold scores (a spread over folds, not an interval). Clips, Subjects: tested "
-            f"clips and subjects. Bold: best value within a protocol (and part). Chance level (UF1 and UAR: 1/K, "
-            f"no uninformed guess does better; ACC: share of the largest class): {chance}. The label-permutation "
-            f"chance of every row is in results.csv (<metric> chance), its p-value in results.json.")
-
-
-def _write_paired(paired, out):
-    """``paired_tests.csv`` (long) and ``paired_tests.md`` (one row per pair); returns the paths."""
-    from mefeat._io import atomic_write
-    from mefeat.evaluation import labels as L
-    from mefeat.evaluation.stats import N_RESAMPLES
-
-    csv = _write_csv(paired, os.path.join(out, "paired_tests.csv"), index=False, float_format="%.6f")
-    lines = [f"Paired tests: difference of the pooled score of method A and method B on the same clips (A - B) and "
-             f"the p-value of a two-sided subject-level sign-flip permutation test (the predictions of each test "
-             f"subject swapped between A and B; all swaps enumerated when 2^(subjects on whom A and B differ) <= "
-             f"{N_RESAMPLES:,}, else {N_RESAMPLES:,} random ones), Holm-adjusted over the method pairs of one "
-             "protocol, part, classifier and metric.",
-             ""]
-    head = ["Protocol", "Part", "Classifier", "Method A", "Method B", "Subjects"] + [
-        f"{lab} A - B (p Holm)" for lab in ("UF1", "UAR", "ACC")]
-    lines += ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * 5 + ["---:"] * 4) + "|"]
-    keys = ["protocol", "part", "classifier", "method_a", "method_b"]
-    for key, g in paired.groupby(keys, sort=False):
-        by = {r["metric"]: r for _, r in g.iterrows()}
-        cells = [L.protocol_label(key[0]), L.part_label(key[1]), L.classifier_label(key[2]), L.method_label(key[3]),
-                 L.method_label(key[4]), str(int(g["n_subjects"].iloc[0]))]
-        cells += [f"{by[m]['diff']:+.4f} ({by[m]['p_holm']:.4f})" if m in by else "–" for m in ("uf1", "uar", "acc")]
-        lines.append("| " + " | ".join(cells) + " |")
-    md = os.path.join(out, "paired_tests.md")
-    with atomic_write(md, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
-    return csv, md
-
-
-def protocol_record(result, *, random_state=0, nested=False):
-    """The evaluation protocol of a comparison as a JSON-ready dict (``protocol.json``).
-
-    Per protocol: its splitter, folds (test subjects of every fold), classes and their clip
-    counts, whether every table was evaluated on the same folds, how hyper-parameters were
-    chosen (never on test data), and the leak audit of every run
-    (:func:`mefeat.evaluation.stats.leak_audit`: subjects, or other keys, on both sides of a
-    fold; must be empty).
-    """
-    from mefeat.evaluation import protocol_label
-
-    protos = {}
-    for run in result.runs:
-        res = run["result"]
-        p = protos.setdefault(run["protocol"], {"label": protocol_label(run["protocol"]), "runs": []})
-        preds = res.predictions
-        folds = res.folds
-        if "splitter" not in p:
-            p.update({"splitter": folds.get("splitter"), "n_splits": folds.get("n_splits"),
-                      "folds": folds.get("folds"), "classes": [str(c) for c in res.labels],
-                      "class_counts": {str(k): int(v) for k, v in preds["y_true"].value_counts().items()},
-                      "n_clips": int(len(preds)), "n_subjects": int(preds["group"].nunique()),
-                      "same_folds_for_every_run": True})
-        elif folds.get("folds") != p["folds"]:
-            p["same_folds_for_every_run"] = False
-        a = res.leak_audit
-        p["runs"].append({"method": run["method"], "classifier": run["classifier"], "n_clips": int(len(preds)),
-                          "n_leaks": 0 if a is None else int(len(a)),
-                          "leaks": [] if a is None else [{k: (v if isinstance(v, (int, str)) else str(v))
-                                                          for k, v in r.items()} for r in a.to_dict("records")]})
-    return {"protocols": protos, "random_state": random_state,
-            "hyperparameters": ("nested subject-grouped grid search inside the training part of every outer fold "
-                                "(PARAM_GRIDS); the test fold is never seen" if nested else
-                                "fixed (make_classifier defaults); nothing is chosen on any fold"),
-            "hyperparameters_chosen_on_test_data": False,
-            "n_leaks": sum(r["n_leaks"] for p in protos.values() for r in p["runs"]),
-            "scores": "pooled over the folds (TP/FP/FN summed over all out-of-fold predictions)"}
-
-
-def _long_tables(result):
-    """per_fold, per_class and predictions of every run, long format."""
-    import pandas as pd
-
-    folds, classes, preds = [], [], []
-    for run in result.runs:
-        res = run["result"]
-        tag = {"protocol": run["protocol"], "method": run["method"], "classifier": run["classifier"]}
-        for part, r in _part_rows(res):
-            f = r.fold_scores.reset_index()
-            f.insert(0, "part", part)
-            folds.append(f.assign(**tag))
-            c = r.per_class.reset_index()
-            c = c.rename(columns={c.columns[0]: "emotion"})
-            c.insert(0, "part", part)
-            classes.append(c.assign(**tag))
-        p = res.predictions.drop(columns=["dataset"], errors="ignore")
-        keys = [run["index"][i] for i in p.index.to_numpy()]
-        p.insert(0, "clip", [k[2] for k in keys])
-        p.insert(0, "subject", [k[1] for k in keys])
-        p.insert(0, "dataset", [k[0] for k in keys])
-        preds.append(p.assign(**tag))
-
-    def cat(parts):
-        df = pd.concat(parts, ignore_index=True)
-        front = ["protocol", "method", "classifier"]
-        return df[front + [c for c in df.columns if c not in front]]
-
-    return cat(folds), cat(classes), cat(preds)
-
-
-def _write_au(result, out):
-    """``au_f1.csv`` (one row per (method, AU)) and ``au_f1.md`` (one row per method); returns the paths."""
-    from mefeat._io import atomic_write
-    from mefeat.evaluation.labels import method_label
-
-    au = result.au.assign(method=[method_label(m) for m in result.au["method"]],
-                          au=[f"AU{a}" for a in result.au["au"]])
-    csv = _write_csv(au, os.path.join(out, "au_f1.csv"), index=False, float_format="%.6f")
-    methods = list(dict.fromkeys(au["method"]))
-    aus = [f"AU{a}" for a in sorted(set(result.au["au"]))]
-    f1 = au.pivot(index="method", columns="au", values="f1").reindex(index=methods, columns=aus)
-    cells = [[m, *("" if np.isnan(v) else f"{v:.4f}" for v in f1.loc[m]),
-              f"{f1.loc[m].mean():.4f}" if f1.loc[m].notna().any() else ""] for m in methods]
-    head = ["Method", *aus, "mean F1"]
-    lines = ["Per-AU detection F1 (positive class; linear SVM, subject-grouped folds, out-of-fold predictions "
-             "pooled)", "", "| " + " | ".join(head) + " |", "|---|" + "|".join("---:" for _ in head[1:]) + "|",
-             *("| " + " | ".join(r) + " |" for r in cells)]
-    left_out = {}
-    for reasons in result.au_skipped.values():
-        left_out.update(reasons)
-    if left_out:
-        lines += ["", "Left out: " + "; ".join(f"AU{a} ({r})" for a, r in sorted(left_out.items()))]
-    md = os.path.join(out, "au_f1.md")
-    with atomic_write(md, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
-    return csv, md
-
-
-def _figures(result, clips, out, formats, dpi):
-    """Confusion grids and score bars per protocol, the emotion–AU heatmap; returns the written paths."""
-    from mefeat.evaluation import (
-        classifier_label,
-        emotion_au_table,
-        part_label,
-        plot_confusion_grid,
-        plot_emotion_au_heatmap,
-        plot_scores_bar,
-        protocol_label,
-        published_baselines,
-    )
-    from mefeat.evaluation.stats import CONFIDENCE_LEVEL
-
-    folder = os.path.join(out, "figures")
-    os.makedirs(folder, exist_ok=True)
-    written = []
-    chance = _chance_lines(result)
-    for protocol in dict.fromkeys(r["protocol"] for r in result.runs):
-        runs = [r for r in result.runs if r["protocol"] == protocol]
-        # DFME split: each test set on its own (they are never pooled); other protocols: the whole run
-        parts = ["testA", "testB"] if runs[0]["result"].part_by == "split" else ["full"]
-        pub = published_baselines(protocol=protocol)
-        for part in parts:
-            suffix = "" if part == "full" else f"_{part}"
-            grid = {(r["method"], r["classifier"]): (r["result"] if part == "full" else r["result"].parts[part])
-                    for r in runs if part == "full" or part in r["result"].parts}
-            title = "Confusion matrices — " + protocol_label(protocol) + (f", {part_label(part)}" if suffix else "")
-            rows = result.rows[(result.rows["protocol"] == protocol) & (result.rows["part"] == part)]
-            k = chance.get((protocol, part), (0, None))[0]
-            bar_title = (f"UF1 and UAR per method — {protocol_label(protocol)}"
-                         + (f", {part_label(part)}" if suffix else "")
-                         + f"\npooled over folds; bars: {CONFIDENCE_LEVEL:.0%} subject-bootstrap CI; dashed: chance"
-                         + (f" (1/K, K = {k})" if k else ""))
-            for fmt in formats:  # one figure per classifier, its methods in rows of 4: fits a page's width
-                for clf in dict.fromkeys(c for _, c in grid):
-                    written.append(plot_confusion_grid(
-                        grid, os.path.join(folder, f"confusion_{protocol}{suffix}_{clf}"), protocol=protocol,
-                        title=f"{title}, {classifier_label(clf)}", classifiers=[clf], ncols=4, fmt=fmt, dpi=dpi))
-                written.append(plot_scores_bar(rows, os.path.join(folder, f"scores_{protocol}{suffix}"),
-                                               protocol=protocol, classifier="all",
-                                               published=pub if len(pub) else None,
-                                               chance=chance.get((protocol, part), (0, None))[1],
-                                               title=bar_title, fmt=fmt, dpi=dpi))
-    labelled = clips[clips["emotion"].notna()]
-    if "aus" in labelled and any(len(a) for a in labelled["aus"]):
-        share = emotion_au_table(labelled.reset_index())
-        _write_csv(share.rename(columns=lambda a: f"AU{a}"), os.path.join(out, "emotion_au.csv"), index=True,
-                   float_format="%.4f")
-        for fmt in formats:
-            written.append(plot_emotion_au_heatmap(share, os.path.join(folder, "emotion_au"), fmt=fmt, dpi=dpi))
-    return written
-
-
-def write_comparison(result, out, *, clips, figure_formats=("png", "pdf"), dpi=300, meta=None):
-    """Write every output of a comparison to ``out`` (see the module docstring); returns the paths."""
-    from mefeat import __version__
-    from mefeat._io import write_json
-    from mefeat.evaluation import write_results
-
-    os.makedirs(out, exist_ok=True)
-    files = dict(write_results(result.table, os.path.join(out, "results"), caption=results_caption(result)))
-    per_fold, per_class, preds = _long_tables(result)
-    files["subject_scores"] = _write_csv(result.subject_scores(), os.path.join(out, "subject_scores.csv"),
-                                         index=False, float_format="%.6f")
-    if result.paired is not None and len(result.paired):
-        files["paired_tests_csv"], files["paired_tests_md"] = _write_paired(result.paired, out)
-    protocol = protocol_record(result, random_state=(meta or {}).get("random_state", 0),
-                               nested=(meta or {}).get("nested", False))
-    files["protocol"] = os.path.join(out, "protocol.json")
-    write_json(files["protocol"], protocol)
-    files["per_fold"] = _write_csv(per_fold, os.path.join(out, "per_fold.csv"), index=False, float_format="%.6f")
-    files["per_class"] = _write_csv(per_class, os.path.join(out, "per_class.csv"), index=False,
-                                    float_format="%.6f")
-    files["predictions"] = _write_csv(preds, os.path.join(out, "predictions.csv"), index=False)
-    if result.au is not None:
-        files["au_f1_csv"], files["au_f1_md"] = _write_au(result, out)
-    if result.dropped is not None:
-        files["dropped"] = _write_csv(result.dropped, os.path.join(out, "dropped.csv"), index=False)
-    figures = _figures(result, clips, out, figure_formats, dpi)
-    report = {
-        "mefeat_version": __version__, "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        **(meta or {}),
-        "classifiers": {c: repr(make_classifier(c)) for c in dict.fromkeys(r["classifier"] for r in result.runs)},
-        "results": result.rows.replace({np.nan: None}).to_dict(orient="records"),
-        "runs": [{"protocol": r["protocol"], "method": r["method"], "descriptor": r["descriptor"],
-                  "classifier": r["classifier"], "seconds": round(r["seconds"], 3),
-                  "clips": ["/".join(k) for k in r["index"]], **r["result"].to_dict(),
-                  "statistics": [{"part": k[0], "metric": k[1], **v} for k, v in
-                                 r["statistics"].replace({np.nan: None}).to_dict(orient="index").items()]}
-                 for r in result.runs],
-        "dropped": None if result.dropped is None else {
-            "n_clips": int(len(result.dropped)),
-            "by_table_and_reason": {t: {str(r): int(n) for r, n in g["reason"].value_counts().items()}
-                                    for t, g in result.dropped.groupby("table", sort=False)},
-            "reasons": DROP_REASONS},
-        "paired_tests": None if result.paired is None else result.paired.replace({np.nan: None}).to_dict(
-            orient="records"),
-        "protocol": protocol,
-        "caption": results_caption(result),
-        "au_f1": None if result.au is None else {
-            "results": result.au.to_dict(orient="records"),
-            "skipped": {m: {f"AU{a}": r for a, r in s.items()} for m, s in result.au_skipped.items()}},
-        "files": {k: os.path.relpath(v, out) for k, v in files.items()},
-        "figures": [os.path.relpath(p, out) for p in figures],
-    }
-    files["json"] = os.path.join(out, "results.json")
-    write_json(files["json"], report)
-    return files, figures
-
-
 # --------------------------------------------------------------------------- command line
-def _csv_list(text):
-    return [t.strip() for t in str(text).split(",") if t.strip()]
+PROG = "python -m mefeat.compare"
+NAME = "mefeat.compare"  # the prefix of its messages
 
 
 def build_parser():
     """The argument parser of ``python -m mefeat.compare``."""
-    from mefeat import __version__
-    from mefeat.extract import DATASETS, n_jobs_type
-    from mefeat.runner import DEFAULT_OUT as EXTRACT_OUT
+    from mefeat.extraction import DEFAULT_OUT as EXTRACT_OUT
 
-    p = argparse.ArgumentParser(prog="python -m mefeat.compare", description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter,
-                                epilog="Protocols: dfme-10fold, dfme-split, loso, casme2-5class, megc2019, lodo. "
-                                       "Classifiers: " + ", ".join(CLASSIFIERS) + ".")
-    p.add_argument("--version", action="version", version=f"mefeat {__version__}")
-    g = p.add_argument_group("features")
+    source = argparse.ArgumentParser(add_help=False)  # where the features come from, before the shared data group
+    g = source.add_argument_group("features")
     g.add_argument("--features", metavar="DIR",
                    help="only read this output folder of `python -m mefeat.extract` (no extraction; the data "
                         "options below are not allowed)")
     g.add_argument("--extract-dir", metavar="DIR",
                    help=f"output folder the missing tables are extracted into and read from (default "
                         f"./{EXTRACT_OUT}, the folder `python -m mefeat.extract` writes)")
-    g = p.add_argument_group("data (as python -m mefeat.extract; default: the built-in demo set)")
-    g.add_argument("--dataset", default="demo", choices=DATASETS, help="database to read (default demo)")
-    g.add_argument("--root", action="append", dest="roots", metavar="ROOT",
-                   help="database folder (megc2019: repeat as NAME=PATH)")
-    g.add_argument("--annotations", action="append", metavar="FILE",
-                   help="annotation sheet (repeatable: DFME's split sheets; megc2019 NAME=PATH, gt= for the "
-                        "ground truth)")
-    g.add_argument("--modality", choices=["HS", "VIS", "NIR"], type=str.upper, help="SMIC modality")
-    g.add_argument("--seed", type=int, default=0, help="demo set seed (default 0)")
-    g.add_argument("--demo-size", choices=["full", "small", "tiny"], default="full", help="demo set size")
+    from mefeat.evaluation.presets import protocol_help
+
+    p = argparse.ArgumentParser(add_help=False)  # this command's own options, between the shared ones
     g = p.add_argument_group("evaluation")
     g.add_argument("--protocol", action="append", metavar="NAME[,NAME]",
-                   help="protocol(s), repeatable or comma-separated (default: dfme-10fold for DFME and the "
-                        "demo set, megc2019 for the MEGC 2019 composite, loso otherwise)")
+                   help=f"protocol(s), repeatable or comma-separated: {protocol_help()} (default: dfme-10fold "
+                        "for DFME and the demo set, megc2019 for the MEGC 2019 composite, loso otherwise)")
     g.add_argument("--methods", metavar="TABLE[,TABLE]", help="only these feature tables (default: all)")
     g.add_argument("--classifiers", default=",".join(CLASSIFIERS), metavar="NAME[,NAME]",
                    help=f"subset of {', '.join(CLASSIFIERS)} (default all)")
@@ -1071,7 +170,10 @@ def build_parser():
     g.add_argument("--no-au", action="store_true", help="skip the per-AU detection F1 (au_f1.csv / au_f1.md)")
     g.add_argument("--min-positives", type=int, default=10, metavar="N",
                    help="per-AU detection: leave out AUs with fewer positive clips (default 10)")
-    g = p.add_argument_group("output and execution")
+    g.add_argument("--au-classifier", choices=AU_CLASSIFIERS, default=AU_CLASSIFIER,
+                   help=f"per-AU detection's classifier (default {AU_CLASSIFIER}: linear discriminant, one solve for "
+                        "all AUs of a fold; svm-linear: one linear SVM per AU, as mefeat 0.4)")
+    g = p.add_argument_group("output")
     g.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default ./{DEFAULT_OUT})")
     g.add_argument("--force", action="store_true", help="overwrite the results of an earlier comparison in --out")
     g.add_argument("--no-cache", action="store_true",
@@ -1080,92 +182,67 @@ def build_parser():
     g.add_argument("--figure-format", action="append", metavar="FMT[,FMT]",
                    help="figure format(s): png, pdf, svg; repeatable or comma-separated (default png,pdf)")
     g.add_argument("--dpi", type=int, default=300, help="PNG resolution (default 300)")
-    g.add_argument("--n-jobs", type=n_jobs_type, default=None,
-                   help="extraction workers (default all cores) and folds fitted in parallel (default 1)")
-    g.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
-    g.add_argument("-q", "--quiet", action="store_true", help="no progress, only warnings, errors and the table")
-    return p
-
-
-def _configure_logging(verbose, quiet):
-    """Progress and summaries of the ``mefeat`` logger to stderr (``-q``: warnings only); returns the handler."""
-    logger = logging.getLogger("mefeat")
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s" if not verbose else "%(asctime)s %(name)s: %(message)s",
-                                           "%H:%M:%S"))
-    logger.addHandler(handler)
-    logger.setLevel(logging.WARNING if quiet else (logging.INFO if verbose < 2 else logging.DEBUG))
-    logger.propagate = False
-    return handler
-
-
-def _error(msg, code):
-    print(f"mefeat.compare: error: {msg}", file=sys.stderr)
-    return code
+    execution = cli.execution_parser(
+        n_jobs_help="extraction workers and folds fitted in parallel (default: all cores; the folds at most "
+                    f"{MAX_DEFAULT_JOBS}, fewer when memory is short)",
+        verbose_help="more log output", quiet_help="no progress, only warnings, errors and the table")
+    return cli.command_parser(PROG, __doc__, source, cli.data_parser(), p, execution,
+                              epilog="Protocols: dfme-10fold, dfme-split, loso, casme2-5class, megc2019, lodo. "
+                                     "Classifiers: " + ", ".join(CLASSIFIERS) + ".")
 
 
 def _check_args(parser, args):
     from mefeat.evaluation import protocol_preset
 
     if args.features:
-        given = [flag for flag, bad in (("--extract-dir", args.extract_dir), ("--dataset", args.dataset != "demo"),
-                                        ("--root", args.roots),
-                                        ("--annotations", args.annotations), ("--modality", args.modality),
-                                        ("--demo-size", args.demo_size != "full"), ("--seed", args.seed != 0))
-                 if bad]
+        given = ["--extract-dir"] * bool(args.extract_dir) + cli.data_options_given(parser, args)
         if given:
             parser.error(f"{given[0]}: not allowed with --features (the folder is only read)")
     if args.extract_dir is None:
-        from mefeat.runner import DEFAULT_OUT as EXTRACT_OUT
+        from mefeat.extraction import DEFAULT_OUT as EXTRACT_OUT
 
         args.extract_dir = EXTRACT_OUT
-    if args.modality and args.dataset != "smic":
-        parser.error(f"--modality: only allowed with --dataset smic (got --dataset {args.dataset})")
-    if args.demo_size != "full" and args.dataset != "demo":
-        parser.error("--demo-size: only allowed with --dataset demo")
+    cli.check_data_args(parser, args)
     protocols = []
     for item in args.protocol or ():
-        for name in _csv_list(item):
+        for name in cli.csv_list(item):
             try:
                 protocols.append(protocol_preset(name).name)
             except ValueError as exc:
                 parser.error(f"--protocol: {exc}")
     args.protocols = list(dict.fromkeys(protocols)) or None
-    args.classifier_names = _csv_list(args.classifiers)
+    args.classifier_names = cli.csv_list(args.classifiers)
     bad = [c for c in args.classifier_names if c not in CLASSIFIERS]
     if bad or not args.classifier_names:
         parser.error(f"--classifiers: unknown {', '.join(bad) or '(none given)'}; choose from {', '.join(CLASSIFIERS)}")
-    formats = [f.lower().lstrip(".") for item in (args.figure_format or ["png,pdf"]) for f in _csv_list(item)]
-    bad = [f for f in formats if f not in _FIGURE_FORMATS]
+    formats = [f.lower().lstrip(".") for item in (args.figure_format or ["png,pdf"]) for f in cli.csv_list(item)]
+    bad = [f for f in formats if f not in FIGURE_FORMATS]
     if bad or not formats:
         parser.error(f"--figure-format: unknown {', '.join(bad) or '(none given)'}; choose from "
-                     f"{', '.join(_FIGURE_FORMATS)}")
+                     f"{', '.join(FIGURE_FORMATS)}")
     args.formats = list(dict.fromkeys(formats))
     if not MIN_DPI <= args.dpi <= MAX_DPI:
         parser.error(f"--dpi must be between {MIN_DPI} and {MAX_DPI} (journals ask 300-600 for figures), got "
                      f"{args.dpi}")
     if args.min_positives < 1:
         parser.error(f"--min-positives must be >= 1, got {args.min_positives}")
-    args.method_names = _csv_list(args.methods) if args.methods else None
+    args.method_names = cli.csv_list(args.methods) if args.methods else None
 
 
 def _extract(args, argv):
     """Extract the comparison's tables into --extract-dir (reusing what is there); returns (folder, summary)."""
     from mefeat import extract_features
-    from mefeat.extract import load_dataset_from_args
 
     if not os.path.isfile(os.path.join(args.extract_dir, "manifest.json")):
         log.warning("compare: no extraction in %s (the --extract-dir, relative to the current folder %s): "
                     "extracting every table there now; give --features DIR to compare an existing extraction",
                     os.path.abspath(args.extract_dir), os.getcwd())
-    ds, info = load_dataset_from_args(args)
+    ds, info = cli.load_dataset(args)
     wanted = comparison_descriptors()
     log.info("compare: tables %s in %s (only what is missing is computed)", ", ".join(wanted), args.extract_dir)
-    annotations = [a.split("=", 1)[1] if args.dataset == "megc2019" and "=" in a else a
-                   for a in (args.annotations or [])]
     res = extract_features(ds, wanted, out=args.extract_dir, n_jobs=args.n_jobs, progress=not args.quiet,
-                           dataset_info=info, annotation_files=annotations,
-                           argv=["python -m mefeat.compare", *(argv if argv is not None else sys.argv[1:])])
+                           dataset_info=info, annotation_files=cli.annotation_files(args),
+                           argv=[PROG, *(argv if argv is not None else sys.argv[1:])])
     summary = {"folder": res.out, "up_to_date": res.up_to_date, "n_clips": res.n_clips, "n_failed": res.n_failed,
                "tables": {t: {"computed": int(v["computed"]), "from_cache": int(v["from_cache"])}
                           for t, v in res.tables.items()}}
@@ -1174,13 +251,6 @@ def _extract(args, argv):
              "computed " + ", ".join(f"{t} ({n} clips)" for t, n in computed.items()))
     return res.out, summary
 
-
-#: Files and figure stems a comparison writes in --out (``--force`` removes them, and whatever the earlier
-#: run's results.json lists, before the new run's files are moved in).
-OUTPUT_FILES = ("results.md", "results.csv", "results.tex", "results.json", "per_fold.csv", "per_class.csv",
-                "predictions.csv", "subject_scores.csv", "paired_tests.csv", "paired_tests.md", "protocol.json",
-                "dropped.csv", "au_f1.csv", "au_f1.md", "emotion_au.csv")
-_FIGURE_STEMS = ("confusion_", "scores_", "emotion_au")
 
 
 def _previous_outputs(out):
@@ -1201,7 +271,7 @@ def _previous_outputs(out):
     fig = os.path.join(out, "figures")
     if os.path.isdir(fig) and not os.path.islink(fig):
         found |= {os.path.join("figures", n) for n in os.listdir(fig)
-                  if n.startswith(_FIGURE_STEMS) and os.path.splitext(n)[1].lstrip(".") in _FIGURE_FORMATS}
+                  if n.startswith(FIGURE_STEMS) and os.path.splitext(n)[1].lstrip(".") in FIGURE_FORMATS}
     return found
 
 
@@ -1257,37 +327,60 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _check_args(parser, args)
-    handler = _configure_logging(args.verbose, args.quiet)
+    with cli.logging_to_stderr(args.verbose, args.quiet):
+        short = "" if args.features else cli.address_space_shortfall(NAME)  # an extraction imports OpenCV
+        if short:
+            return cli.error(NAME, short, 1)
+        try:
+            with cli.signals_interrupt():
+                return _run(args, argv)
+        except cli.INTERRUPTS:
+            print(f"{NAME}: interrupted; extracted clips are cached -- run the same command again to resume",
+                  file=sys.stderr)
+            return 130
+        except KeyError as exc:  # a column or name the data lack: say so, not just the bare key
+            return cli.error(NAME, f"missing {exc.args[0]!r} in the feature tables or clips.csv being compared"
+                             if exc.args else str(exc), 2)
+        except FileNotFoundError as exc:  # a file of the data or of the feature folder: bad input
+            return cli.fail(NAME, exc, 2)
+        except (ValueError, ImportError, OSError, cli.MefeatError) as exc:  # 2: bad input; 1: the run failed
+            return cli.fail(NAME, exc)
+
+
+def _run(args, argv):
+    """:func:`main` once the arguments are checked: lock --out, extract or read the features, compare, write the
+    results and print the table; returns the exit status."""
     from mefeat import read_clips
     from mefeat._io import FolderLock, OutputLocked
     from mefeat.evaluation import format_results
-    from mefeat.runner import ExtractionError
+    from mefeat.extraction import ExtractionError
 
     out = os.path.abspath(args.out)
-    command = ["python -m mefeat.compare", *(argv if argv is not None else sys.argv[1:])]
+    command = [PROG, *(argv if argv is not None else sys.argv[1:])]
     lock = read_lock = None
     try:
         try:
             lock = FolderLock(out, holder=" ".join(command)).acquire()
         except OutputLocked as exc:
-            return _error(str(exc).replace("another extraction", "another run"), 1)
+            return cli.error(NAME, str(exc).replace("another extraction", "another run"), 1)
         if os.path.exists(os.path.join(out, "results.json")) and not args.force:
-            return _error(f"{out} holds the results of an earlier comparison; use --force to overwrite them or "
-                          "choose another --out", 1)
+            return cli.error(NAME, f"{out} holds the results of an earlier comparison; use --force to overwrite "
+                             "them or choose another --out", 1)
         _clean_staging(out)
         t0 = time.perf_counter()
         if args.features:
             folder, extraction = os.path.abspath(args.features), None
             if not os.path.isfile(os.path.join(folder, "clips.csv")):
-                return _error(f"--features {args.features}: no clips.csv; give an output folder of "
-                              "`python -m mefeat.extract`", 2)
+                return cli.error(NAME, f"--features {args.features}: no clips.csv; give an output folder of "
+                                 "`python -m mefeat.extract`", 2)
         else:
             try:
                 folder, extraction = _extract(args, argv)
             except ExtractionError as exc:
-                return _error(_compare_advice(exc), 1)
+                return cli.error(NAME, _compare_advice(exc), 1)
         if os.path.realpath(folder) == os.path.realpath(out):
-            return _error(f"--out {args.out} is the feature folder; give the comparison its own --out", 2)
+            return cli.error(NAME, f"--out {args.out} is the feature folder; give the comparison its own --out",
+                             2)
         read_lock = _read_lock(folder, " ".join(command) + " (reading)")
         log.info("compare: features from %s", folder)
         t_extract = time.perf_counter() - t0
@@ -1295,7 +388,7 @@ def main(argv=None) -> int:
         result = run_comparison(folder, protocols=args.protocols, methods=args.method_names,
                                 classifier_names=args.classifier_names, random_state=args.random_state,
                                 n_jobs=args.n_jobs, nested=args.nested, au=not args.no_au,
-                                min_positives=args.min_positives,
+                                min_positives=args.min_positives, au_classifier=args.au_classifier,
                                 cache=None if args.no_cache else os.path.join(out, CACHE_DIR),
                                 progress=not args.quiet)
         t_eval = time.perf_counter() - t0
@@ -1305,6 +398,7 @@ def main(argv=None) -> int:
             read_lock = None
         meta = {"argv": command, "features": folder, "extraction": extraction, "random_state": args.random_state,
                 "nested": args.nested, "au": not args.no_au, "min_positives": args.min_positives,
+                "au_classifier": args.au_classifier,
                 "protocols": list(dict.fromkeys(r["protocol"] for r in result.runs)),
                 "timings_s": {"extraction": round(t_extract, 3), "evaluation": round(t_eval, 3)}}
         log.info("compare: writing tables and figures (%s)", ", ".join(args.formats))
@@ -1312,36 +406,23 @@ def main(argv=None) -> int:
         files, figures = write_comparison(result, staging, clips=clips, figure_formats=args.formats, dpi=args.dpi,
                                           meta=meta)
         _swap_in(staging, out)
-    except KeyboardInterrupt:
-        print("mefeat.compare: interrupted; extracted clips are cached -- run the same command again to resume",
-              file=sys.stderr)
-        return 130
-    except (ExtractionError, OutputLocked) as exc:
-        return _error(str(exc), 1)
-    except (ValueError, KeyError, FileNotFoundError, ImportError) as exc:
-        if isinstance(exc, KeyError):  # a column or name the data lack: say so, not just the bare key
-            return _error(f"missing {exc.args[0]!r} in the feature tables or clips.csv being compared" if exc.args
-                          else str(exc), 2)
-        return _error(str(exc), 2)
-    except OSError as exc:
-        return _error(str(exc), 1)
     finally:
         for held in (read_lock, lock):
             if held is not None:
                 held.release()
-        logging.getLogger("mefeat").removeHandler(handler)
     print(format_results(result.table, "markdown", caption=results_caption(result)), end="")
     if not args.quiet:
-        print(f"mefeat.compare: results, {len(figures)} figures and results.json in {out}", file=sys.stderr)
+        print(f"{NAME}: results, {len(figures)} figures and results.json in {out}", file=sys.stderr)
     return 0
 
 
 def entrypoint():
-    """Console-script entry point."""
-    sys.exit(main())
+    """Console-script entry point (``mefeat-compare``): :func:`main`, then exit at once (the extraction's idle
+    loky workers are killed, not shut down in order)."""
+    cli.run_entrypoint(main)
 
 
 if __name__ == "__main__":  # run the imported module, so that pickles (cache, workers) name mefeat.compare's classes
-    from mefeat.compare import main as _main
+    from mefeat.compare import entrypoint as _entrypoint
 
-    sys.exit(_main())
+    _entrypoint()

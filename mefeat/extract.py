@@ -29,65 +29,29 @@ parameters or input files (or a backend that is not installed); 130 interrupted.
 import argparse
 import logging
 import os
-import signal
 import sys
+
+from mefeat import _cli as cli
 
 __all__ = ["build_parser", "main", "entrypoint", "load_dataset_from_args"]
 
 log = logging.getLogger("mefeat")
 
-DATASETS = ("demo", "dfme", "casme2", "samm", "smic", "casme3", "mmew", "megc2019", "manifest")
-
-
-def positive_int(text):
-    """argparse type: a whole number >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
-def n_jobs_type(text):
-    """argparse type of ``--n-jobs``: -1 (all cores) or a whole number >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value == 0 or value < -1:
-        raise argparse.ArgumentTypeError(f"must be -1 (all cores) or >= 1, got {value}")
-    return value
+PROG = "python -m mefeat.extract"
+NAME = "mefeat.extract"  # the prefix of its messages
 
 
 def build_parser():
     """The argument parser of ``python -m mefeat.extract``."""
-    from mefeat import __version__
     from mefeat.catalogue import PRESETS
     from mefeat.extraction import DEFAULT_OUT
+    from mefeat.extraction.output import FORMATS
 
-    p = argparse.ArgumentParser(prog="python -m mefeat.extract", description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter,
-                                epilog="Descriptors and their parameters: --list-descriptors")
-    p.add_argument("--version", action="version", version=f"mefeat {__version__}")
+    p = argparse.ArgumentParser(add_help=False)  # this command's own options, between the shared ones
     p.add_argument("--list-descriptors", action="store_true",
                    help="print every descriptor and preprocessing stage with its parameters and defaults, then exit")
-    g = p.add_argument_group("data")
-    g.add_argument("--dataset", default="demo", choices=DATASETS,
-                   help="database to read (default: the built-in demo set, generated on first use)")
-    g.add_argument("--root", action="append", dest="roots", metavar="ROOT",
-                   help="database folder (demo: where to keep the generated set, default $MEFEAT_DATA_DIR or "
-                        "~/.cache/mefeat); megc2019: repeat as NAME=PATH (casme2=, samm=, smic=)")
-    g.add_argument("--annotations", action="append", metavar="FILE",
-                   help="annotation sheet the database ships (repeatable: DFME's three split sheets; megc2019 "
-                        "NAME=PATH with gt= for the ground truth; optional for smic)")
-    g.add_argument("--modality", choices=["HS", "VIS", "NIR"], type=str.upper,
-                   help="SMIC modality (--dataset smic only; default HS)")
-    g.add_argument("--seed", type=int, default=0, help="demo set seed (default 0)")
-    g.add_argument("--demo-size", choices=["full", "small", "tiny"], default="full",
-                   help="demo set size (default full: 140 clips; tiny: 6 clips for quick looks)")
-    g.add_argument("--limit", type=positive_int, help="only the first N clips (a quick look)")
+    g = p.add_argument_group("data")  # merged into the shared "data" group
+    g.add_argument("--limit", type=cli.positive_int, help="only the first N clips (a quick look)")
     g = p.add_argument_group("features")
     g.add_argument("--descriptors", default="default",
                    help="comma-separated names, 'default' or 'all'; ALIAS=NAME writes descriptor NAME to the table "
@@ -100,128 +64,23 @@ def build_parser():
                         "flow.method=tvl1 (repeatable; see --list-descriptors)")
     g = p.add_argument_group("output")
     g.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default ./{DEFAULT_OUT})")
-    g.add_argument("--format", default="csv", choices=["csv", "npz"], help="feature table format (default csv)")
+    g.add_argument("--format", default=FORMATS[0], choices=FORMATS, help="feature table format (default csv)")
     g.add_argument("--cache-dir", help="per-clip cache (default <out>/cache; share one between folders to reuse "
                                        "results); 'none' disables it")
     g.add_argument("--force", action="store_true",
                    help="replace every table in --out by the requested ones (the new outputs are moved in only "
                         "once complete; the cache is reused)")
     g.add_argument("--strict", action="store_true", help="exit with status 1 if any clip failed")
-    g.add_argument("--preview", type=positive_int, metavar="N",
+    g.add_argument("--preview", type=cli.positive_int, metavar="N",
                    help="instead of extracting, write one figure per clip for the first N clips to <out>/preview "
                         "(raw frame, face box, landmarks, aligned onset/apex, MDMO regions, flow, strain)")
     g.add_argument("--figure-format", default="png", choices=["png", "pdf", "svg"], help="--preview figure format")
-    g = p.add_argument_group("execution")
-    g.add_argument("--n-jobs", type=n_jobs_type, default=None, help="worker processes (default: all cores)")
-    g.add_argument("--backend", default="loky", choices=["loky", "dask"], help="joblib backend (default loky)")
-    g.add_argument("--scheduler", help="dask scheduler address (default: start a local cluster)")
-    g.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv: per clip)")
-    g.add_argument("-q", "--quiet", action="store_true", help="no progress bar, only warnings and errors")
-    return p
+    return cli.command_parser(PROG, __doc__, cli.data_parser(), p, cli.execution_parser(backends=True),
+                              epilog="Descriptors and their parameters: --list-descriptors")
 
 
-def _named(items, flag):
-    out = {}
-    for it in items or ():
-        if "=" not in it:
-            raise ValueError(f"{flag} {it!r}: --dataset megc2019 needs NAME=PATH items (casme2=..., samm=..., "
-                             "smic=..., and gt=... for the ground-truth csv)")
-        k, v = it.split("=", 1)
-        out[k.strip().lower()] = v
-    return out
-
-
-def load_dataset_from_args(args):
-    """The data set named by --dataset/--root/--annotations and a description of it for the manifest."""
-    from mefeat import datasets
-
-    name, root = args.dataset, (args.roots[-1] if args.roots else None)
-    if name == "demo":
-        ds = datasets.load_demo(args.seed, data_dir=root, size=args.demo_size)
-        return ds, {"name": "demo", "seed": args.seed, "size": args.demo_size}
-    if name == "smic":
-        if not root:
-            raise ValueError("--dataset smic needs --root (the database folder)")
-        if args.annotations and len(args.annotations) > 1:
-            raise ValueError("--dataset smic takes at most one --annotations sheet")
-        ann = args.annotations[0] if args.annotations else None
-        modality = args.modality or "HS"
-        return (datasets.load_smic(root, ann, modality=modality),
-                {"name": "smic", "root": os.path.abspath(root), "modality": modality})
-    if not args.annotations:
-        raise ValueError(f"--dataset {name} needs --annotations (the database's annotation sheet)")
-    if name == "manifest":
-        return (datasets.load_manifest(args.annotations[0], root=root),
-                {"name": "manifest", "annotations": os.path.abspath(args.annotations[0])})
-    if name == "megc2019":
-        roots, ann = _named(args.roots, "--root"), _named(args.annotations, "--annotations")
-        ds = datasets.load_megc2019(
-            casme2_root=roots.get("casme2"), casme2_annotations=ann.get("casme2"),
-            samm_root=roots.get("samm"), samm_annotations=ann.get("samm"),
-            smic_root=roots.get("smic"), smic_annotations=ann.get("smic"), gt=ann.get("gt"))
-        return ds, {"name": "megc2019", "roots": {k: os.path.abspath(v) for k, v in sorted(roots.items())}}
-    if not root:
-        raise ValueError(f"--dataset {name} needs --root (the database folder)")
-    loader = {"dfme": datasets.load_dfme, "casme2": datasets.load_casme2, "samm": datasets.load_samm,
-              "casme3": datasets.load_casme3, "mmew": datasets.load_mmew}[name]
-    ann = args.annotations if name == "dfme" else args.annotations[0]
-    return loader(root, ann), {"name": name, "root": os.path.abspath(root)}
-
-
-def _error(msg, code):
-    print(f"mefeat.extract: error: {msg}", file=sys.stderr)
-    return code
-
-
-def _configure_logging(verbose, quiet):
-    level = logging.WARNING if quiet else (logging.INFO if verbose < 2 else logging.DEBUG)
-    logger = logging.getLogger("mefeat")
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s" if verbose == 0 else "%(asctime)s %(name)s: %(message)s",
-                                           "%H:%M:%S"))
-    handler._mefeat_cli = True
-    for h in [h for h in logger.handlers if getattr(h, "_mefeat_cli", False)]:
-        logger.removeHandler(h)
-    logger.addHandler(handler)
-    logger.setLevel(level)
-    logger.propagate = False
-    for name in ("distributed", "bokeh", "tornado"):
-        logging.getLogger(name).setLevel(logging.ERROR if quiet or not verbose else logging.WARNING)
-    if quiet:  # worker processes inherit it: no compile notice from them either
-        os.environ["MEFEAT_QUIET"] = "1"
-    return handler
-
-
-class _Terminated(BaseException):
-    """SIGINT, SIGTERM or SIGHUP (a closed terminal), turned into an exception so that workers and
-    temporary files are cleaned up.
-
-    Not a KeyboardInterrupt: Dask's client code catches that one while it waits for the cluster.
-    """
-
-
-def _on_signal(signum, frame):
-    raise _Terminated()
-
-
-#: Address space (``ulimit -v``) below which the command refuses to start: OpenCV, numba, scikit-learn and one
-#: worker's arrays need about 2 GiB of virtual memory (measured: the tiny demo fails at 1.6 GiB, runs at 2 GiB);
-#: under a tighter limit ``import cv2`` can crash the interpreter with no message.
-MIN_ADDRESS_SPACE = 2 * 1024 ** 3
-
-
-def _address_space_shortfall():
-    """Why the process's address-space limit is too small to run, or ''."""
-    try:
-        import resource
-    except ImportError:  # pragma: no cover - not POSIX
-        return ""
-    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
-    if soft == resource.RLIM_INFINITY or soft >= MIN_ADDRESS_SPACE:
-        return ""
-    return (f"the address-space limit (ulimit -v) is {soft / 1024 ** 3:.2f} GiB; mefeat.extract needs at least "
-            f"{MIN_ADDRESS_SPACE / 1024 ** 3:.0f} GiB of virtual memory (OpenCV, numba and the workers' arrays): "
-            "raise the limit")
+#: The data set named by --dataset/--root/--annotations and a description of it for the manifest.
+load_dataset_from_args = cli.load_dataset
 
 
 def main(argv=None):
@@ -238,49 +97,33 @@ def main(argv=None):
 
         tables = catalogue.get_preset(args.preset).request(args.descriptors)[0]
         args.descriptors = tables if isinstance(tables, str) else ",".join(tables)
-    if args.modality and args.dataset != "smic":
-        parser.error(f"--modality: only allowed with --dataset smic (got --dataset {args.dataset})")
-    if args.dataset != "megc2019" and args.roots and len(args.roots) > 1:
-        parser.error("--root: given several times; only --dataset megc2019 takes several (NAME=PATH)")
-    if args.scheduler and args.backend != "dask":
-        parser.error("--scheduler: only allowed with --backend dask")
-    if args.demo_size != "full" and args.dataset != "demo":
-        parser.error("--demo-size: only allowed with --dataset demo")
-    handler = _configure_logging(args.verbose, args.quiet)
-    short = _address_space_shortfall()
-    if short:
-        logging.getLogger("mefeat").removeHandler(handler)
-        print(f"mefeat.extract: error: {short}", file=sys.stderr)
-        return 1
-    from mefeat import extraction
+    cli.check_data_args(parser, args)
+    cli.check_execution_args(parser, args)
+    with cli.logging_to_stderr(args.verbose, args.quiet):
+        short = cli.address_space_shortfall(NAME)
+        if short:
+            return cli.error(NAME, short, 1)
+        from mefeat import extraction
 
-    old_term = signal.signal(signal.SIGTERM, _on_signal)
-    old_int = signal.signal(signal.SIGINT, _on_signal)
-    old_hup = signal.signal(signal.SIGHUP, _on_signal) if hasattr(signal, "SIGHUP") else None
-    try:
-        if not args.preview:
-            # a first run in a new environment compiles its kernels in the workers while this process starts up
-            extraction.compile_ahead(args.descriptors, args.n_jobs, args.backend)
-        return _main(parser, args, argv)
-    except (KeyboardInterrupt, _Terminated):
-        print("mefeat.extract: interrupted; finished clips are cached -- run the same command again to resume",
-              file=sys.stderr)
-        return 130
-    finally:
         try:
-            extraction.end_compile_ahead()  # a compile the run did not need (an error, nothing to compute)
-        finally:
-            signal.signal(signal.SIGTERM, old_term)
-            signal.signal(signal.SIGINT, old_int)
-            if old_hup is not None:
-                signal.signal(signal.SIGHUP, old_hup)
-            logging.getLogger("mefeat").removeHandler(handler)
+            with cli.signals_interrupt():
+                try:
+                    if not args.preview:
+                        # a first run in a new environment compiles its kernels in the workers while this process
+                        # starts up
+                        extraction.compile_ahead(args.descriptors, args.n_jobs, args.backend)
+                    return _main(parser, args, argv)
+                finally:
+                    extraction.end_compile_ahead()  # a compile the run did not need (an error, nothing to compute)
+        except cli.INTERRUPTS:
+            print(f"{NAME}: interrupted; finished clips are cached -- run the same command again to resume",
+                  file=sys.stderr)
+            return 130
 
 
 def _main(parser, args, argv):
     from mefeat import catalogue
-    from mefeat._io import OutputLocked
-    from mefeat.extraction import ExtractionError, extract_features
+    from mefeat.extraction import extract_features
 
     params = {}
     for item in args.param:
@@ -293,12 +136,12 @@ def _main(parser, args, argv):
             params = catalogue.get_preset(args.preset).request(args.descriptors, params)[1]
         resolved = catalogue.resolve(args.descriptors, params)
     except ValueError as exc:
-        return _error(str(exc), 2)
+        return cli.fail(NAME, exc)
     try:
         try:
             ds, info = load_dataset_from_args(args)
-        except (ValueError, FileNotFoundError, OSError) as exc:
-            return _error(str(exc), 2)
+        except (ValueError, OSError) as exc:  # a file the data set needs cannot be read: bad input
+            return cli.fail(NAME, exc, 2)
         if args.limit is not None:
             ds = ds.subset(range(min(args.limit, len(ds))))
         if args.preview:
@@ -306,23 +149,21 @@ def _main(parser, args, argv):
         extract_features(ds, args.descriptors, params, out=args.out, n_jobs=args.n_jobs, backend=args.backend,
                          scheduler=args.scheduler, cache_dir=args.cache_dir, force=args.force, strict=args.strict,
                          fmt=args.format, progress=not args.quiet, dataset_info=info,
-                         annotation_files=[a.split("=", 1)[1] if args.dataset == "megc2019" and "=" in a else a
-                                           for a in (args.annotations or [])],
-                         argv=["python -m mefeat.extract", *(argv if argv is not None else sys.argv[1:])])
+                         annotation_files=cli.annotation_files(args),
+                         argv=[PROG, *(argv if argv is not None else sys.argv[1:])])
         return 0
-    except (ValueError, ImportError) as exc:
-        return _error(str(exc), 2)
-    except (ExtractionError, OutputLocked) as exc:
-        return _error(str(exc), 1)
+    except (ValueError, ImportError, cli.MefeatError) as exc:  # 2: bad input; 1: the run failed (cli.exit_status)
+        return cli.fail(NAME, exc)
     except OSError as exc:
         if args.verbose:
             import traceback
 
             traceback.print_exc()
-        return _error(str(exc), 1)
+        return cli.fail(NAME, exc)
     except MemoryError as exc:  # numpy's says what it could not allocate; a bare one says nothing
-        return _error(f"out of memory{': ' + str(exc) if str(exc) else ''}; finished clips are cached. Run again "
-                      "with fewer workers (--n-jobs 1), or free memory (each worker holds one clip's frames)", 1)
+        return cli.error(NAME, f"out of memory{': ' + str(exc) if str(exc) else ''}; finished clips are cached. "
+                         "Run again with fewer workers (--n-jobs 1), or free memory (each worker holds one clip's "
+                         "frames)", 1)
 
 
 def _preview_settings(resolved):
@@ -390,7 +231,7 @@ def _preview(ds, args, resolved):
                     "extraction uses your settings)", ", ".join(not_shown), "s" if len(not_shown) > 1 else "",
                     "these" if len(not_shown) > 1 else "this")
     folder = os.path.join(os.path.abspath(args.out), "preview")
-    with FolderLock(os.path.abspath(args.out), holder="python -m mefeat.extract --preview"):
+    with FolderLock(os.path.abspath(args.out), holder=f"{PROG} --preview"):
         os.makedirs(folder, exist_ok=True)
         written = []
         for i in range(min(args.preview, len(ds))):
@@ -413,11 +254,7 @@ def entrypoint():
     exit at once. The run's loky workers are idle by then; they are killed instead of shut down in
     order at interpreter exit (about 0.3 s on 2 cores). :func:`main` keeps them for a caller that
     runs it again in the same process."""
-    status = main()
-    from mefeat.extraction import backends
-
-    backends.kill_loky_workers()
-    sys.exit(status)
+    cli.run_entrypoint(main)
 
 
 if __name__ == "__main__":

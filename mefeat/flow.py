@@ -1,10 +1,12 @@
-"""Dense optical flow between frames (mefeat's TV-L1, OpenCV backends) and optical strain.
+"""Dense optical flow between frames (mefeat's TV-L1, OpenCV backends).
 
 Flow fields are ``(H, W, 2)`` float32 arrays with ``[..., 0] = u`` (horizontal, positive to the
 right, i.e. towards larger column index) and ``[..., 1] = v`` (vertical, positive **downwards**,
 towards larger row index): ``frame1[y + v, x + u] ~ frame0[y, x]``.
 
 OpenCV and the numba kernels are imported inside the functions, so ``import mefeat.flow`` stays cheap.
+``mefeat.flow.optical_strain`` is :func:`mefeat.descriptors.optical_strain` (it lives beside the
+descriptors; still importable from here).
 """
 
 import warnings
@@ -12,9 +14,10 @@ import warnings
 import numpy as np
 
 from mefeat._config import DEFAULT_FLOW_METHOD, DIS_DEFAULTS, FARNEBACK_DEFAULTS, TVL1_DEFAULTS, TVL1_MEFEAT_OPTIONS
-from mefeat._validation import check_clip, check_flow, check_frame, check_option
+from mefeat._registry import WarmUp, register_warm_up
+from mefeat._validation import check_clip, check_frame, check_n_jobs, check_option, n_workers
 
-__all__ = ["compute_flow", "clip_flows", "optical_strain", "FLOW_METHODS", "flow_pairs", "clip_apex_index"]
+__all__ = ["compute_flow", "clip_flows", "FLOW_METHODS", "flow_pairs", "clip_apex_index"]
 
 #: Flow backends and their default parameters (keyword names accepted by :func:`compute_flow`).
 #: ``"tvl1"`` is mefeat's numba TV-L1 and ``"tvl1_opencv"`` OpenCV's DualTVL1, with the same defaults.
@@ -25,6 +28,9 @@ _DIS_PRESETS = ("ultrafast", "fast", "medium")
 _TVL1_BORDERS = ("zero", "replicate")
 #: Typical cold compile seconds of the TV-L1 kernel (quoted by the compile notice).
 TVL1_COMPILE_SECONDS = 7.0
+#: Version of mefeat's TV-L1 (``"tvl1"``: the numba kernel and its driver here). Raise it with every change that
+#: alters its flows; the extraction manifest records it beside each flow table's parameters.
+TVL1_IMPLEMENTATION_VERSION = 1
 _MODES = ("onset_apex", "onset_each", "consecutive")
 
 
@@ -110,8 +116,7 @@ def _tvl1_clip(frames, pairs, p, n_jobs):
 
     from joblib import Parallel, delayed
 
-    k = (os.cpu_count() or 1) if n_jobs < 0 else n_jobs
-    k = max(1, min(k, len(jobs)))
+    k = max(1, min(n_workers(n_jobs, os.cpu_count() or 1), len(jobs)))
     Parallel(n_jobs=k, prefer="threads")(delayed(_tvl1_flows)(arr, jobs[c::k], p, out) for c in range(k))
     return out
 
@@ -360,8 +365,7 @@ def clip_flows(frames, *, mode="onset_apex", onset=None, apex=None, method=DEFAU
     apex = clip_apex if apex is None else int(apex)
     pairs = flow_pairs(arr.shape[0], mode=mode, onset=onset, apex=apex)
     p = check_flow_params(method, params)
-    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0):
-        raise ValueError(f"n_jobs must be None, a positive int or -1 (all cores); got {n_jobs!r}")
+    check_n_jobs(n_jobs)
     if method == "tvl1":
         return _tvl1_clip(arr, pairs, p, n_jobs)
     if n_jobs is None or n_jobs == 1 or len(pairs) == 1:
@@ -381,8 +385,7 @@ def clip_flows(frames, *, mode="onset_apex", onset=None, apex=None, method=DEFAU
         import cv2
         from joblib import Parallel, delayed
 
-        k = (os.cpu_count() or 1) if n_jobs < 0 else n_jobs
-        k = max(1, min(k, len(pairs)))
+        k = max(1, min(n_workers(n_jobs, os.cpu_count() or 1), len(pairs)))
         old = cv2.getNumThreads()
         try:
             # one task per pair (TV-L1's cost varies from pair to pair); joblib batches cheap ones
@@ -399,60 +402,20 @@ def clip_flows(frames, *, mode="onset_apex", onset=None, apex=None, method=DEFAU
     return out
 
 
-def optical_strain(flow, scheme="backward"):
-    """Optical strain magnitude of a flow field.
+def _warm_up_tvl1():
+    f = np.zeros((16, 16), np.uint8)  # every parameter goes into arrays: one specialisation for all settings
+    compute_flow(f, f, method="tvl1", warps=1, outer_iterations=1, inner_iterations=1)
 
-    ``eps = sqrt(u_x^2 + v_y^2 + 0.5 (u_y + v_x)^2)``, i.e. the Frobenius-type magnitude
-    ``sqrt(e_xx^2 + e_yy^2 + e_xy^2 + e_yx^2)`` of the infinitesimal strain tensor with
-    ``e_xy = e_yx = (u_y + v_x) / 2``.
 
-    Parameters
-    ----------
-    flow : (H, W, 2) array_like
-        ``[..., 0] = u`` (x), ``[..., 1] = v`` (y down).
-    scheme : {"backward", "central"}
-        ``"backward"``: the authors' ``os.m``: ``u_x[y, x] = u[y, x] - u[y, x - 1]`` (0 on column 0),
-        ``v_y[y, x] = v[y, x] - v[y - 1, x]`` (0 on row 0), likewise ``u_y`` and ``v_x``; no division
-        by the grid spacing. ``"central"``: :func:`numpy.gradient` (central differences inside,
-        one-sided at the borders).
+#: How :func:`mefeat.descriptors.warm_up` compiles the TV-L1 kernel ahead of time (warm-up name ``"tvl1"``,
+#: listed by every flow descriptor's declaration: each runs the default flow first).
+TVL1_WARM_UP = register_warm_up("tvl1", WarmUp(_warm_up_tvl1, ("tvl1.tvl1_kernel",), seconds=TVL1_COMPILE_SECONDS))
 
-    Returns
-    -------
-    strain : (H, W) ndarray of float64
 
-    Raises
-    ------
-    ValueError
-        Wrong shape, NaN/inf, unknown scheme.
+def __getattr__(name):
+    # optical_strain moved to mefeat.descriptors (beside the descriptors that use it); still importable from here
+    if name == "optical_strain":
+        from mefeat.descriptors import optical_strain
 
-    Notes
-    -----
-    The two schemes differ by about 36 % on average on smooth random flows; ``"backward"``
-    reproduces os.m (and the strain used by Bi-WOOF and STSTNet) to rounding error. meb's Sobel
-    version is a third, different definition and is not offered.
-
-    References
-    ----------
-    .. [1] S.-T. Liong, J. See, K. Wong, R. C.-W. Phan, "Less is more: Micro-expression recognition
-       from video using apex frame", Signal Process. Image Commun. 62 (2018) 82-92,
-       doi:10.1016/j.image.2017.11.006.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> f = np.zeros((3, 3, 2)); f[:, :, 0] = np.arange(3)   # u = x: u_x = 1
-    >>> optical_strain(f)[1]
-    array([0., 1., 1.])
-    """
-    from mefeat._jit import compile_notice
-    from mefeat._kernels.flow import STRAIN_BACKWARD, STRAIN_CENTRAL, strain_kernel
-    from mefeat.descriptors._warm_up import COMPILE_SECONDS
-
-    check_option(scheme, name="scheme", options=("backward", "central"))
-    arr = np.asarray(flow)
-    # float32 flows (OpenCV's output) go to the kernel as they are: it computes in float64 anyway
-    f = check_flow(arr, dtype=np.float32 if arr.dtype == np.float32 else np.float64)
-    out = np.empty(f.shape[:2], np.float64)
-    with compile_notice("optical strain", COMPILE_SECONDS["optical_strain"]):
-        strain_kernel(f, STRAIN_BACKWARD if scheme == "backward" else STRAIN_CENTRAL, out)
-    return out
+        return optical_strain
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

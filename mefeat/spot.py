@@ -25,29 +25,22 @@ import shutil
 import sys
 import tempfile
 
+from mefeat import _cli as cli
+
 __all__ = ["build_parser", "main", "entrypoint", "DEFAULT_OUT"]
 
 log = logging.getLogger("mefeat")
 
+PROG = "python -m mefeat.spot"
+NAME = "mefeat.spot"  # the prefix of its messages
 DEFAULT_OUT = "mefeat_spot_output"
-DATASETS = ("demo", "demo_samm", "casme_sq", "samm_lv")
 
 
 def build_parser():
     """The argument parser of ``python -m mefeat.spot``."""
-    from mefeat import __version__
-
-    p = argparse.ArgumentParser(prog="python -m mefeat.spot", description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--version", action="version", version=f"mefeat {__version__}")
-    g = p.add_argument_group("data")
-    g.add_argument("--dataset", default="demo", choices=DATASETS,
-                   help="demo (CAS(ME)² layout, 30 fps; default), demo_samm (SAMM-LV layout, 200 fps), "
-                        "casme_sq, samm_lv")
-    g.add_argument("--root",
-                   help="database folder (demo: where to keep it, default $MEFEAT_DATA_DIR or ~/.cache/mefeat)")
-    g.add_argument("--annotations", help="the database's annotation sheet (casme_sq, samm_lv)")
-    g.add_argument("--videos", type=int, default=None, metavar="N", help="only the first N videos")
+    p = argparse.ArgumentParser(add_help=False)  # this command's own options, between the shared ones
+    g = p.add_argument_group("data")  # merged into the shared "data" group
+    g.add_argument("--videos", type=cli.positive_int, default=None, metavar="N", help="only the first N videos")
     g.add_argument("--align", action="store_true", help="align the faces (one transform per video); off for the demo")
     g = p.add_argument_group("spotting")
     g.add_argument("--spotter", default="mdmd", choices=("mdmd", "lbp_chi2"))
@@ -59,14 +52,10 @@ def build_parser():
     g = p.add_argument_group("output")
     g.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default ./{DEFAULT_OUT})")
     g.add_argument("--force", action="store_true", help="replace an existing output folder")
-    g.add_argument("--n-jobs", type=int, default=1, help="videos spotted in parallel (joblib; -1: all cores)")
-    g.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
-    return p
-
-
-def _error(msg, code):
-    print(f"mefeat.spot: error: {msg}", file=sys.stderr)
-    return code
+    execution = cli.execution_parser(n_jobs_default=1, n_jobs_help="videos spotted in parallel (joblib; -1: all cores)",
+                                     verbose_help="more log output", quiet_help="no summary on stdout, only warnings "
+                                                                                "and errors on stderr")
+    return cli.command_parser(PROG, __doc__, cli.data_parser(cli.LONG_VIDEO_DATASETS), p, execution)
 
 
 def _is_spot_output(folder):
@@ -74,21 +63,9 @@ def _is_spot_output(folder):
 
     try:
         with open(os.path.join(folder, "manifest.json"), encoding="utf-8") as f:
-            return json.load(f).get("command") == "python -m mefeat.spot"
+            return json.load(f).get("command") == PROG
     except (OSError, ValueError, AttributeError):
         return False
-
-
-def _load(args):
-    from mefeat.datasets import load_casme_sq, load_long_demo, load_samm_lv
-
-    if args.dataset in ("demo", "demo_samm"):
-        if args.annotations:
-            raise ValueError("--annotations is not used with the demo")
-        return load_long_demo(layout="casme_sq" if args.dataset == "demo" else "samm_lv", data_dir=args.root)
-    if not args.root or not args.annotations:
-        raise ValueError(f"--dataset {args.dataset} needs --root and --annotations")
-    return (load_casme_sq if args.dataset == "casme_sq" else load_samm_lv)(args.root, args.annotations)
 
 
 def _spot_video(spotter, ds, video, fps, align):
@@ -105,25 +82,29 @@ def main(argv=None):
         parser.error(f"--iou must be in (0, 1], got {args.iou}")
     if args.p is not None and not 0 <= args.p <= 1:
         parser.error(f"--p must be in [0, 1], got {args.p}")
-    if args.n_jobs == 0 or args.n_jobs < -1:
-        parser.error(f"--n-jobs must be -1 or >= 1, got {args.n_jobs}")
-    if args.videos is not None and args.videos < 1:
-        parser.error(f"--videos must be >= 1, got {args.videos}")
+    cli.check_data_args(parser, args, cli.LONG_VIDEO_DATASETS)
     out = os.path.abspath(args.out)
     if os.path.exists(out) and not args.force:
-        return _error(f"output folder {out!r} exists; use --force to replace it", 2)
+        return cli.error(NAME, f"output folder {out!r} exists; use --force to replace it", 2)
     if os.path.exists(out) and not _is_spot_output(out):
-        return _error(f"output folder {out!r} exists and is not the output of python -m mefeat.spot; not replaced", 2)
-    try:
-        ds = _load(args)
-    except (OSError, ValueError) as exc:
-        return _error(str(exc), 2)
-    try:
-        return _run(args, ds, out)
-    except KeyboardInterrupt:
-        return _error("interrupted", 130)
-    except (OSError, ValueError, RuntimeError) as exc:
-        return _error(str(exc), 1)
+        return cli.error(NAME, f"output folder {out!r} exists and is not the output of {PROG}; not replaced", 2)
+    with cli.logging_to_stderr(args.verbose, args.quiet):
+        short = cli.address_space_shortfall(NAME)
+        if short:
+            return cli.error(NAME, short, 1)
+        try:
+            with cli.signals_interrupt():
+                try:
+                    ds = cli.load_dataset(args, cli.LONG_VIDEO_DATASETS)[0]
+                except (OSError, ValueError) as exc:  # a file the data set needs cannot be read: bad input
+                    return cli.fail(NAME, exc, 2)
+                return _run(args, ds, out)
+        except cli.INTERRUPTS:
+            print(f"{NAME}: interrupted (an output folder is replaced only once the new results are complete)",
+                  file=sys.stderr)
+            return 130
+        except (OSError, ValueError, RuntimeError, cli.MefeatError) as exc:  # 2: bad input; 1: the run failed
+            return cli.fail(NAME, exc)
 
 
 def _run(args, ds, out):
@@ -172,12 +153,12 @@ def _run(args, ds, out):
                             title=f"{ds.name} video {v0}: {args.spotter} spotting (p = {spotter.p})")
         figure = os.path.join(tmp, f"spotting_{v0}.png")
         fig.savefig(figure, dpi=110)
-        manifest = {"mefeat_version": __version__, "command": "python -m mefeat.spot", "dataset": ds.name,
+        manifest = {"mefeat_version": __version__, "command": PROG, "dataset": ds.name,
                     "n_videos": len(videos), "spotter": type(spotter).__name__,
                     "spotter_params": spotter.get_params(),
                     "iou": args.iou, "descriptor": None if args.no_str else args.descriptor,
                     "annotations": None if not args.annotations else {
-                        "path": os.path.abspath(args.annotations), "sha256": sha256_file(args.annotations)},
+                        "path": os.path.abspath(args.annotations[0]), "sha256": sha256_file(args.annotations[0])},
                     "files": {f: sha256_file(os.path.join(tmp, f)) for f in sorted(os.listdir(tmp))}}
         write_json(os.path.join(tmp, "manifest.json"), manifest)
     except BaseException:
@@ -199,9 +180,9 @@ def _run(args, ds, out):
 
 
 def entrypoint():
-    """console_scripts entry point (``mefeat-spot``)."""
-    sys.exit(main())
+    """Console-script entry point (``mefeat-spot`` and ``python -m mefeat.spot``): :func:`main`, then exit."""
+    cli.run_entrypoint(main)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entrypoint()

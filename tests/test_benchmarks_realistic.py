@@ -43,6 +43,38 @@ def test_motion_is_sub_pixel_and_localised(clean):
     assert np.mean(mag[clean.apex - 1] < 0.05) > 0.3
 
 
+@pytest.fixture(scope="module")
+def smooth_and_sharp():
+    # a surprise clip without a blink (AU1, AU2, AU5: brows and upper lids, bounded by the upper lid margins)
+    return tuple(rc.make_clip(4, subject=1, label=2, degrade=d) for d in ((), ("boundaries",)))
+
+
+def _steepest(flows):
+    """Largest change of the flow between neighbouring pixels (px per px), over all frames."""
+    return max(float(np.abs(np.diff(flows, axis=a)).max()) for a in (1, 2))
+
+
+def test_boundaries_make_the_motion_sharp_and_keep_it_one_to_one(smooth_and_sharp):
+    # Same AUs and peak amplitudes; with "boundaries" each AU's motion stops at a lid margin, the mouth slit
+    # or a fold within about one aligned px, so its steepest change is several times that of the smooth
+    # bumps (about amplitude / (sigma sqrt(e)) with sigma ~ 3 px, under 0.15 px per px for 0.2-1 px AUs) ...
+    smooth, sharp = smooth_and_sharp
+    assert sharp.info["aus"] == smooth.info["aus"] and 45 not in sharp.info["aus"]
+    assert _steepest(smooth.flows) < 0.15
+    assert _steepest(sharp.flows) > 3 * _steepest(smooth.flows)
+    assert abs(sharp.info["peak_px"] / smooth.info["peak_px"] - 1) < 0.1
+    # ... the rendered motion stays one-to-one (Jacobian determinant of x -> x + flow(x) positive) ...
+    f = sharp.flows.astype(np.float64)
+    ux, uy = np.gradient(f[..., 0], axis=2), np.gradient(f[..., 0], axis=1)
+    vx, vy = np.gradient(f[..., 1], axis=2), np.gradient(f[..., 1], axis=1)
+    assert ((1 + ux) * (1 + vy) - uy * vx).min() > 0.2
+    # ... and the true flow still explains the frames
+    t = sharp.apex
+    with_true = _residual(sharp, t, sharp.flows[t - 1])
+    assert with_true < 0.6
+    assert with_true < 0.5 * _residual(sharp, t, np.zeros_like(sharp.flows[0]))
+
+
 def test_crop_stays_inside_the_frame(clean):
     assert clean.info["outside_px"] == 0.0
 
@@ -81,3 +113,20 @@ def test_classes_draw_their_emotions_aus():
 def test_unknown_degradation_is_named():
     with pytest.raises(ValueError, match="blur"):
         rc.make_clip(0, degrade=("noise", "blur"))
+
+
+def test_benchmark_rows_and_ablation_configurations():
+    bfc = pytest.importorskip("benchmarks.bench_flow_choice")
+    from mefeat.flow import FLOW_METHODS
+
+    rows = bfc.discover_rows()
+    labels = [lab for lab, _, _ in rows]
+    assert len(set(labels)) == len(labels)
+    full = [(m, sorted({**FLOW_METHODS[m], **p}.items())) for _, m, p in rows]
+    assert len(set(map(str, full))) == len(full)  # no setting benchmarked twice under two labels
+    assert sum("(defaults)" in lab for lab in labels) == len(FLOW_METHODS)
+    assert ("tvl1", {"border": "replicate"}) in [(m, p) for _, m, p in rows]
+    configs = dict(bfc.ablation_configs())
+    assert configs["all"] == rc.DEGRADATIONS and configs["none"] == ()
+    for d in rc.DEGRADATIONS:  # each property switched off once, the others kept
+        assert set(configs[f"all but {d}"]) == set(rc.DEGRADATIONS) - {d}

@@ -14,6 +14,7 @@ import pytest
 import mefeat
 from mefeat import compare
 from mefeat.datasets import load_demo
+from mefeat.evaluation import comparison
 
 PAPER_ORDER = ["LBP-TOP", "LBP-TOP (MEGC 2019)", "HOG-TOP", "HIGO-TOP", "MDMO", "FDM", "Bi-WOOF", "optical strain"]
 QUICK = ["--classifiers", "svm-linear", "--n-jobs", "1", "--figure-format", "png", "--dpi", "30", "-q"]
@@ -342,7 +343,7 @@ def test_compare_warns_naming_classifier_table_and_protocol(tmp_path, monkeypatc
 
     feats = _composite_folder(tmp_path / "megc")
     real = compare.make_classifier
-    monkeypatch.setattr(compare, "make_classifier",
+    monkeypatch.setattr(comparison, "make_classifier",
                         lambda name, **kw: DummyClassifier() if name == "svm-rbf" else real(name, **kw))
     with pytest.warns(Warning, match=r"classifier 'svm-rbf' on table 'bi_woof' under protocol 'megc2019' "
                                      r"predicts a single class: all 39 tested samples are 'negative'") as rec:
@@ -401,3 +402,94 @@ def test_no_classifier_predicts_one_class_on_the_default_tables_of_the_small_dem
     assert sorted(set(res.rows["classifier"])) == sorted(compare.CLASSIFIERS)
     for run in res.runs:
         assert not run["result"].collapsed, (run["method"], run["classifier"])
+
+
+def test_smic_cameras_of_one_person_are_audited_as_leaks(tmp_path):
+    """SMIC HS and VIS clips of the same events, kept apart as two databases: each person's events cross folds."""
+    from mefeat._io import write_clips_table, write_features
+
+    rng = np.random.default_rng(0)
+    classes = ["negative", "positive", "surprise"]
+    rows = []
+    for db, modality in (("smic", "HS"), ("smic_vis", "VIS")):
+        for s in range(4):
+            for e in classes:
+                subject = f"s{s + 1}"
+                rows.append({"dataset": db, "subject": subject, "clip": f"{subject}_{e[:2]}_01", "onset": 0,
+                             "apex": 3, "offset": 9, "emotion": e, "emotion_raw": e, "aus": frozenset(),
+                             "fps": 100.0, "group": f"{db}/{subject}", "status": "ok", "modality": modality})
+    table = pd.DataFrame(rows)
+    codes = np.array([classes.index(e) for e in table["emotion"]])
+    X = rng.normal(size=(3, 6))[codes] * 3 + rng.normal(size=(len(table), 6))
+    write_features(tmp_path, "bi_woof", X, list(zip(table["dataset"], table["subject"], table["clip"])))
+    write_clips_table(tmp_path, table)
+    keys = comparison.leak_keys(mefeat.read_clips(tmp_path))
+    assert keys["person"].tolist()[:2] == ["smic/s1", "smic/s1"] and keys["event"][0] == "smic/s1/s1_ne_01"
+    with pytest.warns(UserWarning, match=r"event/person value\(s\) on both sides of a fold.*SMIC cameras"):
+        res = comparison.run_comparison(tmp_path, protocols=["loso"], classifier_names=["svm-linear"], au=False)
+    audit = res.runs[0]["result"].leak_audit
+    # LOSO over the 8 (database, subject) groups: every fold tests one camera of a person, the other trains
+    assert set(audit["key"]) == {"person", "event"}
+    assert sorted(set(audit.loc[audit["key"] == "person", "value"])) == [f"smic/s{i}" for i in range(1, 5)]
+    assert len(audit[audit["key"] == "event"]) == 8 * 3  # 8 folds, 3 events each
+    record = comparison.protocol_record(res)
+    assert record["n_leaks"] == len(audit)
+    # one camera only: nothing to audit beyond the subjects
+    hs = mefeat.read_clips(tmp_path).xs("smic", level="dataset", drop_level=False)
+    assert comparison.leak_keys(hs) is None
+
+
+def test_au_classifier_default_and_the_old_one_an_option_away(monkeypatch):
+    from mefeat.evaluation.au import BalancedLDA
+
+    assert isinstance(comparison.make_au_classifier().named_steps["clf"], BalancedLDA)
+    # mefeat 0.4's AU detection: the comparison's linear SVM, the very same pipeline
+    old = comparison.make_classifier("svm-linear", **comparison.SVM_LINEAR_MEFEAT_04)
+    assert repr(comparison.make_au_classifier("svm-linear")) == repr(old)
+    assert old.named_steps["clf"].C == 1.0
+    with pytest.raises(ValueError, match="unknown AU classifier"):
+        comparison.make_au_classifier("rf")
+    args = compare.build_parser().parse_args(["--au-classifier", "svm-linear"])
+    assert args.au_classifier == "svm-linear"
+    assert compare.build_parser().parse_args([]).au_classifier == comparison.AU_CLASSIFIER
+
+
+def test_default_n_jobs_uses_the_cpus_within_the_memory(monkeypatch, tmp_path):
+    import builtins
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
+    real_open = builtins.open
+
+    def meminfo(avail_kb):
+        def fake(path, *a, **kw):
+            if path == "/proc/meminfo":
+                p = tmp_path / "meminfo"
+                p.write_text(f"MemTotal: 99999999 kB\nMemAvailable: {avail_kb} kB\n")
+                return real_open(p, *a, **kw)
+            return real_open(path, *a, **kw)
+        return fake
+
+    monkeypatch.setattr(builtins, "open", meminfo(64 * 1024 ** 2))  # 64 GiB
+    assert comparison.default_n_jobs(0) == comparison.MAX_DEFAULT_JOBS  # capped
+    # 7,526 clips: three 7,526^2 float64 matrices (1.36 GB) per fit: 4 GiB allow 3 fits
+    monkeypatch.setattr(builtins, "open", meminfo(4 * 1024 ** 2))
+    assert comparison.default_n_jobs(7526) == 3
+    monkeypatch.setattr(builtins, "open", meminfo(1024))
+    assert comparison.default_n_jobs(7526) == 1  # never less than one
+
+
+def test_the_forest_and_linear_svm_of_mefeat_04_are_one_option_away():
+    from sklearn.ensemble import RandomForestClassifier
+
+    old = RandomForestClassifier(n_estimators=300, max_features="sqrt", class_weight="balanced", n_jobs=1,
+                                 random_state=0)
+    assert comparison.make_classifier("rf", **comparison.RF_MEFEAT_04).named_steps["clf"].get_params() == \
+        old.get_params()
+    new = comparison.make_classifier("rf").named_steps["clf"]
+    assert (new.n_estimators, new.max_samples) == (100, 0.5)
+    from sklearn.svm import SVC
+
+    old = SVC(kernel="linear", C=1.0, class_weight="balanced", random_state=0)
+    assert comparison.make_classifier("svm-linear", **comparison.SVM_LINEAR_MEFEAT_04).named_steps["clf"] \
+        .get_params() == old.get_params()
+    assert comparison.make_classifier("svm-linear").named_steps["clf"].C == 0.1

@@ -74,6 +74,10 @@ FORBIDDEN = {
     "mefeat.extraction": ("mefeat.runner", "mefeat.extract", "mefeat.compare"),
     "mefeat.runner": ("mefeat.extract", "mefeat.compare"),
     "mefeat._frames": ("mefeat.datasets", "mefeat.face", "mefeat.transformers", "mefeat.descriptors"),
+    # the descriptor registry sits under the descriptors: it names their modules (to load the built-in
+    # declarations) and resolves "module:Class" strings when asked, but imports nothing above them
+    "mefeat._registry": ("sklearn", "pandas", "cv2", "dlib", "numpy", "mefeat.catalogue", "mefeat.evaluation",
+                         "mefeat.extraction", "mefeat.extract", "mefeat.runner", "mefeat.compare", "mefeat.datasets"),
 }
 
 
@@ -103,3 +107,39 @@ def test_no_upward_imports(path):
             imports = _imports(path)
             bad = sorted(m for m in imports for f in forbidden if m == f or m.startswith(f + "."))
             assert not bad, f"{name} must not import {bad}"
+
+
+def _module_of(imported, names):
+    while imported and imported not in names:
+        imported = imported.rpartition(".")[0]
+    return imported
+
+
+def test_no_import_cycle_through_the_descriptors():
+    """The descriptors, the registry and the flow import nothing that imports them back (imports inside
+    functions included): each descriptor module declares itself, and nothing it uses reads it back."""
+    names = {_name(p): p for p in MODULES}
+    graph = {}
+    for name, path in names.items():
+        tree = ast.parse(path.read_text())
+        found = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add(node.module)
+                found.update(f"{node.module}.{a.name}" for a in node.names)
+        deps = {_module_of(m, names) for m in found} - {"", name}
+        # importing a module imports its packages first (their __init__), except the importer's own
+        deps |= {".".join(d.split(".")[:k]) for d in deps for k in range(2, d.count(".") + 1)}
+        graph[name] = {d for d in deps if d in names and d != name and not name.startswith(d + ".")}
+    layer = [n for n in names if n.startswith(("mefeat.descriptors", "mefeat._registry", "mefeat.flow"))]
+    for start in layer:
+        seen, stack = set(), [(start, (start,))]
+        while stack:
+            node, path = stack.pop()
+            for dep in graph[node]:
+                assert dep != start, "import cycle: " + " -> ".join(path + (dep,))
+                if dep not in seen:
+                    seen.add(dep)
+                    stack.append((dep, path + (dep,)))

@@ -529,13 +529,13 @@ def test_a_data_folder_behind_a_symlink_loop_is_named_as_such(tmp_path):
 
 
 def test_compare_names_a_missing_emotion_column_and_its_file(tmp_path, data):
-    from mefeat import compare
+    from mefeat.evaluation import comparison
 
     out = tmp_path / "o"
     _run(data, out)
     clips = mefeat.read_clips(out).drop(columns=["emotion"])
     with pytest.raises(ValueError, match=r"clips.csv has no 'emotion' column"):
-        compare._labelled(out, "lbp_top", clips)
+        comparison._labelled(out, "lbp_top", clips)
 
 
 def test_running_out_of_memory_is_said_in_words(tmp_path, data, monkeypatch, capsys):

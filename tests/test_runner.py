@@ -396,6 +396,28 @@ def test_dependency_versions_enter_the_cache_keys(tmp_path, data, monkeypatch):
     assert r.tables["lbp_top"]["computed"] == 4 and r.manifest["dependencies"]["numba"] == "999.0"
 
 
+def test_the_manifest_names_the_flow_implementation_of_every_flow_table(tmp_path, data):
+    import cv2
+
+    from mefeat import flow
+    from mefeat.extraction.run import flow_implementation
+
+    r = extract_features(load(data), "lbp_top,optical_strain", {**CHEAP_PARAMS, "flow.method": "dis"},
+                         out=tmp_path / "a", cache_dir="none", n_jobs=1, progress=False)
+    tables = manifest(tmp_path / "a")["tables"]
+    assert tables["optical_strain"]["flow_implementation"] == {"method": "dis", "implementation": "opencv",
+                                                               "version": cv2.__version__}
+    assert tables["optical_strain"]["config"]["flow"]["method"] == "dis"  # the parameters stay in the config
+    assert "flow_implementation" not in tables["lbp_top"]  # no flow, no flow implementation
+    assert r.tables["optical_strain"]["flow_implementation"]["version"] == cv2.__version__
+    ours = flow_implementation({"method": "tvl1", **flow.FLOW_METHODS["tvl1"]})
+    assert ours == {"method": "tvl1", "implementation": "mefeat", "version": str(flow.TVL1_IMPLEMENTATION_VERSION),
+                    "mefeat_version": mefeat.__version__}
+    for method in ("tvl1_opencv", "farneback"):
+        assert flow_implementation({"method": method}) == {"method": method, "implementation": "opencv",
+                                                           "version": cv2.__version__}
+
+
 CUSTOM = '''
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin

@@ -2,7 +2,6 @@
 
 import collections
 import errno
-import hashlib
 import math
 import os
 import re
@@ -277,7 +276,7 @@ class MEDataset:
         return _frame_paths(self.row(i))
 
     def read_frames(self, i, *, with_hash=False):
-        """Read the frames of clip ``i``; optionally also the sha256 of the files' bytes.
+        """Read the frames of clip ``i``; optionally also the clip digest of its frame files.
 
         Parameters
         ----------
@@ -290,7 +289,9 @@ class MEDataset:
         frames : (T, H, W) uint8 ndarray
             Decoded by :func:`mefeat._frames.decode_frame` (colour to gray, 16-bit to 8-bit).
         digest : str
-            Only when ``with_hash``: sha256 hex digest over the frame files' bytes in order.
+            Only when ``with_hash``: the clip digest (:func:`mefeat._io.clip_digest`, the one
+            the extraction's cache keys and ``manifest.json`` use): sha256 over the sha256 of
+            each frame file's bytes, in frame order.
 
         Raises
         ------
@@ -502,19 +503,20 @@ def _frame_paths(row):
 
 def _read_frames(paths, *, with_hash=False):
     from mefeat._frames import decode_frame, read_frame_bytes
+    from mefeat._io import clip_digest, file_hash
 
-    h = hashlib.sha256() if with_hash else None
+    hashes = []
     out = []
     for p in paths:
         data = read_frame_bytes(p)
-        if h is not None:
-            h.update(data)
+        if with_hash:
+            hashes.append(file_hash(data))
         img = decode_frame(data, p)
         if out and img.shape != out[0].shape:
             raise OSError(f"frame {p!r} has size {img.shape}, the clip's first frame {out[0].shape}")
         out.append(img)
     frames = np.stack(out) if out else np.zeros((0, 0, 0), np.uint8)
-    return (frames, h.hexdigest()) if with_hash else frames
+    return (frames, clip_digest(hashes)) if with_hash else frames
 
 
 # ---------------------------------------------------------------------- sheet helpers

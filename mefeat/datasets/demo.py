@@ -176,7 +176,7 @@ def make_demo(seed=0, *, data_dir=None, force=False, n_jobs=1, size="full", **pa
     os.makedirs(parent, exist_ok=True)
     n_clips = p["n_subjects"] * len(p["emotions"]) * p["clips_per_emotion"]
     logging.getLogger("mefeat").info("generating the demo data set (%d clips) in %s, once…", n_clips, root)
-    from mefeat._io import mkdtemp_shared
+    from mefeat._io import mkdtemp_shared, replace_folder
 
     tmp = mkdtemp_shared(os.path.basename(root) + ".tmp-", parent)
     try:
@@ -188,12 +188,10 @@ def make_demo(seed=0, *, data_dir=None, force=False, n_jobs=1, size="full", **pa
             json.dump({"version": DEMO_VERSION, "seed": int(seed), "params": p, "n_clips": len(rows),
                        "splits": {s: sorted(k for k, v in splits.items() if v == s) for s in DEMO_SHEETS}},
                       f, indent=1)
-        if os.path.exists(root):
-            shutil.rmtree(root)
         try:
-            os.replace(tmp, root)
+            replace_folder(tmp, root)
         except OSError:
-            if not os.path.exists(marker):  # lost a race with nobody -> real error
+            if not os.path.exists(marker):  # not a race lost to another process that generated it -> real error
                 raise
     finally:
         if os.path.exists(tmp):

@@ -6,10 +6,10 @@ import warnings
 import numpy as np
 
 from mefeat._config import EPS
+from mefeat._registry import DescriptorSpec, WarmUp, register
 from mefeat._validation import check_flow, check_int_tuple
-from mefeat.descriptors._warm_up import COMPILE_SECONDS
 
-__all__ = ["bi_woof", "bi_woof_n_features", "ZeroFeatureWarning"]
+__all__ = ["bi_woof", "bi_woof_n_features", "bi_woof_feature_names", "ZeroFeatureWarning"]
 
 
 class ZeroFeatureWarning(UserWarning):
@@ -21,6 +21,13 @@ def bi_woof_n_features(*, grid=(5, 5), n_bins=8):
     g = check_int_tuple(grid, name="grid", length=2, minimum=1)
     (nb,) = check_int_tuple(n_bins, name="n_bins", length=1, minimum=1)
     return g[0] * g[1] * nb
+
+
+def bi_woof_feature_names(*, grid=(5, 5), n_bins=8):
+    """Names of the :func:`bi_woof` vector, in its order: ``biwoof_r{row}c{col}_b{bin}``."""
+    r, c = check_int_tuple(grid, name="grid", length=2, minimum=1)
+    (nb,) = check_int_tuple(n_bins, name="n_bins", length=1, minimum=1)
+    return [f"biwoof_r{i}c{j}_b{b}" for i in range(r) for j in range(c) for b in range(nb)]
 
 
 def bi_woof(flow, *, strain=None, grid=(5, 5), n_bins=8, compat=False):
@@ -36,7 +43,7 @@ def bi_woof(flow, *, strain=None, grid=(5, 5), n_bins=8, compat=False):
         Onset-to-apex flow, ``[..., 0] = u`` (x), ``[..., 1] = v`` (y down).
     strain : (H, W) array_like or None
         Optical strain magnitude; None computes it from ``flow`` with the os.m backward scheme
-        (:func:`mefeat.flow.optical_strain`).
+        (:func:`mefeat.descriptors.optical_strain`).
     grid : (int, int)
         Blocks (rows, columns).
     n_bins : int
@@ -120,7 +127,7 @@ def bi_woof(flow, *, strain=None, grid=(5, 5), n_bins=8, compat=False):
         s = check_flow(np.stack([s, s], axis=-1), name="strain")[..., 0].copy()
     rows, cols, edges = _layout(H, W, g[0], g[1], nb, bool(compat))
     out = np.empty(g[0] * g[1] * nb)
-    with compile_notice("Bi-WOOF", COMPILE_SECONDS["bi_woof"]):
+    with compile_notice(BI_WOOF.label, BI_WOOF.warm_up.seconds):
         bi_woof_kernel(f, s, strain is not None, rows, cols, edges, int(bool(compat)), EPS, bi_woof_scratch(W, nb), out)
     if not out.any():
         if not f.any():
@@ -159,3 +166,16 @@ def _layout(H, W, rows, cols, n_bins, compat):
     for a in out:
         a.flags.writeable = False
     return out
+
+
+def _warm_up():
+    bi_woof(np.arange(50, dtype=np.float32).reshape(5, 5, 2))
+
+
+#: The declaration of Bi-WOOF (see :mod:`mefeat._registry`). Its kernel computes the optical strain with
+#: the row helpers of :func:`mefeat.descriptors.optical_strain`'s (``shared``): one process compiles both.
+BI_WOOF = register(DescriptorSpec(
+    "bi_woof", "mefeat.transformers:BiWOOF", "key_frames", label="Bi-WOOF", order=60, function=bi_woof,
+    kernels=("bi_woof", "tvl1"), summary="bi-weighted oriented optical flow of the onset -> apex flow",
+    reference="Liong et al., Signal Process. Image Commun. 62, 2018, doi:10.1016/j.image.2017.11.006",
+    warm_up=WarmUp(_warm_up, ("flow.bi_woof_kernel",), seconds=1.4, shared="flow._strain_row")))

@@ -3,16 +3,22 @@
 import numpy as np
 
 from mefeat._config import FDM_GRID, FDM_MAX_ANGLE, FDM_N_ITER, FLOW_MOTION_EPS
+from mefeat._registry import DescriptorSpec, WarmUp, register
 from mefeat._validation import check_flows, check_int_tuple
-from mefeat.descriptors._warm_up import COMPILE_SECONDS
 
-__all__ = ["fdm", "fdm_n_features"]
+__all__ = ["fdm", "fdm_n_features", "fdm_feature_names"]
 
 
 def fdm_n_features(*, grid=FDM_GRID, magnitude=True):
     """Length of the :func:`fdm` vector: ``rows * cols * tblocks * 2``."""
     g = check_int_tuple(grid, name="grid", length=3, minimum=1)
     return g[0] * g[1] * g[2] * 2
+
+
+def fdm_feature_names(*, grid=FDM_GRID):
+    """Names of the :func:`fdm` vector, in its order: ``fdm_t{tblock}r{row}c{col}_{x or y}``."""
+    r, c, t = check_int_tuple(grid, name="grid", length=3, minimum=1)
+    return [f"fdm_t{k}r{i}c{j}_{a}" for k in range(t) for i in range(r) for j in range(c) for a in "xy"]
 
 
 def fdm(flows, *, grid=FDM_GRID, n_iter=FDM_N_ITER, max_angle=FDM_MAX_ANGLE, magnitude=True, align=False):
@@ -101,8 +107,20 @@ def fdm(flows, *, grid=FDM_GRID, n_iter=FDM_N_ITER, max_angle=FDM_MAX_ANGLE, mag
         f = f - np.median(f.reshape(N, -1, 2).astype(np.float64), axis=1)[:, None, None, :]
     edges = [np.append(grid_ranges(n, k)[:, 0], n).astype(np.int64) for n, k in ((H, g[0]), (W, g[1]), (N, g[2]))]
     out = np.empty((g[0] * g[1] * g[2], 3))
-    with compile_notice("FDM", COMPILE_SECONDS["fdm"]):
+    with compile_notice(FDM.label, FDM.warm_up.seconds):
         fdm_kernel(np.ascontiguousarray(f), edges[0], edges[1], edges[2], it, float(np.cos(max_angle)),
                    FLOW_MOTION_EPS, fdm_scratch(W, *edges), out)
     vec = out[:, :2] * out[:, 2:3] if magnitude else out[:, :2]
     return np.ascontiguousarray(vec).ravel()
+
+
+def _warm_up():
+    fdm(np.zeros((2, 6, 6, 2), np.float32))
+
+
+#: The declaration of FDM (see :mod:`mefeat._registry`); it runs on the default flow's kernel too.
+FDM = register(DescriptorSpec(
+    "fdm", "mefeat.transformers:FDM", "tim", label="FDM", order=50, function=fdm, kernels=("fdm", "tvl1"),
+    summary="facial dynamics map: principal flow direction per spatio-temporal cuboid",
+    reference="Xu et al., IEEE TAFFC 8(2), 2017, doi:10.1109/TAFFC.2016.2518162",
+    warm_up=WarmUp(_warm_up, ("flow.fdm_kernel",), seconds=0.95)))

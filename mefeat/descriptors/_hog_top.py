@@ -5,9 +5,9 @@ import functools
 import numpy as np
 
 from mefeat._config import DEFAULT_TOP_GRID
-from mefeat._validation import check_clip, check_int_tuple, check_option
+from mefeat._registry import DescriptorSpec, WarmUp, register
+from mefeat._validation import check_clip, check_int_tuple, check_n_threads, check_option
 from mefeat.descriptors._threads import resolve_threads, run_blocks, split
-from mefeat.descriptors._warm_up import COMPILE_SECONDS
 
 __all__ = ["hog_top", "higo_top", "hog_top_n_features", "hog_top_feature_names"]
 
@@ -31,9 +31,7 @@ def _check_options(clip_shape, orientations, grid, signed, normalize, n_threads)
     if not isinstance(signed, (bool, np.bool_)):
         raise TypeError(f"signed must be True or False, got {signed!r}")
     check_option(normalize, name="normalize", options=_NORMALIZE)
-    if n_threads is not None:
-        if isinstance(n_threads, bool) or not isinstance(n_threads, (int, np.integer)) or n_threads < 1:
-            raise ValueError(f"n_threads must be None or an int >= 1, got {n_threads!r}")
+    check_n_threads(n_threads)
     if clip_shape is not None:
         T, H, W = clip_shape
         rows, cols, tblocks = grid
@@ -101,7 +99,7 @@ def _run(clip, orientations, grid, signed, normalize, n_threads, weight, name):
         kernel = kernels.hog_top_frames
         blocks = [(arr, row_of, col_of, params, edges, part, kernels.hog_scratch(W, rows, cols, n_bins), a, b)
                   for a, b in ranges]
-    with compile_notice("HOG-TOP/HIGO-TOP", COMPILE_SECONDS["hog_top"]):
+    with compile_notice("HOG-TOP/HIGO-TOP", HOG_TOP.warm_up.seconds):
         run_blocks(kernel, blocks)
 
     hist = np.add.reduceat(part, t_starts, axis=0)  # (tblocks, rows, cols, 3, n_bins)
@@ -320,3 +318,24 @@ def hog_top_feature_names(prefix="hogtop", *, orientations=8, grid=DEFAULT_TOP_G
         for p in _PLANES
         for k in range(n_bins)
     ]
+
+
+def _warm_up_hog():
+    hog_top(np.zeros((3, 3, 3), np.uint8), grid=1, n_threads=1)  # also builds the orientations=8 bin table
+
+
+def _warm_up_higo():
+    higo_top(np.zeros((3, 3, 3), np.uint8), grid=1, n_threads=1)  # the HOG-TOP kernel: nothing new to compile
+
+
+_REFERENCE = "Li et al., IEEE TAFFC 9(4), 2018, doi:10.1109/TAFFC.2017.2667642"
+#: The declarations of HOG-TOP and HIGO-TOP (see :mod:`mefeat._registry`); they run one kernel, so the
+#: warm-up compiles it once for both.
+HOG_TOP = register(DescriptorSpec(
+    "hog_top", "mefeat.transformers:HOGTOP", "tim", label="HOG-TOP", order=20, function=hog_top,
+    summary="magnitude-weighted gradient-orientation histograms on three orthogonal planes", reference=_REFERENCE,
+    warm_up=WarmUp(_warm_up_hog, ("hog.hog_top_frames_lut",), seconds=0.8)))
+HIGO_TOP = register(DescriptorSpec(
+    "higo_top", "mefeat.transformers:HIGOTOP", "tim", label="HIGO-TOP", order=30, function=higo_top,
+    summary="gradient-orientation histograms (one vote per voxel) on three orthogonal planes", reference=_REFERENCE,
+    warm_up=WarmUp(_warm_up_higo, HOG_TOP.warm_up.kernels, seconds=HOG_TOP.warm_up.seconds)))

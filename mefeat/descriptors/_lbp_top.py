@@ -18,9 +18,9 @@ from mefeat._config import (
     LBP_SPLIT_MAX_BINS,
     LBP_VECTOR_MULTIPLE,
 )
+from mefeat._registry import DescriptorSpec, WarmUp, register
 from mefeat._validation import check_clip, check_int_tuple, check_option
 from mefeat.descriptors._threads import resolve_threads, run_blocks, split
-from mefeat.descriptors._warm_up import COMPILE_SECONDS
 
 __all__ = ["lbp_top", "lbp_top_n_features", "lbp_top_feature_names"]
 
@@ -481,7 +481,7 @@ def lbp_top(clip, *, radii=DEFAULT_LBP_RADII, n_points=(8, 8, 8), grid=DEFAULT_T
     chunks = np.zeros((n_chunks, n_split, row_len), dtype=np.int32)
     blocks = [args + (chunks[k], lbp_scratch(vol.shape[2], ints[17]), a, b)
               for k, (a, b) in enumerate(split(n_rows, n_chunks))]
-    with compile_notice("LBP-TOP", COMPILE_SECONDS["lbp_top"]):
+    with compile_notice(LBP_TOP.label, LBP_TOP.warm_up.seconds):
         run_blocks(lbp_top_rows, blocks)
     hist = chunks[:, :, :n_hist].sum(axis=(0, 1), dtype=np.int64)
     if raw:
@@ -506,3 +506,21 @@ def lbp_top(clip, *, radii=DEFAULT_LBP_RADII, n_points=(8, 8, 8), grid=DEFAULT_T
             out /= s
     return out.ravel()
 
+
+def _warm_up():
+    lbp_top(np.zeros((3, 3, 3), np.uint8), radii=1, grid=1, n_threads=1)  # same kernel types as the defaults
+
+
+#: The declarations of LBP-TOP and of its MEGC 2019 configuration (see :mod:`mefeat._registry`).
+#: Compile seconds: a cold compile in a process that compiles others too (``benchmarks/bench_jit.py``).
+LBP_TOP = register(DescriptorSpec(
+    "lbp_top", "mefeat.transformers:LBPTOP", "tim", label="LBP-TOP", order=10, function=lbp_top,
+    summary="local binary patterns on three orthogonal planes, per spatial block",
+    reference="Zhao & Pietikäinen, IEEE TPAMI 29(6), 2007, doi:10.1109/TPAMI.2007.1110",
+    warm_up=WarmUp(_warm_up, ("lbp.lbp_top_rows",), seconds=2.4)))
+LBP_TOP_MEGC2019 = register(DescriptorSpec(
+    "lbp_top_megc2019", "mefeat.transformers:LBPTOP", "tim", label="LBP-TOP (MEGC 2019)", order=11,
+    function=lbp_top, aliases=("lbp_top_megc",), kernels=LBP_TOP.kernels, default=False,
+    summary="the MEGC 2019 baseline: radii (1, 1, 4), 4 points per plane, 5x5 blocks, on 10 TIM frames",
+    reference="See et al., MEGC 2019, IEEE FG 2019, doi:10.1109/FG.2019.8756611",
+    params={"radii": (1, 1, 4), "n_points": (4, 4, 4), "grid": (5, 5, 1)}))

@@ -3,10 +3,10 @@
 import numpy as np
 
 from mefeat._config import FLOW_MOTION_EPS, MDMO_BROW_OFFSET, MDMO_N_ROIS, MDMO_STABLE_LANDMARKS
+from mefeat._registry import DescriptorSpec, WarmUp, register
 from mefeat._validation import check_flows, check_int_tuple, check_landmarks
-from mefeat.descriptors._warm_up import COMPILE_SECONDS
 
-__all__ = ["mdmo", "mdmo_alignment", "mdmo_atomic"]
+__all__ = ["mdmo", "mdmo_alignment", "mdmo_atomic", "mdmo_feature_names"]
 
 
 def _bilinear(flows, pts):
@@ -89,7 +89,7 @@ def mdmo_atomic(flows, landmarks, *, n_bins=8, align=True, brow_offset=MDMO_BROW
     (nb,) = check_int_tuple(n_bins, name="n_bins", length=1, minimum=1)
     N, H, W, _ = f.shape
     kind = mdmo_align_kind(align)
-    with compile_notice("MDMO", COMPILE_SECONDS["mdmo"]):
+    with compile_notice(MDMO.label, MDMO.warm_up.seconds):
         pix, ptr = mdmo_roi_pixels(lm, (H, W), float(brow_offset))
         if kind is None:
             transforms = np.zeros((N, 3, 2))
@@ -99,6 +99,11 @@ def mdmo_atomic(flows, landmarks, *, n_bins=8, align=True, brow_offset=MDMO_BROW
         out = np.empty((N, MDMO_N_ROIS, 2))
         roi_main_direction_kernel(f, transforms, pix, ptr, nb, FLOW_MOTION_EPS, mdmo_scratch(ptr, nb), out)
     return out
+
+
+def mdmo_feature_names():
+    """Names of the :func:`mdmo` vector: ``mdmo_rho_00`` ... ``mdmo_rho_35``, then ``mdmo_theta_00`` ... ``_35``."""
+    return [f"mdmo_rho_{k:02d}" for k in range(MDMO_N_ROIS)] + [f"mdmo_theta_{k:02d}" for k in range(MDMO_N_ROIS)]
 
 
 def mdmo(flows, landmarks, *, n_bins=8, align=True, brow_offset=MDMO_BROW_OFFSET):
@@ -173,3 +178,17 @@ def mdmo(flows, landmarks, *, n_bins=8, align=True, brow_offset=MDMO_BROW_OFFSET
     if m > 0:
         rho = rho / m
     return np.concatenate([rho, theta])
+
+
+def _warm_up():
+    # 68 distinct points inside a 16x16 image: only the kernel's argument types matter here
+    t = np.linspace(0.0, 2.0 * np.pi, 68, endpoint=False)
+    mdmo(np.zeros((1, 16, 16, 2), np.float32), np.stack([8.0 + 6.0 * np.cos(t), 8.0 + 6.0 * np.sin(3.0 * t)], axis=1))
+
+
+#: The declaration of MDMO (see :mod:`mefeat._registry`); it runs on the default flow's kernel too.
+MDMO = register(DescriptorSpec(
+    "mdmo", "mefeat.transformers:MDMO", "tim", label="MDMO", order=40, function=mdmo, kernels=("mdmo", "tvl1"),
+    summary="main directional mean optical flow in 36 landmark regions (flows onset -> each frame)",
+    reference="Liu et al., IEEE TAFFC 7(4), 2016, doi:10.1109/TAFFC.2015.2485205",
+    warm_up=WarmUp(_warm_up, ("flow.roi_main_direction_kernel",), seconds=0.9)))

@@ -24,18 +24,13 @@ def resolve_threads(n_threads, *, strict=False, name="n_threads"):
     ``strict``: refuse more threads than ``NUMBA_NUM_THREADS`` (else they are allowed: the pool is
     ours, not numba's).
     """
-    import numbers
-
     from mefeat._jit import get_num_threads, max_threads
+    from mefeat._validation import check_n_threads
 
     if n_threads is None:
         return max(1, get_num_threads())
-    if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral) or n_threads < 1:
-        raise ValueError(f"{name} must be None or an int >= 1, got {n_threads!r}")
-    if strict and n_threads > max_threads():
-        raise ValueError(f"{name}={n_threads} exceeds the thread limit NUMBA_NUM_THREADS={max_threads()}; "
-                         f"pass a smaller {name} or None")
-    return int(n_threads)
+    return check_n_threads(n_threads, limit=max_threads() if strict else None,
+                           limit_name="the thread limit NUMBA_NUM_THREADS", name=name)
 
 
 def split(n, n_blocks):

@@ -78,6 +78,7 @@ _LAZY = {
     "result_statistics": "mefeat.evaluation.stats",
     "leak_audit": "mefeat.evaluation.stats",
 }
-_SUBMODULES = {"splits", "metrics", "protocol", "presets", "published", "labels", "tables", "au", "plots", "stats"}
+_SUBMODULES = {"splits", "metrics", "protocol", "presets", "published", "labels", "tables", "au", "plots", "stats",
+               "comparison"}
 
 __getattr__, __dir__, __all__ = attach(__name__, _LAZY, _SUBMODULES)

@@ -10,9 +10,9 @@ as given and sorted after the known ones.
 =================  ====================================================================
 kind               order (label, slug)
 =================  ====================================================================
-method             LBP-TOP ``lbp_top``, LBP-TOP (MEGC 2019) ``lbp_top_megc2019``,
-                   HOG-TOP ``hog_top``, HIGO-TOP ``higo_top``, MDMO ``mdmo``, FDM ``fdm``,
-                   Bi-WOOF ``bi_woof``, optical strain ``optical_strain``
+method             every registered descriptor: its ``label``, ``name`` and ``aliases``, in its
+                   declared ``order`` (LBP-TOP ``lbp_top`` ... optical strain ``optical_strain``;
+                   a user's descriptor after them, by name): see :mod:`mefeat._registry`
 classifier         linear SVM ``svm-linear``, RBF SVM ``svm-rbf``, random forest ``rf``
 protocol           DFME 10-fold CV ``dfme-10fold``, DFME official split ``dfme-split``,
                    LOSO ``loso``, CASME II 5-class LOSO ``casme2-5class``,
@@ -23,6 +23,10 @@ part               full, SMIC ``smic``, CASME II ``casme2``, SAMM ``samm``,
 """
 
 import re
+from collections.abc import Mapping
+
+from mefeat import _registry
+from mefeat.evaluation import presets as _presets
 
 __all__ = [
     "METHOD_LABELS",
@@ -42,17 +46,30 @@ __all__ = [
     "run_title",
 ]
 
-#: Methods in the paper's row order: slug -> label.
-METHOD_LABELS = {
-    "lbp_top": "LBP-TOP",
-    "lbp_top_megc2019": "LBP-TOP (MEGC 2019)",
-    "hog_top": "HOG-TOP",
-    "higo_top": "HIGO-TOP",
-    "mdmo": "MDMO",
-    "fdm": "FDM",
-    "bi_woof": "Bi-WOOF",
-    "optical_strain": "optical strain",
-}
+
+
+class _MethodLabels(Mapping):
+    """slug -> label of every registered descriptor, in the paper's row order: a live view of the
+    registry, so a descriptor registered from a notebook is labelled like a built-in one."""
+
+    def _labels(self):
+        return {spec.name: spec.label for spec in _registry.specs()}
+
+    def __getitem__(self, slug):
+        return self._labels()[slug]
+
+    def __iter__(self):
+        return iter(self._labels())
+
+    def __len__(self):
+        return len(self._labels())
+
+    def __repr__(self):
+        return repr(self._labels())
+
+
+#: Methods in the paper's row order: slug -> label (the registered descriptors' declarations).
+METHOD_LABELS = _MethodLabels()
 
 #: Classifiers in the paper's column order: slug -> label.
 CLASSIFIER_LABELS = {
@@ -61,15 +78,8 @@ CLASSIFIER_LABELS = {
     "rf": "random forest",
 }
 
-#: Protocols: slug -> label.
-PROTOCOL_LABELS = {
-    "dfme-10fold": "DFME 10-fold CV",
-    "dfme-split": "DFME official split",
-    "loso": "LOSO",
-    "casme2-5class": "CASME II 5-class LOSO",
-    "megc2019": "MEGC 2019 composite LOSO",
-    "lodo": "leave one database out",
-}
+#: Protocols: slug -> label, from the protocol registry (:data:`mefeat.evaluation.presets.PROTOCOLS`).
+PROTOCOL_LABELS = {name: p.label for name, p in _presets.PROTOCOLS.items()}
 
 #: Parts of a result (the full set, the databases of a composite, the DFME test sets): slug -> label.
 PART_LABELS = {
@@ -81,16 +91,12 @@ PART_LABELS = {
     "testB": "test B",
 }
 
-# Extra spellings (normalised) -> slug.
+# Extra spellings -> slug (normalised by _lookup); a protocol's come from the registry.
 _ALIASES = {
-    "method": {"lbptopmegc": "lbp_top_megc2019", "strain": "optical_strain", "opticalstrain": "optical_strain",
-               "biwoof": "bi_woof"},
+    "method": {},  # each descriptor's own (DescriptorSpec.aliases), added by _lookup
     "classifier": {"linearsvm": "svm-linear", "svmlinear": "svm-linear", "linearsvc": "svm-linear",
                    "rbfsvm": "svm-rbf", "svmrbf": "svm-rbf", "randomforest": "rf", "forest": "rf"},
-    "protocol": {"dfme": "dfme-10fold", "dfme10fold": "dfme-10fold", "dfme10foldcv": "dfme-10fold",
-                 "dfmeofficialsplit": "dfme-split", "dfmesplit": "dfme-split", "megc2019cde": "megc2019",
-                 "megc2019compositeloso": "megc2019", "leaveonedatabaseout": "lodo",
-                 "casme25classloso": "casme2-5class", "casme25class": "casme2-5class"},
+    "protocol": {alias: name for name, p in _presets.PROTOCOLS.items() for alias in p.aliases},
     "part": {"composite": "full", "all": "full", "casmeii": "casme2", "smichs": "smic", "testa": "testA",
              "testb": "testB"},
 }
@@ -104,17 +110,26 @@ def _norm(name):
 
 def _lookup(kind):
     table = _TABLES[kind]
-    out = dict(_ALIASES[kind])
+    out = {_norm(alias): slug for alias, slug in _ALIASES[kind].items()}
+    if kind == "method":
+        out.update({_norm(alias): spec.name for spec in _registry.specs() for alias in spec.aliases})
     for slug, label in table.items():
         out[_norm(slug)] = slug
         out[_norm(label)] = slug
     return out
 
 
-_LOOKUP = {kind: _lookup(kind) for kind in _TABLES}
+_LOOKUP = {kind: _lookup(kind) for kind in _TABLES if kind != "method"}
+_METHOD_LOOKUP = {}  # registry state -> the method lookup (rebuilt when a descriptor is registered)
 
 
 def _slug(kind, name):
+    if kind == "method":
+        state = tuple(map(id, _registry.specs()))
+        if state not in _METHOD_LOOKUP:
+            _METHOD_LOOKUP.clear()
+            _METHOD_LOOKUP[state] = _lookup("method")
+        return _METHOD_LOOKUP[state].get(_norm(name))
     return _LOOKUP[kind].get(_norm(name))
 
 

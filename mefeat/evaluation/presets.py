@@ -1,9 +1,16 @@
-"""Named evaluation protocols: which clips, which classes, which splitter.
+"""The protocol registry: every named evaluation protocol, once (which clips, which classes, which splitter).
 
 A :class:`ProtocolPreset` bundles what a comparison script needs to run one protocol on a
 dataset table (``MEDataset.table`` or a features table with the same columns): the clip
 selection (classes kept, database), the splitter name passed to
 :func:`mefeat.evaluation.evaluate`, and the extra columns the splitter reads.
+
+:data:`PROTOCOLS` is the one place a protocol is declared: its name, printed label, other
+spellings, splitter and the columns that splitter reads. The splitter names accepted by
+:func:`~mefeat.evaluation.get_splitter` and :func:`~mefeat.evaluation.evaluate`
+(:data:`mefeat.evaluation.splits.CV_NAMES`), the labels and spellings of
+:mod:`mefeat.evaluation.labels` and the command-line help (:func:`protocol_help`) are derived
+from it.
 
 =================  ======================================================================
 preset             protocol
@@ -17,11 +24,43 @@ preset             protocol
 =================  ======================================================================
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["ProtocolPreset", "PROTOCOLS", "protocol_preset"]
+__all__ = ["ProtocolPreset", "PROTOCOLS", "protocol_preset", "protocol_help"]
+
+
+# Splitter factories of the protocols that define a splitter: ``(random_state, n_splits, split) -> splitter``
+# (mefeat.evaluation.splits imports this module, so the splitter classes are imported when called).
+def _subject_kfold(random_state, n_splits, split):
+    from mefeat.evaluation.splits import SubjectKFold
+
+    return SubjectKFold(n_splits=n_splits, stratify=True, shuffle=True, random_state=random_state)
+
+
+def _dfme_split(random_state, n_splits, split):
+    from mefeat.evaluation.splits import DFMEOfficialSplit, check_dfme_split
+
+    return DFMEOfficialSplit(check_dfme_split(split))
+
+
+def _loso(random_state, n_splits, split):
+    from mefeat.evaluation.splits import LeaveOneSubjectOut
+
+    return LeaveOneSubjectOut()
+
+
+def _megc2019(random_state, n_splits, split):
+    from mefeat.evaluation.splits import MEGC2019LOSO
+
+    return MEGC2019LOSO()
+
+
+def _lodo(random_state, n_splits, split):
+    from mefeat.evaluation.splits import LeaveOneDatabaseOut
+
+    return LeaveOneDatabaseOut()
 
 
 @dataclass(frozen=True)
@@ -47,6 +86,16 @@ class ProtocolPreset:
         One sentence for reports.
     label_column, subject_column, dataset_column, split_column : str
         Column names read from the table.
+    aliases : tuple of str
+        Other spellings accepted for ``name`` (compared in lower case without ``-``, ``_``,
+        spaces or brackets, as the slug and the label are).
+    splitter : callable or None
+        ``splitter(random_state, n_splits, split)`` -> a scikit-learn CV splitter, for a
+        protocol that defines a splitter (then ``cv == name``); None for a preset that
+        selects clips and uses the splitter of ``cv``.
+    reads : tuple of str
+        Extra columns the splitter needs besides labels and subjects: ``"split"`` (the DFME
+        sheets) or ``"dataset"`` (the database of every clip).
 
     Examples
     --------
@@ -71,6 +120,9 @@ class ProtocolPreset:
     subject_column: str = "subject"
     dataset_column: str = "dataset"
     split_column: str = "split"
+    aliases: tuple = ()
+    splitter: object = field(default=None, repr=False)
+    reads: tuple = ()
 
     def _column(self, table, name):
         if name in getattr(table, "columns", ()):
@@ -138,10 +190,11 @@ class ProtocolPreset:
         if self.classes is not None:
             present = set(kw["y"].tolist())
             kw["labels"] = [c for c in self.classes if c in present]
-        if self.cv == "dfme-split":
+        reads = PROTOCOLS.get(self.cv, self).reads
+        if "split" in reads:
             kw["split"] = self._column(table, self.split_column)
-        if self.cv in ("megc2019", "lodo") or (self._has(table, self.dataset_column)
-                                               and len(set(self._column(table, self.dataset_column))) > 1):
+        if "dataset" in reads or (self._has(table, self.dataset_column)
+                                  and len(set(self._column(table, self.dataset_column))) > 1):
             kw["datasets"] = self._column(table, self.dataset_column)
         return kw
 
@@ -171,29 +224,56 @@ class ProtocolPreset:
         return evaluate(estimator, _take(X, idx), **{**self.evaluate_kwargs(table[m]), **kwargs})
 
 
-#: Built-in presets, by name.
+#: The protocol registry, by name, in the paper's order (the order of results tables).
 PROTOCOLS = {p.name: p for p in (
-    ProtocolPreset("dfme-10fold", "DFME 10-fold CV", "dfme-10fold",
+    ProtocolPreset("dfme-10fold", "DFME 10-fold CV", "dfme-10fold", aliases=("dfme", "kfold"),
+                   splitter=_subject_kfold,
                    description="DFME paper protocol: 10-fold subject-independent cross-validation, stratified "
                                "on the 7 emotions, predictions pooled over the folds."),
-    ProtocolPreset("dfme-split", "DFME official split", "dfme-split",
+    ProtocolPreset("dfme-split", "DFME official split", "dfme-split", aliases=("dfme-official",),
+                   splitter=_dfme_split, reads=("split",),
                    description="Official split of the DFME release: fit on the training sheet, test on test A "
                                "and on test B separately (subjects disjoint)."),
-    ProtocolPreset("loso", "LOSO", "loso",
+    ProtocolPreset("loso", "LOSO", "loso", splitter=_loso,
                    description="Leave one subject out, every labelled clip, predictions pooled over the folds."),
-    ProtocolPreset("casme2-5class", "CASME II 5-class LOSO", "loso",
+    ProtocolPreset("casme2-5class", "CASME II 5-class LOSO", "loso", aliases=("CASME2 5-class LOSO",),
                    classes=("others", "disgust", "happiness", "repression", "surprise"), dataset="casme2",
                    n_clips=246,
                    description="CASME II with the five most frequent classes (fear and sadness dropped), leave one "
                                "subject out (246 clips on the public annotation sheet)."),
-    ProtocolPreset("megc2019", "MEGC 2019 composite LOSO", "megc2019",
+    ProtocolPreset("megc2019", "MEGC 2019 composite LOSO", "megc2019", aliases=("megc2019-cde",),
+                   splitter=_megc2019, reads=("dataset",),
                    classes=("negative", "positive", "surprise"), n_clips=442,
                    description="MEGC 2019 composite database (SMIC-HS, CASME II, SAMM merged into negative, positive, "
                                "surprise), leave one subject out over the 68 subjects; UF1/UAR for the composite "
                                "and for each database."),
-    ProtocolPreset("lodo", "leave one database out", "lodo",
+    ProtocolPreset("lodo", "leave one database out", "lodo", splitter=_lodo, reads=("dataset",),
                    description="Train on every database but one, test on the one left out."),
 )}
+
+
+def _check_registry(protocols):
+    """Every preset uses the splitter of a protocol that defines one; every splitter protocol is its own ``cv``."""
+    for p in protocols.values():
+        base = protocols.get(p.cv)
+        if base is None or base.splitter is None or base.cv != base.name:
+            raise ValueError(f"protocol {p.name!r}: cv={p.cv!r} is not a protocol that defines a splitter")
+        if p.splitter is not None and p.cv != p.name:
+            raise ValueError(f"protocol {p.name!r} defines a splitter, so its cv must be {p.name!r}, not {p.cv!r}")
+
+
+_check_registry(PROTOCOLS)
+
+
+def protocol_help():
+    """One line naming every protocol of :data:`PROTOCOLS` with its label, for command-line help.
+
+    Examples
+    --------
+    >>> protocol_help().split("; ")[0]
+    'dfme-10fold (DFME 10-fold CV)'
+    """
+    return "; ".join(f"{p.name} ({p.label})" for p in PROTOCOLS.values())
 
 
 def protocol_preset(name):

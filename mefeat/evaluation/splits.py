@@ -21,6 +21,8 @@ import json
 import numpy as np
 from sklearn.model_selection import BaseCrossValidator
 
+from mefeat.evaluation import presets as _presets
+
 __all__ = [
     "SubjectKFold",
     "DFMEOfficialSplit",
@@ -35,8 +37,9 @@ __all__ = [
     "DFME_SPLITS",
 ]
 
-#: Protocol names accepted by :func:`get_splitter` and :func:`mefeat.evaluation.evaluate`.
-CV_NAMES = ("dfme-10fold", "dfme-split", "loso", "megc2019", "lodo")
+#: Protocol names accepted by :func:`get_splitter` and :func:`mefeat.evaluation.evaluate`: the
+#: protocols of the registry (:data:`mefeat.evaluation.presets.PROTOCOLS`) that define a splitter.
+CV_NAMES = tuple(name for name, p in _presets.PROTOCOLS.items() if p.splitter is not None)
 
 #: Separator between the dataset and the subject in dataset-qualified group labels.
 GROUP_SEPARATOR = "/"
@@ -449,7 +452,10 @@ def get_splitter(cv="dfme-10fold", *, random_state=0, n_splits=10, split=None):
 
     Parameters
     ----------
-    cv : {"dfme-10fold", "dfme-split", "loso", "megc2019", "lodo"} or splitter
+    cv : str or splitter
+        A name of :data:`CV_NAMES` (``"dfme-10fold"``, ``"dfme-split"``, ``"loso"``,
+        ``"megc2019"``, ``"lodo"``), its label or another spelling of the protocol registry
+        (``"DFME 10-fold CV"``, ``"dfme"``); or a splitter object, returned as it is.
     random_state : int, default=0
         Seed for ``"dfme-10fold"``.
     n_splits : int, default=10
@@ -474,18 +480,12 @@ def get_splitter(cv="dfme-10fold", *, random_state=0, n_splits=10, split=None):
     LeaveOneSubjectOut()
     """
     if isinstance(cv, str):
-        key = cv.lower()
-        if key in ("dfme-10fold", "dfme", "kfold"):
-            return SubjectKFold(n_splits=n_splits, stratify=True, shuffle=True, random_state=random_state)
-        if key in ("dfme-split", "dfme-official"):
-            return DFMEOfficialSplit(check_dfme_split(split))
-        if key == "loso":
-            return LeaveOneSubjectOut()
-        if key in ("megc2019", "megc2019-cde"):
-            return MEGC2019LOSO()
-        if key == "lodo":
-            return LeaveOneDatabaseOut()
-        raise ValueError(f"cv must be one of {CV_NAMES} or a splitter object, got {cv!r}")
+        from mefeat.evaluation.labels import protocol_slug
+
+        name = protocol_slug(cv)
+        if name not in CV_NAMES:
+            raise ValueError(f"cv must be one of {CV_NAMES} or a splitter object, got {cv!r}")
+        return _presets.PROTOCOLS[name].splitter(random_state, n_splits, split)
     if not hasattr(cv, "split"):
         raise TypeError(f"cv must be a protocol name or an object with split(), got {type(cv).__name__}")
     return cv

@@ -104,7 +104,8 @@ def _loky_worker_init(parent_pid):
     single_threaded()
 
 
-#: The executor the last :class:`LokyBackend` got from loky, for :func:`kill_loky_workers`.
+#: ``[(executor, settings key)]``: the pool of the last :class:`LokyBackend` run, reused by the next one with
+#: the same settings and killed by :func:`kill_loky_workers`.
 _LIVE = []
 
 
@@ -135,10 +136,12 @@ class LokyBackend(Backend):
         return self.n_workers or cpu_count()
 
     def _executor(self):
-        """loky's reusable executor with this process's settings: every LokyBackend of the process gets the
-        same live one (its workers keep the kernels they compiled)."""
+        """A loky process pool with this process's settings, kept from one run to the next (its workers keep
+        the kernels they compiled). It is mefeat's own pool, not loky's process-wide reusable executor:
+        joblib's ``Parallel`` expects that one to be built by joblib itself (a later ``Parallel`` in the
+        same process, such as a comparison after an extraction in a notebook, would fail on it)."""
         from joblib import cpu_count
-        from joblib.externals.loky import get_reusable_executor
+        from joblib.externals.loky import ProcessPoolExecutor
         from joblib.parallel import ParallelBackendBase
 
         n = self._max_workers()
@@ -147,9 +150,15 @@ class LokyBackend(Backend):
                for var in ParallelBackendBase.MAX_NUM_THREADS_VARS}
         if ParallelBackendBase.TBB_ENABLE_IPC_VAR not in os.environ:
             env[ParallelBackendBase.TBB_ENABLE_IPC_VAR] = "1"
-        self.executor = get_reusable_executor(max_workers=n, timeout=self.idle_timeout, env=env,
-                                              initializer=_loky_worker_init, initargs=(os.getpid(),))
-        _LIVE[:] = [self.executor]
+        key = (os.getpid(), n, tuple(sorted(env.items())))
+        if _LIVE and _LIVE[0][1] == key and _usable(_LIVE[0][0]):
+            self.executor = _LIVE[0][0]
+            return self.executor
+        kill_loky_workers()  # another worker count or environment: the old pool goes
+        # idle workers exit after idle_timeout; the pool starts new ones when work comes
+        self.executor = ProcessPoolExecutor(max_workers=n, timeout=self.idle_timeout, env=env,
+                                            initializer=_loky_worker_init, initargs=(os.getpid(),))
+        _LIVE[:] = [(self.executor, key)]
         return self.executor
 
     def map_unordered(self, fn, tasks):
@@ -182,6 +191,15 @@ class LokyBackend(Backend):
             _kill(self.executor)
 
 
+def _usable(executor):
+    """True when ``executor`` still accepts work (not shut down, no worker crashed)."""
+    try:
+        executor.submit(int).result()
+    except RuntimeError:  # shut down, or BrokenProcessPool after a worker died
+        return False
+    return True
+
+
 def _kill(executor):
     try:
         executor.shutdown(wait=False, kill_workers=True)
@@ -193,7 +211,7 @@ def kill_loky_workers():
     """Kill the loky workers of this process's extraction runs now (the command's exit, a compile ahead
     nobody needs, a test that needs new workers). Does nothing when no run started any."""
     if _LIVE:
-        _kill(_LIVE.pop())
+        _kill(_LIVE.pop()[0])
 
 
 class DaskBackend(Backend):

@@ -18,10 +18,12 @@ log = logging.getLogger("mefeat")
 
 
 def n_workers(n_jobs):
-    """Worker processes of ``n_jobs`` (None or -1: every core, as joblib counts them)."""
+    """Worker processes of ``n_jobs`` (None or -1: every core, as joblib counts them; -2: all but one)."""
     from joblib import cpu_count
 
-    return cpu_count() if n_jobs in (None, -1) else int(n_jobs)
+    from mefeat._validation import n_workers as workers_of
+
+    return workers_of(n_jobs, cpu_count())
 
 
 def ready_worker(names):

@@ -10,6 +10,7 @@ import os
 
 from mefeat import _cache
 from mefeat import catalogue as _catalogue
+from mefeat._io import clip_digest, file_hash, jsonable
 
 #: Version of the cache-key scheme and of manifest.json.
 ENGINE_VERSION = 2
@@ -47,7 +48,7 @@ def package_source_hash(package_dir=None):
                 continue
             h.update(rel.encode() + b"\0")
             with open(path, "rb") as f:
-                h.update(hashlib.sha256(f.read()).digest())
+                h.update(hashlib.file_digest(f, "sha256").digest())
         _SOURCE_HASH[package_dir] = h.hexdigest()
     return _SOURCE_HASH[package_dir]
 
@@ -123,11 +124,11 @@ class Plan:
         :func:`mefeat.catalogue.resolve` checks the flow parameters on every call.
         """
         return {t.name: hash_parts("checked", ENGINE_VERSION, self.source, self.versions, self.face, self.tim,
-                                   t.spec.name, t.spec.input, _catalogue._jsonable(t.params), t.fingerprint)
+                                   t.spec.name, t.spec.input, jsonable(t.params), t.fingerprint)
                 for t in self.tables}
 
     def feat_keys(self, prep_key):
-        return {t.name: hash_parts("feat", prep_key, t.spec.name, t.spec.input, _catalogue._jsonable(t.params),
+        return {t.name: hash_parts("feat", prep_key, t.spec.name, t.spec.input, jsonable(t.params),
                                    self.flow if t.spec.uses_flow else None, t.fingerprint)
                 for t in self.tables}
 
@@ -143,16 +144,15 @@ def stat_key(paths):
                                for p, s in ((p, os.stat(p)) for p in paths)])
 
 
-def combine_digests(file_hashes):
-    """The clip digest from the sha256 digests of its frame files, in frame order."""
-    return hashlib.sha256(b"".join(file_hashes)).hexdigest()
+#: The clip digest from the :func:`~mefeat._io.file_hash` of its frame files, in frame order.
+combine_digests = clip_digest
 
 
 def bytes_digest(paths):
-    """A clip's digest: sha256 over the sha256 of each frame file's bytes, in frame order."""
+    """A clip's digest (:func:`mefeat._io.clip_digest`), reading its frame files."""
     from mefeat._frames import read_frame_bytes
 
-    return combine_digests([hashlib.sha256(read_frame_bytes(p)).digest() for p in paths])
+    return clip_digest([file_hash(read_frame_bytes(p)) for p in paths])
 
 
 def read_cached(cache_dir, kind, key, report):

@@ -9,8 +9,10 @@ import dataclasses
 
 import numpy as np
 
+from mefeat.exceptions import MefeatError
 
-class ExtractionError(RuntimeError):
+
+class ExtractionError(MefeatError, RuntimeError):
     """The run cannot give any result (no clip, every clip failed, a conflicting output folder)."""
 
 

@@ -31,6 +31,7 @@ import numpy as np
 from mefeat import _cache
 from mefeat import catalogue as _catalogue
 from mefeat._io import FolderLock, sha256_file, write_clips_table, write_csv, write_features, write_json
+from mefeat._validation import check_n_jobs, check_option
 from mefeat.datasets._base import report_counts
 from mefeat.extraction import backends as _backends
 from mefeat.extraction import compile as _compile
@@ -104,7 +105,7 @@ def extract_features(dataset, descriptors="default", params=None, *, out=DEFAULT
         ``{"lbp_top": {...}}``). Validated before any clip is read.
     out : str or path-like, default "mefeat_output"
     n_jobs : int or None
-        Worker processes (None or -1: all cores; 1: in this process).
+        Worker processes (None or -1: all cores; -2: all but one; 1: in this process).
     backend : {"loky", "dask"} or mefeat.extraction.Backend
         ``"dask"``: a ``dask.distributed`` cluster (``scheduler`` address, or a local cluster). A
         :class:`~mefeat.extraction.Backend` instance runs the clips on any other scheduler.
@@ -165,14 +166,9 @@ def extract_features(dataset, descriptors="default", params=None, *, out=DEFAULT
         if value is not None and os.path.exists(os.fspath(value)) and not os.path.isdir(os.fspath(value)):
             raise NotADirectoryError(f"{name} {os.fspath(value)!r} is a file, not a folder")
     res = _catalogue.resolve(descriptors, params)
-    if fmt not in _output.FORMATS:
-        raise ValueError(f"fmt must be one of {_output.FORMATS}, got {fmt!r}")
-    if not isinstance(backend, _backends.Backend) and backend not in _backends.BACKENDS:
-        raise ValueError(f"backend must be one of {_backends.BACKENDS} or a mefeat.extraction.Backend, "
-                         f"got {backend!r}")
-    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0
-                               or n_jobs < -1):
-        raise ValueError(f"n_jobs must be None, -1 or a positive int, got {n_jobs!r}")
+    check_option(fmt, name="fmt", options=_output.FORMATS)
+    engine = _backends.get_backend(backend, scheduler)  # refuses an unknown name
+    n_jobs = check_n_jobs(n_jobs)
     if scheduler is not None and backend != "dask":
         raise ValueError("scheduler is only used with backend='dask'")
     n_dropped = report_counts(dataset.validation_report)["dropped"]
@@ -191,13 +187,46 @@ def extract_features(dataset, descriptors="default", params=None, *, out=DEFAULT
         cache_dir = os.path.abspath(os.fspath(cache_dir) if cache_dir is not None else os.path.join(out, "cache"))
     sheets = {os.path.basename(os.fspath(p)): sha256_file(p) for p in (annotation_files or ()) if os.path.isfile(p)}
     data = RunInput(dataset, index, _output.dataset_identity(dataset), n_dropped, sheets, dataset_info)
-    options = RunOptions(out, cache_dir, n_jobs, _backends.get_backend(backend, scheduler), force=force,
+    options = RunOptions(out, cache_dir, n_jobs, engine, force=force,
                          strict=strict, fmt=fmt, progress=progress, argv=argv)
     lock = FolderLock(out, holder=" ".join(argv) if argv else "extract_features").acquire()
     try:
         return Run(data, res, options, t_start).execute()
     finally:
         lock.release()
+
+
+def flow_implementation(flow):
+    """Which code computed a run's flows, for the manifest entry of every table that uses them.
+
+    Parameters
+    ----------
+    flow : dict
+        The run's flow stage settings (``{"method": ..., parameters}``, as in each table's ``config``).
+
+    Returns
+    -------
+    dict
+        ``method``, ``implementation`` and ``version``: for mefeat's TV-L1 (``"tvl1"``),
+        ``"mefeat"`` and :data:`mefeat.flow.TVL1_IMPLEMENTATION_VERSION` with ``mefeat_version``;
+        for OpenCV's backends (``"tvl1_opencv"``, ``"dis"``, ``"farneback"``), ``"opencv"`` and
+        ``cv2.__version__``. The parameters are in the table's ``config["flow"]``.
+
+    Notes
+    -----
+    The versions are those of the process that writes the manifest; the workers of a
+    ``backend="dask"`` run on other machines are assumed to have the same ones.
+    """
+    from mefeat import __version__
+    from mefeat import flow as _flow
+
+    method = flow["method"]
+    if method == "tvl1":
+        return {"method": method, "implementation": "mefeat", "version": str(_flow.TVL1_IMPLEMENTATION_VERSION),
+                "mefeat_version": __version__}
+    import cv2
+
+    return {"method": method, "implementation": "opencv", "version": cv2.__version__}
 
 
 def _report_counts(dataset):
@@ -494,6 +523,8 @@ class Run:
                                    "computed": self._count(t.name, computed=True),
                                    "from_cache": self._count(t.name, computed=False),
                                    "config": self.resolved.config(t.name)}
+                if spec.uses_flow:
+                    outputs[t.name]["flow_implementation"] = flow_implementation(self.resolved.flow)
             write_clips_table(staging, ctab, overwrite=True)
             write_csv(os.path.join(staging, "validation_report.csv"), data.dataset.validation_report)
             files = {rel: {"sha256": sha256_file(os.path.join(staging, rel))}

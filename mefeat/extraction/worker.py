@@ -6,13 +6,13 @@ One clip goes through exactly the public code a notebook user calls:
 :class:`mefeat.TemporalNormalizer`, and each descriptor's transformer from the :mod:`mefeat.catalogue`.
 """
 
-import hashlib
 import os
 import time
 
 import numpy as np
 
 from mefeat import catalogue as _catalogue
+from mefeat._io import file_hash
 from mefeat.extraction.keys import bytes_digest, combine_digests, read_cached, write_cached
 from mefeat.extraction.records import ClipFailure, ClipResult
 
@@ -29,9 +29,9 @@ class _FlowMemo:
         def wrapper(*args):
             key = joblib.hash(args[:-1] if "n_jobs" in ignore else args)
             if key not in self.store:
-                t0 = time.perf_counter()
+                t0 = time.thread_time()
                 self.store[key] = func(*args)
-                self.seconds += time.perf_counter() - t0
+                self.seconds += time.thread_time() - t0
             return self.store[key]
 
         return wrapper
@@ -39,6 +39,11 @@ class _FlowMemo:
 
 class FrameReader:
     """Frame i of a clip, read and decoded ahead in a thread (decode overlaps the alignment's warping).
+
+    ``seconds`` is the CPU time of the reading thread (reads, hashes, decodes). Every stage's time in
+    ``ClipResult.timings`` is CPU time of the thread that ran it (``time.thread_time``), not wall
+    time: the main thread's waits for this one are not counted twice, and other processes' load does
+    not inflate it.
 
     Every file is read once: its bytes are hashed (for the clip digest, see
     :func:`~mefeat.extraction.keys.bytes_digest`) and decoded from the same buffer.
@@ -55,13 +60,13 @@ class FrameReader:
     def _decode(self, i):
         from mefeat._frames import decode_frame, read_frame_bytes
 
-        t0 = time.perf_counter()
+        t0 = time.thread_time()
         try:
             data = read_frame_bytes(self.paths[i])
-            self.hashes[i] = hashlib.sha256(data).digest()
+            self.hashes[i] = file_hash(data)
             return decode_frame(data, self.paths[i])
         finally:
-            self.seconds += time.perf_counter() - t0
+            self.seconds += time.thread_time() - t0
 
     def __call__(self, i):
         fut = self.futures.pop(i, None) or self.pool.submit(self._decode, i)
@@ -90,7 +95,7 @@ def prepare(header, paths, plan, timings):
     """
     from mefeat.flow import clip_apex_index
 
-    t0 = time.perf_counter()
+    t0 = time.thread_time()
     if plan.face.get("align", True):
         from mefeat.face import align_frames
 
@@ -113,19 +118,19 @@ def prepare(header, paths, plan, timings):
 
         aligned = header.replace(frames=np.stack([read_frame(p) for p in paths]))
         digest = None
-    timings["align"] = time.perf_counter() - t0
+    timings["align"] = time.thread_time() - t0
     if aligned.n_frames < 2:
         raise ValueError(f"clip {header.name!r} has {aligned.n_frames} frame; at least 2 are needed")
     magnify = _catalogue.magnify_settings(plan.tim)  # part of plan.tim, hence of the prep key
     if magnify:  # both prepared inputs come from the magnified clip
-        t0 = time.perf_counter()
+        t0 = time.thread_time()
         aligned = _catalogue.make_stage("magnify", magnify).transform([aligned])[0]
-        timings["magnify"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
+        timings["magnify"] = time.thread_time() - t0
+    t0 = time.thread_time()
     tim = _catalogue.make_stage("tim", plan.tim).transform([aligned])[0]
     apex = clip_apex_index(aligned)
     key_frames = aligned.frames[[aligned.onset, apex]]
-    timings["tim"] = time.perf_counter() - t0
+    timings["tim"] = time.thread_time() - t0
     lm = aligned.landmarks
     return {"tim_frames": tim.frames, "tim_idx": np.array([tim.onset, -1 if tim.apex is None else tim.apex,
                                                            tim.offset]),
@@ -154,7 +159,7 @@ def compute_features(prepared, tables, flow, timings=None):
     flow : dict
         Flow stage settings.
     timings : dict, optional
-        Seconds per stage, added to.
+        CPU seconds per stage (this thread's), added to.
 
     Returns
     -------
@@ -166,7 +171,7 @@ def compute_features(prepared, tables, flow, timings=None):
     timings = {} if timings is None else timings
     for table in tables:
         spec = table.spec
-        t0, f0 = time.perf_counter(), memo.seconds
+        t0, f0 = time.thread_time(), memo.seconds
         try:
             tr = spec.make_transformer(table.params, flow=flow, memory=memo)
             try:
@@ -190,7 +195,7 @@ def compute_features(prepared, tables, flow, timings=None):
             errors[table.name] = f"{type(exc).__name__}: {exc}"
         flow_s = memo.seconds - f0
         timings["flow"] = timings.get("flow", 0.0) + flow_s
-        timings[table.name] = timings.get(table.name, 0.0) + time.perf_counter() - t0 - flow_s
+        timings[table.name] = timings.get(table.name, 0.0) + time.thread_time() - t0 - flow_s
     return feats, errors
 
 
@@ -254,9 +259,9 @@ def work(task, plan):
             # no digest memo: read, hash and decode every frame in one pass, then look for cached results
             entry, digest = prepare(header, paths, plan, timings)
         if digest is None:
-            t0 = time.perf_counter()
+            t0 = time.thread_time()
             digest = bytes_digest(paths)
-            timings["hash"] = time.perf_counter() - t0
+            timings["hash"] = time.thread_time() - t0
         if task.digest is None:
             store("clip", task.stat_key, {"digest": np.array(digest)})
         result_digest = digest

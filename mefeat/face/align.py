@@ -304,9 +304,14 @@ def warp_face(frame, M, size=DEFAULT_FACE_SIZE, *, antialias=True):
     cost does not grow with the frame size. OpenCV's bilinear warp quantises sub-pixel positions
     to 1/32 px.
     """
+    return _warp_planned(frame, _warp_plan(M, size, frame.shape, antialias), size)
+
+
+def _warp_planned(frame, plan, size):
+    """:func:`warp_face` with its :func:`_warp_plan` computed beforehand (once per clip in :func:`align_frames`)."""
     import cv2
 
-    x0, y0, x1, y1, resized, A = _warp_plan(M, size, frame.shape, antialias)
+    x0, y0, x1, y1, resized, A = plan
     roi = frame[y0:y1, x0:x1]
     if resized is not None:
         roi = cv2.resize(roi, resized, interpolation=cv2.INTER_AREA)  # a strided view: no copy needed
@@ -580,6 +585,8 @@ def align_frames(
     transforms = np.empty((T, 2, 3)) if per_frame else None
     lms = np.empty((T, 68, 2)) if per_frame else None
     prev_rect = rect
+    # one transform per clip: where and how every frame is sampled is the same for all (frames have one shape)
+    plan = None if per_frame else _warp_plan(M, size, ref_frame.shape, antialias)
     for i in range(T):
         frame = ref_frame if i == ref else _warp_dtype(src.read(i))
         if frame.shape != ref_frame.shape:
@@ -607,7 +614,7 @@ def align_frames(
             fits.append(fit_i)
             transforms[i] = Mi
             lms[i] = _apply(Mi, lm_i)
-        w = warp_face(frame, Mi, size, antialias=antialias)
+        w = warp_face(frame, Mi, size, antialias=antialias) if per_frame else _warp_planned(frame, plan, size)
         out[i] = np.rint(w) if out_dtype == np.uint8 and w.dtype != np.uint8 else w
     crop_lm = _apply(M, ref_lm)
     tmpl = template_landmarks(size, margin)

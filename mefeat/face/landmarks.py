@@ -20,6 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from mefeat._config import DEFAULT_FACE_UPSAMPLE
+from mefeat.exceptions import MefeatError
 
 # --- coarse face detection (``detect_scale="auto"``) ---
 # Measured on 1024x768 and 1280x1024 frames with 300-450 px faces: dlib's detector takes ~300 ms at full size with
@@ -90,7 +91,7 @@ __all__ = [
 ]
 
 
-class FaceNotFoundError(ValueError):
+class FaceNotFoundError(MefeatError, ValueError):
     """No face was found in a frame.
 
     Attributes

@@ -23,6 +23,7 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from mefeat._clip import Clip
+from mefeat._validation import check_n_jobs  # noqa: F401 - the transformers import it from here
 
 __all__ = ["as_clip", "as_clip_list", "ClipFeatureTransformer", "ClipToClipTransformer", "defaults_of",
            "clip_index", "CLIP_INDEX"]
@@ -56,15 +57,6 @@ def clip_index(clips):
 
     return pd.MultiIndex.from_tuples(
         [(str(c.meta.get("dataset", "") or ""), c.subject, c.name) for c in clips], names=list(CLIP_INDEX))
-
-
-def check_n_jobs(n_jobs):
-    """``n_jobs`` as None or a non-zero int (joblib's convention: -1 = all cores)."""
-    if n_jobs is None:
-        return None
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
-        raise ValueError(f"n_jobs must be None or a non-zero int (-1 = all cores), got {n_jobs!r}")
-    return int(n_jobs)
 
 
 def check_verbose(verbose):

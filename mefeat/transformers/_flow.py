@@ -14,7 +14,17 @@ import os
 import numpy as np
 
 from mefeat._validation import check_int_tuple, check_option
-from mefeat.descriptors import bi_woof, fdm, mdmo
+from mefeat.descriptors import (
+    bi_woof,
+    bi_woof_feature_names,
+    fdm,
+    fdm_feature_names,
+    mdmo,
+    mdmo_feature_names,
+    optical_strain_feature_names,
+    optical_strain_features,
+)
+from mefeat.descriptors._strain import STRAIN_SCHEMES
 from mefeat.flow import clip_flows
 from mefeat.transformers._base import ClipFeatureTransformer, as_clip_list, check_n_jobs, check_verbose, defaults_of
 
@@ -23,6 +33,7 @@ __all__ = ["BiWOOF", "MDMO", "FDM", "OpticalStrain"]
 _BIWOOF = defaults_of(bi_woof)
 _MDMO = defaults_of(mdmo)
 _FDM = defaults_of(fdm)
+_STRAIN = defaults_of(optical_strain_features)
 #: Flow backend of every flow transformer (and of ``python -m mefeat.extract``): clip_flows' default.
 _FLOW_METHOD = defaults_of(clip_flows)["method"]
 
@@ -161,8 +172,7 @@ class BiWOOF(_FlowTransformer):
         return bi_woof(f, grid=params["grid"], n_bins=params["n_bins"], compat=params["compat"])
 
     def _feature_names(self, params):
-        r, c = params["grid"]
-        return [f"biwoof_r{i}c{j}_b{b}" for i in range(r) for j in range(c) for b in range(params["n_bins"])]
+        return bi_woof_feature_names(grid=params["grid"], n_bins=params["n_bins"])
 
 
 class OpticalStrain(_FlowTransformer):
@@ -175,12 +185,13 @@ class OpticalStrain(_FlowTransformer):
     statistics : tuple of {{"mean", "max", "std"}}
         Statistics per block, in this order.
     scheme : {{"backward", "central"}}
-        Strain differences (:func:`mefeat.flow.optical_strain`).
+        Strain differences (:func:`mefeat.descriptors.optical_strain`).
     {_FLOW_DOC}
 
     See Also
     --------
-    mefeat.flow.optical_strain : The strain map of one flow field.
+    mefeat.descriptors.optical_strain_features : Equivalent function on one flow field.
+    mefeat.descriptors.optical_strain : The strain map of one flow field.
 
     Notes
     -----
@@ -188,10 +199,8 @@ class OpticalStrain(_FlowTransformer):
     each block together.
     """
 
-    _STATS = ("mean", "max", "std")
-
-    def __init__(self, *, grid=(5, 5), statistics=("mean", "max"), scheme="backward", flow_method=_FLOW_METHOD,
-                 flow_params=None, memory=None, n_jobs=None, verbose=False):
+    def __init__(self, *, grid=_STRAIN["grid"], statistics=_STRAIN["statistics"], scheme=_STRAIN["scheme"],
+                 flow_method=_FLOW_METHOD, flow_params=None, memory=None, n_jobs=None, verbose=False):
         self.grid = grid
         self.statistics = statistics
         self.scheme = scheme
@@ -204,37 +213,21 @@ class OpticalStrain(_FlowTransformer):
     def _check_params(self):
         flow = self._check_flow_params()
         grid = check_int_tuple(self.grid, name="grid", length=2, minimum=1)
-        if isinstance(self.statistics, str):
-            raise TypeError(f"statistics must be a tuple of names, e.g. ('mean',); got the string {self.statistics!r}")
-        stats = tuple(self.statistics)
-        if not stats:
-            raise ValueError("statistics is empty; choose from 'mean', 'max', 'std'")
-        for s in stats:
-            check_option(s, name="statistics", options=self._STATS)
-        check_option(self.scheme, name="scheme", options=("backward", "central"))
+        stats = tuple(self.statistics) if not isinstance(self.statistics, str) else self.statistics
+        optical_strain_feature_names(grid=grid, statistics=stats)  # the descriptor's own checks
+        check_option(self.scheme, name="scheme", options=STRAIN_SCHEMES)
         return {"flow": flow, "grid": grid, "statistics": stats, "scheme": self.scheme}
 
     def _transform_one(self, clip, params, n_jobs=None):
-        from mefeat.descriptors._regions import grid_ranges
-        from mefeat.flow import optical_strain
-
         f = self._flows(clip, params, "onset_apex", n_jobs)[0]
-        s = optical_strain(f, scheme=params["scheme"])
-        r, c = params["grid"]
-        H, W = s.shape
-        if r > H or c > W:
-            raise ValueError(f"grid={params['grid']} is finer than the {H}x{W} frames of clip {clip.name!r}")
-        funcs = {"mean": np.mean, "max": np.max, "std": np.std}
-        out = []
-        for y0, y1 in grid_ranges(H, r):
-            for x0, x1 in grid_ranges(W, c):
-                block = s[y0:y1, x0:x1]
-                out.extend(funcs[k](block) for k in params["statistics"])
-        return np.asarray(out, np.float64)
+        try:
+            return optical_strain_features(f, grid=params["grid"], statistics=params["statistics"],
+                                           scheme=params["scheme"])
+        except ValueError as exc:
+            raise ValueError(f"clip {clip.name!r}: {exc}") from None
 
     def _feature_names(self, params):
-        r, c = params["grid"]
-        return [f"strain_r{i}c{j}_{k}" for i in range(r) for j in range(c) for k in params["statistics"]]
+        return optical_strain_feature_names(grid=params["grid"], statistics=params["statistics"])
 
 
 class MDMO(_FlowTransformer):
@@ -292,7 +285,7 @@ class MDMO(_FlowTransformer):
                     brow_offset=params["brow_offset"])
 
     def _feature_names(self, params):
-        return [f"mdmo_rho_{k:02d}" for k in range(36)] + [f"mdmo_theta_{k:02d}" for k in range(36)]
+        return mdmo_feature_names()
 
 
 class FDM(_FlowTransformer):
@@ -355,5 +348,4 @@ class FDM(_FlowTransformer):
                    magnitude=params["magnitude"], align=params["align"])
 
     def _feature_names(self, params):
-        r, c, t = params["grid"]
-        return [f"fdm_t{k}r{i}c{j}_{a}" for k in range(t) for i in range(r) for j in range(c) for a in "xy"]
+        return fdm_feature_names(grid=params["grid"])

@@ -82,10 +82,10 @@ def test_evaluate_aus_errors():
 
 def _exact_check(X, aus, groups, stratify, monkeypatch):
     """AU predictions with the shared precomputed kernel and with one pipeline per AU, and the kernel path's use."""
-    from mefeat import compare
     from mefeat.evaluation import au as A
+    from mefeat.evaluation import comparison
 
-    est = compare.make_classifier("svm-linear")
+    est = comparison.make_classifier("svm-linear")
     assert A._kernel_steps(est) is not None  # the comparison's AU classifier takes the kernel path
     kw = dict(min_positives=3, stratify_by=stratify, random_state=0, n_jobs=1, verbose=False)
     shared = A.evaluate_aus(est, X, aus, groups, **kw)
@@ -113,12 +113,75 @@ def test_shared_kernel_is_exact_on_every_table_of_the_full_demo(tmp_path, monkey
     import mefeat
     from mefeat import compare
     from mefeat.datasets import load_demo
+    from mefeat.evaluation import comparison
 
     out = tmp_path / "demo"
     mefeat.extract_features(load_demo(), compare.comparison_descriptors(), out=out, n_jobs=1, progress=False)
     clips = mefeat.read_clips(out)
-    for table, _ in compare._tables_in(out):
-        X, lab = compare._labelled(out, table, clips)
+    for table, _ in comparison._tables_in(out):
+        X, lab = comparison._labelled(out, table, clips)
         shared, per_au = _exact_check(X, list(lab["aus"]), lab["group"].to_numpy(dtype=object),
                                       lab["emotion"].to_numpy(dtype=object), monkeypatch)
         pd.testing.assert_frame_equal(shared.predictions, per_au.predictions, obj=table)
+
+
+def test_balanced_lda_is_the_formula_and_uses_the_ledoit_wolf_shrinkage():
+    from sklearn.covariance import ledoit_wolf_shrinkage
+
+    from mefeat.evaluation.au import BalancedLDA
+
+    rng = np.random.default_rng(0)
+    for n, d in ((40, 6), (12, 30)):  # the primal (d <= n) and the Woodbury (d > n) solve
+        X = rng.normal(size=(n, d)) @ rng.normal(size=(d, d))
+        y = np.r_[np.ones(n // 4, bool), np.zeros(n - n // 4, bool)]
+        X[y] += 0.7
+        m = BalancedLDA().fit(X, y)
+        s = ledoit_wolf_shrinkage(X)
+        assert m.shrinkage_ == pytest.approx(s, rel=1e-9)
+        S = np.cov(X, rowvar=False, bias=True)
+        sigma = (1 - s) * S + s * np.trace(S) / d * np.eye(d)
+        mp, mn = X[y].mean(0), X[~y].mean(0)
+        w = np.linalg.solve(sigma, mp - mn)
+        np.testing.assert_allclose(m.coef_[0], w, rtol=1e-7)
+        np.testing.assert_allclose(m.threshold_[0], w @ (mp + mn) / 2, rtol=1e-7)
+        np.testing.assert_array_equal(m.predict(X), X @ w > w @ (mp + mn) / 2)
+
+
+def test_balanced_lda_weighs_both_classes_alike_and_fits_columns_independently():
+    from mefeat.evaluation.au import BalancedLDA
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 5))
+    y = X[:, 0] + 0.5 * rng.normal(size=300) > 1.6  # ~7 % positives
+    p = BalancedLDA().fit(X, y).predict(X)
+    assert 0.7 < p[y].mean() and p[~y].mean() < 0.3  # recall of the rare class is not sacrificed
+    Y = np.c_[y, X[:, 1] > 0, np.zeros(300, bool)].astype(int)  # the last column has one class: constant 0
+    joint = BalancedLDA().fit(X, Y).predict(X)
+    for j in range(2):
+        np.testing.assert_array_equal(joint[:, j], BalancedLDA().fit(X, Y[:, j]).predict(X))
+    assert not joint[:, 2].any()
+    assert BalancedLDA().fit(X, np.where(y, "AU4", "none")).predict(X[:3]).dtype.kind == "U"
+    with pytest.raises(ValueError, match="shrinkage"):
+        BalancedLDA(shrinkage=2).fit(X, y)
+    with pytest.raises(ValueError, match="binary"):
+        BalancedLDA().fit(X, np.arange(300) % 3)
+
+
+def test_joint_au_fit_gives_the_per_au_fits(monkeypatch):
+    from mefeat.evaluation import au as A
+    from mefeat.evaluation import comparison
+
+    rng = np.random.default_rng(3)
+    n, subjects = 120, np.repeat(np.arange(12), 10)
+    Y = rng.random((n, 4)) < [0.5, 0.3, 0.1, 0.05]
+    X = np.c_[Y * 1.5 + rng.normal(size=(n, 4)), np.abs(rng.normal(size=(n, 30)))]
+    aus = [frozenset(int(a) for a in np.flatnonzero(r) + 1) for r in Y]
+    est = comparison.make_au_classifier("lda")
+    assert A._joint_steps(est)
+    kw = dict(min_positives=3, random_state=0, n_jobs=1, verbose=False)
+    joint = A.evaluate_aus(est, X, aus, subjects, **kw)
+    with monkeypatch.context() as m:
+        m.setattr(A, "_joint_steps", lambda e: False)
+        per_au = A.evaluate_aus(est, X, aus, subjects, **kw)
+    pd.testing.assert_frame_equal(joint.predictions, per_au.predictions)
+    assert joint.table["f1"].iloc[0] > 0.6  # AU1 is in the features

@@ -8,7 +8,7 @@ import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from mefeat import compare
-from mefeat.evaluation import stats
+from mefeat.evaluation import comparison, stats
 
 CLASSES = ["negative", "positive"]
 
@@ -63,7 +63,7 @@ def test_paired_tests_and_holm_have_the_hand_computed_answer(tmp_path, monkeypat
     # "all flipped", p = 2 / 64. Holm over the 3 pairs of one metric: sorted p (1/32, 1/32, 1) ->
     # (3/32, max(3/32, 2/32), 1).
     feats = _folder(tmp_path / "f", _oracle_tables())
-    monkeypatch.setattr(compare, "make_classifier", lambda name, **kw: FirstColumn())
+    monkeypatch.setattr(comparison, "make_classifier", lambda name, **kw: FirstColumn())
     res = compare.run_comparison(feats, protocols=["loso"], classifier_names=["svm-linear"], au=False)
     t = res.paired
     assert set(t["metric"]) == {"uf1", "uar", "acc"} and len(t) == 9
@@ -105,7 +105,7 @@ def test_results_rows_carry_the_bootstrap_interval_and_chance_of_the_runs_predic
 
 def test_written_results_say_what_each_number_is(tmp_path, monkeypatch, capsys):
     feats = _folder(tmp_path / "f", _oracle_tables())
-    monkeypatch.setattr(compare, "make_classifier", lambda name, **kw: FirstColumn())
+    monkeypatch.setattr(comparison, "make_classifier", lambda name, **kw: FirstColumn())
     out = tmp_path / "cmp"
     argv = ["--features", str(feats), "--protocol", "loso", "--classifiers", "svm-linear", "--figure-format",
             "pdf", "-q", "--out", str(out)]
@@ -251,7 +251,8 @@ def test_fold_cache_fits_only_what_is_new(tmp_path, monkeypatch):
     fits = []
     real = protocol._fit_predict_fold
     monkeypatch.setattr(protocol, "_fit_predict_fold", lambda *a: fits.append(a[4].size) or real(*a))
-    kw = {"protocols": ["loso"], "classifier_names": ["svm-linear"], "au": False, "cache": tmp_path / "cache"}
+    kw = {"protocols": ["loso"], "classifier_names": ["svm-linear"], "au": False, "cache": tmp_path / "cache",
+          "n_jobs": 1}  # in this process, where the fits are counted
     first = compare.run_comparison(feats, methods=["lbp_top"], **kw)
     assert len(fits) == 6  # LOSO over 6 subjects
     again = compare.run_comparison(feats, methods=["lbp_top"], **kw)

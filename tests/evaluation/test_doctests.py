@@ -7,7 +7,7 @@ import pytest
 
 
 @pytest.mark.parametrize("name", ["splits", "metrics", "protocol", "presets", "published", "labels", "tables",
-                                  "au", "plots", "stats"])
+                                  "au", "plots", "stats", "comparison"])
 def test_doctests(name):
     mod = importlib.import_module(f"mefeat.evaluation.{name}")
     res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)

@@ -227,3 +227,23 @@ def test_mixed_frame_dtypes_are_refused(astronaut_gray):
     frames = [astronaut_gray, astronaut_gray.astype(np.uint16) * 4]  # a later frame above 255 would wrap in uint8
     with pytest.raises(ValueError, match="frame 1 of clip 'mixed' has dtype uint16, the reference frame uint8"):
         align_frames(frames, reference_index=0, clip_name="mixed")
+
+
+@pytest.mark.parametrize("tight", [False, True], ids=["dfme-frame", "tight-crop-fitted"])
+def test_every_frame_is_warp_face_with_the_clip_transform(render_face, tight):
+    # align_frames plans the sampling once per clip; each crop must be exactly warp_face's with that transform
+    rng = np.random.default_rng(3)
+    frame = render_face(768, 1024, 350)
+    if tight:  # a database's tight face crop: the template crop reaches past it, the crop is fitted inside
+        frame = np.ascontiguousarray(frame[180:560, 350:690])
+    frames = [np.clip(frame + rng.normal(0, 3, frame.shape), 0, 255).astype(np.uint8) for _ in range(4)]
+    for dtype in (np.uint8, np.float32):
+        clip = [f.astype(dtype) for f in frames]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the tight crop's fitting may warn
+            res = align_frames(clip, reference_index=1)
+        M = np.array(res.meta["transform"])
+        assert (res.meta["fit_zoom"] > 1.0) == tight and res.meta["scale"] < 1  # the antialias path
+        for i, f in enumerate(clip):
+            w = warp_face(f, M)
+            np.testing.assert_array_equal(res.frames[i], w if dtype == np.uint8 else w.astype(np.float64))
