@@ -486,7 +486,7 @@ def test_the_forest_and_linear_svm_of_mefeat_04_are_one_option_away():
     assert comparison.make_classifier("rf", **comparison.RF_MEFEAT_04).named_steps["clf"].get_params() == \
         old.get_params()
     new = comparison.make_classifier("rf").named_steps["clf"]
-    assert (new.n_estimators, new.max_samples) == (100, 0.5)
+    assert (new.n_estimators, new.max_samples) == (200, 0.5)
     from sklearn.svm import SVC
 
     old = SVC(kernel="linear", C=1.0, class_weight="balanced", random_state=0)
