@@ -22,7 +22,9 @@ def _name(path):
     return ".".join(parts)
 
 
-def _imports(path):
+def _imports(path, lazy=True):
+    """Modules ``path`` imports (inside functions too); ``lazy``: also the ``"mefeat.…"`` string literals
+    the lazy loaders import by name."""
     tree = ast.parse(path.read_text())
     found = set()
     for node in ast.walk(tree):
@@ -31,6 +33,8 @@ def _imports(path):
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module)
             found.update(f"{node.module}.{a.name}" for a in node.names)
+    if not lazy:
+        return found
     # importlib.import_module("...") string literals used by the lazy loaders
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("mefeat."):
@@ -121,15 +125,7 @@ def test_no_import_cycle_through_the_descriptors():
     names = {_name(p): p for p in MODULES}
     graph = {}
     for name, path in names.items():
-        tree = ast.parse(path.read_text())
-        found = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                found.update(a.name for a in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                found.add(node.module)
-                found.update(f"{node.module}.{a.name}" for a in node.names)
-        deps = {_module_of(m, names) for m in found} - {"", name}
+        deps = {_module_of(m, names) for m in _imports(path, lazy=False)} - {"", name}
         # importing a module imports its packages first (their __init__), except the importer's own
         deps |= {".".join(d.split(".")[:k]) for d in deps for k in range(2, d.count(".") + 1)}
         graph[name] = {d for d in deps if d in names and d != name and not name.startswith(d + ".")}
